@@ -1,0 +1,121 @@
+/* color.h — colour math shared by the CPU nodes and the CUDA kernels: FP16 <-> FP32, the sRGB
+ * transfer function, premultiplication and 8/16-bit quantisation. Pixels inside ysgraph are
+ * linear-light premultiplied RGBA stored as FP16 and computed in FP32 (ARCHITECTURE §3). */
+#ifndef YSG_COLOR_H
+#define YSG_COLOR_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hd.h"
+
+/* IEEE binary16 <-> binary32, round to nearest even; handles subnormals, inf and NaN. */
+YSG_HD float ysg_half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t man = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else { /* subnormal: normalise */
+      exp = 127 - 15 + 1;
+      while ((man & 0x400u) == 0) {
+        man <<= 1;
+        exp--;
+      }
+      man &= 0x3ffu;
+      bits = sign | (exp << 23) | (man << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+YSG_HD uint16_t ysg_float_to_half(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  uint32_t absx = x & 0x7fffffffu;
+  if (absx >= 0x7f800000u) /* inf or NaN */
+    return (uint16_t)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0u));
+  if (absx >= 0x477ff000u) /* rounds to >= 65520: overflow to inf */
+    return (uint16_t)(sign | 0x7c00u);
+  if (absx < 0x38800000u) { /* below the smallest normal half: subnormal or zero */
+    if (absx < 0x33000000u) return (uint16_t)sign;
+    uint32_t e = absx >> 23;
+    uint32_t m = (absx & 0x7fffffu) | 0x800000u;
+    uint32_t shift = 126 - e; /* 14..24 */
+    uint32_t r = m >> shift;
+    uint32_t rem = m & ((1u << shift) - 1u);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (r & 1u))) r++;
+    return (uint16_t)(sign | r);
+  }
+  uint32_t r = absx - 0x38000000u; /* rebias exponent 127 -> 15 */
+  uint32_t mant = r >> 13;
+  uint32_t rem = r & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (mant & 1u))) mant++;
+  return (uint16_t)(sign | mant);
+}
+
+YSG_HD float ysg_clamp01(float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); }
+
+/* sRGB electro-optical transfer (IEC 61966-2-1). */
+YSG_HD float ysg_srgb_to_linear(float c) {
+  return c <= 0.04045f ? c * (1.0f / 12.92f) : powf((c + 0.055f) * (1.0f / 1.055f), 2.4f);
+}
+YSG_HD float ysg_linear_to_srgb(float c) {
+  if (!(c > 0.0f)) return 0.0f; /* also maps NaN to 0 */
+  if (c >= 1.0f) return 1.0f;
+  return c <= 0.0031308f ? c * 12.92f : 1.055f * powf(c, 1.0f / 2.4f) - 0.055f;
+}
+
+/* Straight linear RGBA -> premultiplied. */
+YSG_HD void ysg_premultiply(const float in[4], float out[4]) {
+  out[0] = in[0] * in[3];
+  out[1] = in[1] * in[3];
+  out[2] = in[2] * in[3];
+  out[3] = in[3];
+}
+
+/* Linear premultiplied pixel -> sRGB straight, quantised to 0..maxv (255 or 65535). */
+YSG_HD void ysg_encode_srgb(const float p[4], float maxv, uint32_t out[4]) {
+  float a = ysg_clamp01(p[3]);
+  float inv = a > 0.0f ? 1.0f / a : 0.0f;
+  for (int c = 0; c < 3; c++) {
+    float v = ysg_linear_to_srgb(p[c] * inv);
+    out[c] = (uint32_t)(v * maxv + 0.5f);
+  }
+  out[3] = (uint32_t)(a * maxv + 0.5f);
+}
+
+/* sRGB straight (0..1) -> linear premultiplied. */
+YSG_HD void ysg_decode_srgb(const float s[4], float out[4]) {
+  float a = ysg_clamp01(s[3]);
+  out[0] = ysg_srgb_to_linear(ysg_clamp01(s[0])) * a;
+  out[1] = ysg_srgb_to_linear(ysg_clamp01(s[1])) * a;
+  out[2] = ysg_srgb_to_linear(ysg_clamp01(s[2])) * a;
+  out[3] = a;
+}
+
+YSG_HD void ysg_load_px(const uint16_t *px, float out[4]) {
+  out[0] = ysg_half_to_float(px[0]);
+  out[1] = ysg_half_to_float(px[1]);
+  out[2] = ysg_half_to_float(px[2]);
+  out[3] = ysg_half_to_float(px[3]);
+}
+YSG_HD void ysg_store_px(uint16_t *px, const float in[4]) {
+  px[0] = ysg_float_to_half(in[0]);
+  px[1] = ysg_float_to_half(in[1]);
+  px[2] = ysg_float_to_half(in[2]);
+  px[3] = ysg_float_to_half(in[3]);
+}
+
+#endif /* YSG_COLOR_H */

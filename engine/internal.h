@@ -1,0 +1,222 @@
+/* internal.h — the engine's private structures: context, pipeline, node instances, links,
+ * buffers and the graph-building calls the Lua DSL (and tests) use. Nothing here is public API;
+ * internal non-static symbols are prefixed ysg__. */
+#ifndef YSG_INTERNAL_H
+#define YSG_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ysgraph.h"
+#include "ysgraph/node.h"
+
+#define YSG_ALIGN 256 /* arena alignment of every buffer */
+#define YSG_MAX_SLOTS 8
+#define YSG_ERRMSG_CAP 2048
+
+struct ysg_context {
+  ysg_allocator alloc;
+  ysg_log_fn log;
+  void *log_ud;
+  ysg_log_level log_level;
+  int threads;
+  ysg_status code;
+  char msg[YSG_ERRMSG_CAP];
+  const ysg_node_type **types; /* registry, in registration order */
+  int n_types, cap_types;
+};
+
+/* a parameter's current value (all kinds share one struct; kind decides which field is read) */
+typedef struct ysg_param_value {
+  double num;      /* NUMBER, INT, BOOL (0/1), ENUM (index) */
+  char *str;       /* STRING, ENUM (choice text), PATH/OUTPUT (as written) */
+  char *resolved;  /* PATH/OUTPUT: resolved path */
+  float rgba[4];   /* COLOR: linear, straight alpha */
+  int anim_ref;    /* non-zero: a function of (frame, t) evaluated each frame by the DSL */
+  int is_set;      /* set by the pipeline (not the default) */
+} ysg_param_value;
+
+typedef struct ysg_link {
+  int from_node, from_port; /* producer */
+  ysg_param_value *params;  /* MULTI inputs: the port's link params */
+  int line;                 /* where the link was made (0: the node's line) */
+} ysg_link;
+
+typedef struct ysg_input {
+  ysg_link *links;
+  int n_links, cap_links;
+} ysg_input;
+
+typedef struct ysg_scratch {
+  size_t bytes;
+  int persistent;
+  int buffer; /* index into pipeline buffers */
+} ysg_scratch;
+
+struct ysg_node {
+  ysg_pipeline *p;
+  const ysg_node_type *type;
+  int index;
+  char *name;
+  char *file;
+  int line;
+  ysg_param_value *params; /* type->n_params */
+  ysg_input *inputs;       /* type->n_inputs */
+  ysg_value *outputs;      /* type->n_outputs */
+  int *out_buffer;         /* type->n_outputs: buffer index, -1 if pruned */
+  ysg_scratch *scratch;
+  int n_scratch, cap_scratch;
+  void *state;
+  int step;                /* position in order, -1 if pruned (feeds nothing that matters) */
+  int live;                /* reaches a sink or a kept value */
+  double total_ms;
+  int runs;
+  int slot_busy[YSG_MAX_SLOTS]; /* background-writer slots; guarded by the writer lock */
+  int n_slots;
+};
+
+typedef struct ysg_buffer {
+  char *name;
+  const char *kind;   /* "value", "kept", "scratch", "state" */
+  size_t bytes;       /* rounded up to YSG_ALIGN */
+  size_t offset;
+  int first, last;    /* live steps, inclusive */
+  int alias_of;       /* -1, or the buffer whose memory this one shares (in-place) */
+  int node, port;     /* owner (port -1 for scratch) */
+} ysg_buffer;
+
+/* the planner's input and output (engine/planner.c) */
+typedef struct ysg_plan_item {
+  size_t bytes;
+  int first, last; /* inclusive live steps */
+  size_t offset;   /* out */
+} ysg_plan_item;
+
+typedef struct ysg_plan_result {
+  size_t arena_bytes;
+  size_t lower_bound;
+  const char *order; /* name of the winning order */
+} ysg_plan_result;
+
+/* Assign offsets so that no two items live at the same step overlap in memory; tries several
+ * orders and keeps the smallest. n_steps bounds first/last. Uses ctx's allocator for temporaries. */
+ysg_status ysg__plan(ysg_context *ctx, ysg_plan_item *items, int n, int n_steps, ysg_plan_result *out);
+size_t ysg__plan_lower_bound(const ysg_plan_item *items, int n, int n_steps);
+
+/* per-frame parameter evaluation, supplied by the DSL (lua/dsl.c) */
+typedef struct ysg_param_source {
+  /* evaluate anim_ref for node/param (link params: port >= 0, k) into v; message into ctx */
+  ysg_status (*eval)(void *ud, ysg_node *n, int port, int k, int param, const ysg_param_def *def,
+                     ysg_param_value *v, const ysg_frame *f);
+  void (*destroy)(void *ud);
+  void *ud;
+} ysg_param_source;
+
+typedef struct ysg_writer ysg_writer;
+
+struct ysg_pipeline {
+  ysg_context *ctx;
+  char *file;     /* pipeline file, or chunk name */
+  char *dir;      /* its directory (input paths resolve here) */
+  char *out_dir;  /* output paths resolve here */
+  int unsafe;
+  ysg_backend backend;
+  ysg_canvas canvas;
+  int canvas_size_set; /* width/height given by the pipeline */
+  ysg_node **nodes;
+  int n_nodes, cap_nodes;
+  int *order;     /* node indices in execution order (live nodes only) */
+  int n_steps;
+  ysg_buffer *buffers;
+  int n_buffers;
+  ysg_plan_result plan;
+  unsigned char *arena;
+  size_t arena_bytes;
+  ysg_param_source params;
+  ysg_writer *writer;
+  char **keep;    /* "node" / "node.port" */
+  int n_keep;
+  int finalized;
+  int frame;      /* last frame run, -1 before the first */
+};
+
+/* ---- context helpers (engine/context.c) ------------------------------------------------------ */
+ysg_status ysg__seterr(ysg_context *ctx, ysg_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+ysg_status ysg__vseterr(ysg_context *ctx, ysg_status s, const char *fmt, va_list ap);
+void ysg__clearerr(ysg_context *ctx);
+void ysg__log(ysg_context *ctx, ysg_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void *ysg__alloc(ysg_context *ctx, size_t bytes);              /* zeroed; NULL + error set */
+void *ysg__alloc_aligned(ysg_context *ctx, size_t bytes, size_t align); /* not zeroed */
+void *ysg__realloc_array(ysg_context *ctx, void *ptr, size_t old_n, size_t new_n, size_t elem);
+void ysg__free(ysg_context *ctx, void *ptr);
+char *ysg__strdup(ysg_context *ctx, const char *s);
+/* "FILE:LINE: node 'NAME' (TYPE): " into buf */
+void ysg__node_prefix(const ysg_node *n, int line, char *buf, size_t cap);
+
+/* ---- registry (engine/registry.c) ---------------------------------------------------------- */
+ysg_status ysg__register_builtins(ysg_context *ctx);
+
+/* ---- params (engine/params.c) -------------------------------------------------------------- */
+/* Parse text as the def's kind into v (range-checked); message without location in err. */
+ysg_status ysg__param_parse(const ysg_param_def *def, const char *text, ysg_param_value *v,
+                            char *err, size_t errcap);
+ysg_status ysg__param_check_number(const ysg_param_def *def, double x, char *err, size_t errcap);
+/* "#rrggbb" / "#rrggbbaa" -> linear straight RGBA. */
+int ysg__parse_color(const char *text, float rgba[4]);
+void ysg__srgb_to_linear_rgba(const float srgb[4], float lin[4]);
+const char *ysg__param_kind_name(ysg_param_kind k);
+const char *ysg__value_type_name(ysg_value_type t);
+/* index of choice in "a|b|c", -1 if absent */
+int ysg__enum_index(const char *choices, const char *s);
+void ysg__param_free(ysg_context *ctx, ysg_param_value *v);
+ysg_status ysg__param_set_string(ysg_context *ctx, ysg_param_value *v, const char *s);
+
+/* ---- graph building (engine/graph.c): used by the DSL and tests ------------------------------ */
+ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_options *opt,
+                             ysg_pipeline **out);
+ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, const char *file,
+                         int line, ysg_node **out);
+int ysg__param_index(const ysg_node_type *t, const char *name);
+int ysg__port_index(const ysg_port_def *ports, int n, const char *name);
+/* set a param from text / a number / a colour; range and kind checked, errors name file:line */
+ysg_status ysg__node_set_param_text(ysg_node *n, int param, const char *text);
+ysg_status ysg__node_set_param_number(ysg_node *n, int param, double x);
+ysg_status ysg__node_set_param_color(ysg_node *n, int param, const float srgb[4]);
+ysg_status ysg__node_set_param_anim(ysg_node *n, int param, int ref);
+/* connect producer (from, from_port) to input port of n; returns the link for link params */
+ysg_status ysg__node_connect(ysg_node *n, int port, ysg_node *from, int from_port, int line,
+                             ysg_link **out);
+ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int param, const char *text);
+ysg_status ysg__link_set_param_number(ysg_node *n, int port, ysg_link *l, int param, double x);
+ysg_status ysg__link_set_param_anim(ysg_node *n, int port, ysg_link *l, int param, int ref);
+ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name);
+/* validate, init, infer, plan, allocate the arena */
+ysg_status ysg__pipeline_finalize(ysg_pipeline *p);
+/* resolve a path param relative to the pipeline dir (input) or output dir; sandbox rules */
+ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *path, char **out);
+/* bytes of a value with the given shape (sub-arrays aligned) and the views into memory */
+size_t ysg__value_bytes(const ysg_value *shape);
+void ysg__value_bind(ysg_value *v, unsigned char *mem);
+
+/* ---- execution (engine/exec.c) and writer (engine/writer.c) -------------------------------- */
+ysg_status ysg__exec_frame(ysg_pipeline *p, int frame);
+ysg_status ysg__writer_create(ysg_context *ctx, ysg_writer **out);
+void ysg__writer_destroy(ysg_writer *w);
+ysg_status ysg__writer_begin(ysg_writer *w, ysg_node *n, int nslots, int *slot);
+ysg_status ysg__writer_submit(ysg_writer *w, ysg_node *n, int slot, ysg_write_fn fn, void *ud);
+ysg_status ysg__writer_flush(ysg_writer *w); /* waits; returns the first failure since last flush */
+
+/* ---- CUDA probe (cuda/device.cu when built with CUDA) -------------------------------------- */
+/* 1 when a usable device exists; otherwise 0 and why in msg */
+int ysg__cuda_probe(char *msg, size_t cap);
+
+#endif /* YSG_INTERNAL_H */

@@ -1,0 +1,221 @@
+/* ysgraph.h — the public C API of ysgraph, a node-graph engine for motion-graphics overlays.
+ * One context per thread (or your own lock around a shared one); no hidden globals. Every fallible
+ * call returns a ysg_status; the message of the last failure is kept on the context (ysg_errmsg).
+ * The library never prints, exits or aborts. Node authoring (host-defined nodes) lives in
+ * <ysgraph/node.h>; the layouts of the values that flow between nodes in <ysgraph/value.h>. */
+#ifndef YSGRAPH_H
+#define YSGRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ysgraph/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(YSG_BUILDING) && defined(__GNUC__)
+#define YSG_API __attribute__((visibility("default")))
+#else
+#define YSG_API
+#endif
+
+/* ---- status codes: one X-macro gives the enum, the names and the strings ------------------ */
+#define YSG_STATUS_MAP(X)                                                                         \
+  X(OK, "ok")                                                                                     \
+  X(ERR_INVALID, "invalid argument")                                                              \
+  X(ERR_PIPELINE, "pipeline error")                                                               \
+  X(ERR_DATA, "bad input data")                                                                   \
+  X(ERR_LIMIT, "limit exceeded")                                                                  \
+  X(ERR_NOT_FOUND, "not found")                                                                   \
+  X(ERR_IO, "input/output error")                                                                 \
+  X(ERR_NOMEM, "out of memory")                                                                   \
+  X(ERR_UNSUPPORTED, "not available in this build or on this machine")                           \
+  X(ERR_CUDA, "CUDA error")                                                                       \
+  X(ERR_RUNTIME, "runtime error")                                                                 \
+  X(ERR_CANCELLED, "cancelled")
+
+typedef enum ysg_status {
+#define YSG__STATUS_ENUM(name, str) YSG_##name,
+  YSG_STATUS_MAP(YSG__STATUS_ENUM)
+#undef YSG__STATUS_ENUM
+      YSG_STATUS_COUNT
+} ysg_status;
+
+YSG_API const char *ysg_status_name(ysg_status s);   /* "YSG_ERR_IO" */
+YSG_API const char *ysg_status_string(ysg_status s); /* "input/output error" */
+YSG_API const char *ysg_version(void);               /* "0.1.0" */
+YSG_API const char *ysg_features(void);              /* "cuda qhull ffmpeg …" compiled in */
+
+/* ---- context ---------------------------------------------------------------------------- */
+typedef struct ysg_context ysg_context;
+typedef struct ysg_pipeline ysg_pipeline;
+
+typedef struct ysg_allocator {
+  void *(*alloc)(void *ud, size_t size, size_t align); /* NULL on failure; align is a power of 2 */
+  void (*free)(void *ud, void *ptr);
+  void *ud;
+} ysg_allocator;
+
+typedef enum ysg_log_level { YSG_LOG_DEBUG, YSG_LOG_INFO, YSG_LOG_WARN, YSG_LOG_ERROR } ysg_log_level;
+typedef void (*ysg_log_fn)(void *ud, ysg_log_level level, const char *msg);
+
+typedef struct ysg_context_options {
+  ysg_allocator allocator; /* all zero: the C library's aligned_alloc/free */
+  ysg_log_fn log;          /* NULL: messages are dropped */
+  void *log_ud;
+  ysg_log_level log_level; /* messages below it are not formatted */
+  int threads;             /* CPU worker threads; 0: all cores */
+} ysg_context_options;
+
+YSG_API void ysg_context_options_init(ysg_context_options *opt);
+YSG_API ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out);
+YSG_API void ysg_context_destroy(ysg_context *ctx);
+YSG_API const char *ysg_errmsg(const ysg_context *ctx); /* message of the last failure */
+YSG_API ysg_status ysg_errcode(const ysg_context *ctx); /* status of the last failure */
+
+/* ---- loading a pipeline ----------------------------------------------------------------- */
+typedef enum ysg_backend { YSG_BACKEND_AUTO, YSG_BACKEND_CPU, YSG_BACKEND_CUDA } ysg_backend;
+
+typedef struct ysg_define {
+  const char *name; /* "NAME" (a param() of the pipeline) or "node.param" */
+  const char *value;
+} ysg_define;
+
+typedef struct ysg_load_options {
+  ysg_backend backend;
+  const char *output_dir;           /* relative output paths resolve here; NULL: "." */
+  int unsafe;                       /* 1: lift the Lua sandbox (io/os/require, any path) */
+  size_t lua_memory_limit;          /* bytes; 0: 256 MiB */
+  uint64_t lua_instruction_limit;   /* per script run or callback; 0: 200 million */
+  const ysg_define *defines;        /* --set NAME=VALUE, applied at load */
+  int n_defines;
+  const char *const *keep;          /* "node" or "node.port" values kept readable after a frame */
+  int n_keep;
+} ysg_load_options;
+
+YSG_API void ysg_load_options_init(ysg_load_options *opt);
+YSG_API ysg_status ysg_pipeline_load_file(ysg_context *ctx, const char *path,
+                                          const ysg_load_options *opt, ysg_pipeline **out);
+YSG_API ysg_status ysg_pipeline_load_string(ysg_context *ctx, const char *source,
+                                            const char *chunkname, const ysg_load_options *opt,
+                                            ysg_pipeline **out);
+YSG_API void ysg_pipeline_destroy(ysg_pipeline *p); /* flushes pending writes first */
+
+typedef struct ysg_canvas {
+  int width, height; /* pixels */
+  int frames;        /* frames in the default range 0..frames-1 */
+  double fps;
+  float background[4]; /* linear-light, premultiplied RGBA */
+} ysg_canvas;
+
+YSG_API const ysg_canvas *ysg_pipeline_canvas(const ysg_pipeline *p);
+YSG_API ysg_backend ysg_pipeline_backend(const ysg_pipeline *p);
+YSG_API const char *ysg_pipeline_file(const ysg_pipeline *p); /* path or chunk name */
+
+/* ---- parameters and per-frame inputs ---------------------------------------------------- */
+/* name is "node.param"; value is parsed as the parameter's kind (number, int, bool, enum,
+ * colour "#rrggbb[aa]", string). Replaces an animated value with a constant. */
+YSG_API ysg_status ysg_pipeline_set_param(ysg_pipeline *p, const char *name, const char *value);
+YSG_API ysg_status ysg_pipeline_set_param_number(ysg_pipeline *p, const char *name, double value);
+
+typedef struct ysg_points_desc {
+  int count;
+  const float *xy;      /* (count, 2) pixels, required */
+  const int32_t *id;    /* (count) or NULL */
+  const float *radius;  /* (count) or NULL */
+  const float *rgba;    /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+} ysg_points_desc;
+
+typedef struct ysg_boxes_desc {
+  int count;
+  const float *xywh;    /* (count, 4) top-left x, y, width, height in pixels, required */
+  const int32_t *id;    /* (count) or NULL */
+  const float *rgba;    /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+} ysg_boxes_desc;
+
+typedef enum ysg_pixel_format {
+  YSG_RGBA8_SRGB,     /* 8-bit sRGB, straight alpha (what PNG holds) */
+  YSG_RGBA16_SRGB,    /* 16-bit sRGB, straight alpha, host byte order */
+  YSG_RGBA16F_LINEAR, /* FP16 linear-light, premultiplied (the engine's own) */
+  YSG_RGBA32F_LINEAR  /* FP32 linear-light, premultiplied */
+} ysg_pixel_format;
+
+typedef struct ysg_image_desc {
+  int width, height;
+  ysg_pixel_format format;
+  const void *pixels;
+  size_t stride; /* bytes per row; 0: tightly packed */
+} ysg_image_desc;
+
+/* node names a points_in / boxes_in / image_in node of the pipeline. The data is copied. */
+YSG_API ysg_status ysg_pipeline_set_points(ysg_pipeline *p, const char *node, const ysg_points_desc *d);
+YSG_API ysg_status ysg_pipeline_set_boxes(ysg_pipeline *p, const char *node, const ysg_boxes_desc *d);
+YSG_API ysg_status ysg_pipeline_set_image(ysg_pipeline *p, const char *node, const ysg_image_desc *d);
+
+/* ---- running ------------------------------------------------------------------------------ */
+/* Called after each frame; return non-zero to stop the range (YSG_ERR_CANCELLED). */
+typedef int (*ysg_progress_fn)(void *ud, int frame, int done, int total);
+
+YSG_API ysg_status ysg_pipeline_run_frame(ysg_pipeline *p, int frame);
+YSG_API ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_progress_fn fn,
+                                          void *ud); /* frames first..last inclusive, then flush */
+YSG_API ysg_status ysg_pipeline_flush(ysg_pipeline *p); /* wait for background writes to finish */
+
+/* ---- reading outputs ---------------------------------------------------------------------- */
+/* ref is "node" (its first output) or "node.port". The view stays valid until the next frame.
+ * Only kept values (unconsumed outputs, and those named in ysg_load_options.keep) can be read. */
+YSG_API ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_value **out);
+/* An image value as 8-bit sRGB straight alpha (dst: height rows of stride bytes). */
+YSG_API ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst, size_t stride);
+
+/* ---- introspection (what `ysgraph plan`, `graph`, `nodes` and `--stats` print) ----------------- */
+typedef struct ysg_node_info {
+  const char *name, *type, *file;
+  int line;
+  int step;               /* position in the execution order */
+  double total_ms;        /* time spent in run() over all frames so far */
+  int runs;
+} ysg_node_info;
+
+typedef struct ysg_link_info {
+  int from_node, to_node; /* indices as in ysg_pipeline_node_info */
+  const char *from_port, *to_port;
+  int to_index;           /* position within a multi-input port */
+} ysg_link_info;
+
+typedef struct ysg_buffer_info {
+  const char *name;       /* "node.port", or "node.scratch0" / "node.state0" */
+  const char *kind;       /* "value", "kept", "scratch", "state" */
+  size_t bytes, offset;
+  int first_step, last_step; /* live range in the execution order (inclusive) */
+} ysg_buffer_info;
+
+typedef struct ysg_plan_info {
+  size_t arena_bytes;       /* the one arena allocated at load */
+  size_t lower_bound_bytes; /* max over steps of live bytes */
+  int n_buffers, n_steps;
+  const char *order;        /* the planner's winning placement order */
+} ysg_plan_info;
+
+YSG_API int ysg_pipeline_node_count(const ysg_pipeline *p);
+YSG_API ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *out);
+YSG_API int ysg_pipeline_link_count(const ysg_pipeline *p);
+YSG_API ysg_status ysg_pipeline_link_info(const ysg_pipeline *p, int i, ysg_link_info *out);
+YSG_API ysg_status ysg_pipeline_plan(const ysg_pipeline *p, ysg_plan_info *out);
+YSG_API ysg_status ysg_pipeline_buffer_info(const ysg_pipeline *p, int i, ysg_buffer_info *out);
+
+/* ---- node types --------------------------------------------------------------------------- */
+struct ysg_node_type; /* <ysgraph/node.h> */
+YSG_API int ysg_node_type_count(const ysg_context *ctx);
+YSG_API const struct ysg_node_type *ysg_node_type_at(const ysg_context *ctx, int i);
+YSG_API const struct ysg_node_type *ysg_node_type_find(const ysg_context *ctx, const char *name);
+/* Register a host-defined node type; the struct and its tables must outlive the context.
+ * Fails with YSG_ERR_INVALID for a duplicate name or an inconsistent schema. */
+YSG_API ysg_status ysg_register_node_type(ysg_context *ctx, const struct ysg_node_type *type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YSGRAPH_H */

@@ -1,0 +1,158 @@
+/* ysgraph/node.h — writing node types: the schema (ports, params) and the callbacks.
+ * Built-in nodes and host-defined nodes use this one interface. A node type's schema table is
+ * written once and drives validation, the Lua constructor, `ysgraph nodes` and the README table.
+ * Lifecycle: params set → init (static params, read files) → infer (output shapes from input
+ * shapes) → the planner places every buffer in the arena → run, once per frame. */
+#ifndef YSGRAPH_NODE_H
+#define YSGRAPH_NODE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "../ysgraph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ysg_param_kind {
+  YSG_PARAM_NUMBER, /* double */
+  YSG_PARAM_INT,    /* integer-valued double */
+  YSG_PARAM_BOOL,
+  YSG_PARAM_STRING,
+  YSG_PARAM_ENUM,   /* one of choices ("a|b|c"); read as its index */
+  YSG_PARAM_COLOR,  /* "#rrggbb[aa]" or {r,g,b[,a]} in sRGB; read as linear straight RGBA */
+  YSG_PARAM_PATH,   /* an input file, resolved relative to the pipeline file */
+  YSG_PARAM_OUTPUT, /* an output file, resolved relative to the output directory */
+  YSG_PARAM_KIND_COUNT
+} ysg_param_kind;
+
+/* param flags */
+#define YSG_PARAM_STATIC 1u   /* fixed at load (shapes, files): may not be a function of time */
+#define YSG_PARAM_REQUIRED 2u /* no default: the pipeline must set it */
+
+typedef struct ysg_param_def {
+  const char *name;
+  ysg_param_kind kind;
+  const char *def;     /* default, as text in the kind's syntax; NULL when required */
+  double min, max;     /* inclusive range for numbers; min == max: unbounded */
+  const char *choices; /* ENUM: "a|b|c" */
+  unsigned flags;      /* YSG_PARAM_* */
+  const char *doc;     /* one line */
+} ysg_param_def;
+
+/* port flags */
+#define YSG_PORT_OPTIONAL 1u /* input may be left unconnected */
+#define YSG_PORT_MULTI 2u    /* input takes a list of links (e.g. merge layers), each with link params */
+
+typedef struct ysg_port_def {
+  const char *name;
+  ysg_value_type type;
+  unsigned flags;                   /* YSG_PORT_* */
+  const char *doc;
+  const ysg_param_def *link_params; /* MULTI inputs: params given per link, e.g. {img, mode="add"} */
+  int n_link_params;
+} ysg_port_def;
+
+/* node-type flags */
+#define YSG_NODE_SINK 1u    /* runs for its side effects (writes files); never pruned */
+#define YSG_NODE_INPUT 2u   /* fed by the host through ysg_pipeline_set_points/boxes/image */
+#define YSG_NODE_INPLACE 4u /* output 0 may share memory with the first link of input 0 */
+#define YSG_NODE_HOST 8u    /* host-only (reads files, CPU libraries): runs between device segments */
+
+typedef struct ysg_node ysg_node;
+
+typedef struct ysg_frame {
+  int index;       /* frame number */
+  double time;     /* seconds: index / fps */
+  double fps;
+  int width, height; /* canvas */
+} ysg_frame;
+
+typedef struct ysg_node_type {
+  const char *name;     /* Lua constructor name, e.g. "merge" */
+  const char *category; /* "source", "render", "composite", "output", … */
+  const char *doc;      /* one paragraph */
+  const ysg_port_def *inputs;
+  int n_inputs;
+  const ysg_port_def *outputs;
+  int n_outputs;
+  const ysg_param_def *params;
+  int n_params;
+  unsigned flags; /* YSG_NODE_* */
+  ysg_status (*init)(ysg_node *n);                       /* optional */
+  ysg_status (*infer)(ysg_node *n);                      /* sets each output's shape */
+  ysg_status (*run)(ysg_node *n, const ysg_frame *frame); /* required */
+  void (*destroy)(ysg_node *n);                          /* optional: free ysg_node_state */
+  void *userdata;                                        /* for host-defined types */
+} ysg_node_type;
+
+/* ---- identity and state ----------------------------------------------------------------- */
+YSG_API const char *ysg_node_name(const ysg_node *n);
+YSG_API const ysg_node_type *ysg_node_get_type(const ysg_node *n);
+YSG_API const ysg_canvas *ysg_node_canvas(const ysg_node *n);
+YSG_API void *ysg_node_state(const ysg_node *n);
+YSG_API void ysg_node_set_state(ysg_node *n, void *state);
+YSG_API void *ysg_node_alloc(ysg_node *n, size_t bytes);  /* zeroed, context allocator; NULL + error */
+YSG_API void ysg_node_free(ysg_node *n, void *ptr);
+
+/* ---- params (index = position in the schema's params table) ------------------------------ */
+YSG_API double ysg_node_number(const ysg_node *n, int param);
+YSG_API int ysg_node_int(const ysg_node *n, int param);
+YSG_API int ysg_node_bool(const ysg_node *n, int param);
+YSG_API int ysg_node_enum(const ysg_node *n, int param);            /* index into choices */
+YSG_API const char *ysg_node_string(const ysg_node *n, int param);  /* PATH/OUTPUT: resolved */
+YSG_API void ysg_node_color(const ysg_node *n, int param, float rgba[4]); /* linear, straight */
+YSG_API int ysg_node_param_is_set(const ysg_node *n, int param);   /* set by the pipeline */
+/* link params of the k-th link of a MULTI input port */
+YSG_API double ysg_node_link_number(const ysg_node *n, int port, int k, int param);
+YSG_API int ysg_node_link_enum(const ysg_node *n, int port, int k, int param);
+
+/* ---- ports -------------------------------------------------------------------------------- */
+YSG_API int ysg_node_input_count(const ysg_node *n, int port); /* links on the port */
+/* k-th link's value (NULL if unconnected). In infer, shape fields are set and arrays are NULL. */
+YSG_API const ysg_value *ysg_node_input(const ysg_node *n, int port, int k);
+/* In infer: set type-specific shape fields (capacity, samples, width/height). In run: write data
+ * and count. Arrays of images default to the canvas size when infer leaves width/height at 0. */
+YSG_API ysg_value *ysg_node_output(ysg_node *n, int port);
+
+/* Arena memory a node needs besides its outputs. Scratch lives only while the node runs;
+ * persistent memory keeps its contents across frames (node state). Request in infer. */
+YSG_API ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, int *handle);
+YSG_API void *ysg_node_scratch(const ysg_node *n, int handle);
+
+/* ---- errors and logging ------------------------------------------------------------------- */
+/* Record "FILE:LINE: node 'NAME' (TYPE): <message>" on the context and return status. */
+YSG_API ysg_status ysg_node_fail(ysg_node *n, ysg_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Same, naming a parameter: "…: parameter 'NAME': <message>". */
+YSG_API ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+YSG_API void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- execution helpers ---------------------------------------------------------------------- */
+/* Run fn over [0, count) in chunks on the context's CPU threads. */
+typedef void (*ysg_range_fn)(void *ud, int begin, int end);
+YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud);
+
+/* Background writing for sinks: a node owns nslots buffers (≤ 8); write_begin blocks until slot
+ * *slot is free (the writer finished with it), the node fills it, write_submit queues fn, which
+ * runs on the writer thread. fn's failure is reported by the next write_begin or the flush. */
+typedef ysg_status (*ysg_write_fn)(void *ud, int slot, char *err, size_t errcap);
+YSG_API ysg_status ysg_node_write_begin(ysg_node *n, int nslots, int *slot);
+YSG_API ysg_status ysg_node_write_submit(ysg_node *n, int slot, ysg_write_fn fn, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YSGRAPH_NODE_H */

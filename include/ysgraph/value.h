@@ -1,0 +1,54 @@
+/* ysgraph/value.h — the values that flow between nodes (ARCHITECTURE §2).
+ * A value is a view into the pipeline's arena: arrays sized for a capacity fixed at plan time and a
+ * count that changes per frame. Colours in values are linear-light; images are FP16 premultiplied
+ * RGBA. Shapes/layouts are noted on each field. */
+#ifndef YSGRAPH_VALUE_H
+#define YSGRAPH_VALUE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ysg_value_type {
+  YSG_POINTS, /* tracked or generated points */
+  YSG_EDGES,  /* undirected links between points, i < j */
+  YSG_CURVES, /* polylines, S samples each */
+  YSG_BOXES,  /* axis-aligned boxes */
+  YSG_IMAGE,  /* FP16 linear premultiplied RGBA */
+  YSG_VALUE_TYPE_COUNT
+} ysg_value_type;
+
+/* attribute bits in ysg_value.attrs: which optional arrays hold data this frame */
+#define YSG_ATTR_ID (1u << 0)
+#define YSG_ATTR_RADIUS (1u << 1)
+#define YSG_ATTR_RGBA (1u << 2)
+#define YSG_ATTR_SCORE (1u << 3)
+
+#define YSG_TILE 16 /* image occupancy tiles are YSG_TILE × YSG_TILE pixels */
+
+typedef struct ysg_value {
+  ysg_value_type type;
+  int32_t count;    /* elements this frame: points, edges, curves or boxes; images: 1 */
+  int32_t capacity; /* elements the arrays hold (fixed at plan time) */
+  uint32_t attrs;   /* YSG_ATTR_* present this frame */
+  int32_t samples;  /* curves: samples per curve (S) */
+  int32_t width, height;      /* images: pixels */
+  int32_t tiles_x, tiles_y;   /* images: occupancy grid, ceil(width/16) × ceil(height/16) */
+
+  float *xy;        /* points (cap, 2); curves (cap, S, 2) — pixels, origin top-left */
+  int32_t *ij;      /* edges (cap, 2) point indices; curves (cap, 2) end points of each curve */
+  int32_t *id;      /* points, boxes (cap) — track ids */
+  float *radius;    /* points (cap) — pixels */
+  float *score;     /* points (cap) — confidence */
+  float *rgba;      /* points, boxes (cap, 4) — linear-light, straight alpha */
+  float *xywh;      /* boxes (cap, 4) — top-left x, y, width, height in pixels */
+  uint16_t *px;     /* image (height, width, 4) — FP16 bits, linear-light, premultiplied */
+  uint8_t *tiles;   /* image (tiles_y, tiles_x) — 0: tile fully transparent; NULL: unknown */
+} ysg_value;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YSGRAPH_VALUE_H */
