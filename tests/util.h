@@ -1,0 +1,23 @@
+/* util.h — helpers shared by the Criterion tests: temporary directories, files, running the CLI,
+ * and loading a pipeline from a string with a fresh context. */
+#ifndef YSG_TEST_UTIL_H
+#define YSG_TEST_UTIL_H
+
+#include <stddef.h>
+
+#include "ysgraph.h"
+
+/* A fresh directory under /tmp; the path stays valid until the process ends. */
+const char *ysgt_tmpdir(void);
+/* Write text to dir/name; returns the full path (static storage, rotating among 8 buffers). */
+const char *ysgt_write(const char *dir, const char *name, const char *text);
+/* Read a whole file (malloc'ed, NUL-terminated) or NULL; *len set when non-NULL. */
+char *ysgt_read(const char *path, size_t *len);
+/* Run a shell command; captures stdout and stderr (malloc'ed) and returns the exit code. */
+int ysgt_sh(const char *cmd, char **out, char **err);
+/* Context with one thread and no logging. */
+ysg_context *ysgt_ctx(void);
+/* Load a pipeline from source (chunkname "test.lua"), returning the status; *out may be NULL. */
+ysg_status ysgt_load(ysg_context *ctx, const char *src, ysg_pipeline **out);
+
+#endif
