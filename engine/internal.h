@@ -29,12 +29,12 @@ struct ysg_context {
 
 /* a parameter's current value (all kinds share one struct; kind decides which field is read) */
 typedef struct ysg_param_value {
-  double num;      /* NUMBER, INT, BOOL (0/1), ENUM (index) */
-  char *str;       /* STRING, ENUM (choice text), PATH/OUTPUT (as written) */
-  char *resolved;  /* PATH/OUTPUT: resolved path */
-  float rgba[4];   /* COLOR: linear, straight alpha */
-  int anim_ref;    /* non-zero: a function of (frame, t) evaluated each frame by the DSL */
-  int is_set;      /* set by the pipeline (not the default) */
+  double num;     /* NUMBER, INT, BOOL (0/1), ENUM (index) */
+  char *str;      /* STRING, ENUM (choice text), PATH/OUTPUT (as written) */
+  char *resolved; /* PATH/OUTPUT: resolved path */
+  float rgba[4];  /* COLOR: linear, straight alpha */
+  int anim_ref;   /* non-zero: a function of (frame, t) evaluated each frame by the DSL */
+  int is_set;     /* set by the pipeline (not the default) */
 } ysg_param_value;
 
 typedef struct ysg_link {
@@ -68,8 +68,8 @@ struct ysg_node {
   ysg_scratch *scratch;
   int n_scratch, cap_scratch;
   void *state;
-  int step;                /* position in order, -1 if pruned (feeds nothing that matters) */
-  int live;                /* reaches a sink or a kept value */
+  int step; /* position in order, -1 if pruned (feeds nothing that matters) */
+  int live; /* reaches a sink or a kept value */
   double total_ms;
   int runs;
   int slot_busy[YSG_MAX_SLOTS]; /* background-writer slots; guarded by the writer lock */
@@ -78,12 +78,12 @@ struct ysg_node {
 
 typedef struct ysg_buffer {
   char *name;
-  const char *kind;   /* "value", "kept", "scratch", "state" */
-  size_t bytes;       /* rounded up to YSG_ALIGN */
+  const char *kind; /* "value", "kept", "scratch", "state" */
+  size_t bytes;     /* rounded up to YSG_ALIGN */
   size_t offset;
-  int first, last;    /* live steps, inclusive */
-  int alias_of;       /* -1, or the buffer whose memory this one shares (in-place) */
-  int node, port;     /* owner (port -1 for scratch) */
+  int first, last; /* live steps, inclusive */
+  int alias_of;    /* -1, or the buffer whose memory this one shares (in-place) */
+  int node, port;  /* owner (port -1 for scratch) */
 } ysg_buffer;
 
 /* the planner's input and output (engine/planner.c) */
@@ -100,8 +100,10 @@ typedef struct ysg_plan_result {
 } ysg_plan_result;
 
 /* Assign offsets so that no two items live at the same step overlap in memory; tries several
- * orders and keeps the smallest. n_steps bounds first/last. Uses ctx's allocator for temporaries. */
-ysg_status ysg__plan(ysg_context *ctx, ysg_plan_item *items, int n, int n_steps, ysg_plan_result *out);
+ * orders and keeps the smallest. n_steps bounds first/last. Uses ctx's allocator for temporaries.
+ */
+ysg_status ysg__plan(ysg_context *ctx, ysg_plan_item *items, int n, int n_steps,
+                     ysg_plan_result *out);
 size_t ysg__plan_lower_bound(const ysg_plan_item *items, int n, int n_steps);
 
 /* per-frame parameter evaluation, supplied by the DSL (lua/dsl.c) */
@@ -117,16 +119,16 @@ typedef struct ysg_writer ysg_writer;
 
 struct ysg_pipeline {
   ysg_context *ctx;
-  char *file;     /* pipeline file, or chunk name */
-  char *dir;      /* its directory (input paths resolve here) */
-  char *out_dir;  /* output paths resolve here */
+  char *file;    /* pipeline file, or chunk name */
+  char *dir;     /* its directory (input paths resolve here) */
+  char *out_dir; /* output paths resolve here */
   int unsafe;
   ysg_backend backend;
   ysg_canvas canvas;
   int canvas_size_set; /* width/height given by the pipeline */
   ysg_node **nodes;
   int n_nodes, cap_nodes;
-  int *order;     /* node indices in execution order (live nodes only) */
+  int *order; /* node indices in execution order (live nodes only) */
   int n_steps;
   ysg_buffer *buffers;
   int n_buffers;
@@ -135,10 +137,10 @@ struct ysg_pipeline {
   size_t arena_bytes;
   ysg_param_source params;
   ysg_writer *writer;
-  char **keep;    /* "node" / "node.port" */
+  char **keep; /* "node" / "node.port" */
   int n_keep;
   int finalized;
-  int frame;      /* last frame run, -1 before the first */
+  int frame; /* last frame run, -1 before the first */
 };
 
 /* ---- context helpers (engine/context.c) ------------------------------------------------------ */
@@ -154,7 +156,7 @@ void ysg__log(ysg_context *ctx, ysg_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-void *ysg__alloc(ysg_context *ctx, size_t bytes);              /* zeroed; NULL + error set */
+void *ysg__alloc(ysg_context *ctx, size_t bytes); /* zeroed; NULL + error set */
 void *ysg__alloc_aligned(ysg_context *ctx, size_t bytes, size_t align); /* not zeroed */
 void *ysg__realloc_array(ysg_context *ctx, void *ptr, size_t old_n, size_t new_n, size_t elem);
 void ysg__free(ysg_context *ctx, void *ptr);
@@ -195,7 +197,8 @@ ysg_status ysg__node_set_param_anim(ysg_node *n, int param, int ref);
 /* connect producer (from, from_port) to input port of n; returns the link for link params */
 ysg_status ysg__node_connect(ysg_node *n, int port, ysg_node *from, int from_port, int line,
                              ysg_link **out);
-ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int param, const char *text);
+ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int param,
+                                    const char *text);
 ysg_status ysg__link_set_param_number(ysg_node *n, int port, ysg_link *l, int param, double x);
 ysg_status ysg__link_set_param_anim(ysg_node *n, int port, ysg_link *l, int param, int ref);
 ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name);

@@ -50,7 +50,8 @@ static ysg_status check_params(ysg_context *ctx, const char *type, const ysg_par
 static ysg_status check_type(ysg_context *ctx, const ysg_node_type *t) {
   if (!t || !t->name || !t->name[0])
     return ysg__seterr(ctx, YSG_ERR_INVALID, "node type without a name");
-  if (!t->run) return ysg__seterr(ctx, YSG_ERR_INVALID, "node type '%s' has no run callback", t->name);
+  if (!t->run)
+    return ysg__seterr(ctx, YSG_ERR_INVALID, "node type '%s' has no run callback", t->name);
   for (const char *c = t->name; *c; c++)
     if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
       return ysg__seterr(ctx, YSG_ERR_INVALID,
@@ -63,8 +64,9 @@ static ysg_status check_type(ysg_context *ctx, const ysg_node_type *t) {
       if (s) return s;
     }
     if (ysg__param_index(t, t->inputs[i].name) >= 0)
-      return ysg__seterr(ctx, YSG_ERR_INVALID, "node type '%s': '%s' is both a port and a parameter",
-                         t->name, t->inputs[i].name);
+      return ysg__seterr(ctx, YSG_ERR_INVALID,
+                         "node type '%s': '%s' is both a port and a parameter", t->name,
+                         t->inputs[i].name);
   }
   return YSG_OK;
 }

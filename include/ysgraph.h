@@ -22,18 +22,18 @@ extern "C" {
 #endif
 
 /* ---- status codes: one X-macro gives the enum, the names and the strings ------------------ */
-#define YSG_STATUS_MAP(X)                                                                         \
-  X(OK, "ok")                                                                                     \
-  X(ERR_INVALID, "invalid argument")                                                              \
-  X(ERR_PIPELINE, "pipeline error")                                                               \
-  X(ERR_DATA, "bad input data")                                                                   \
-  X(ERR_LIMIT, "limit exceeded")                                                                  \
-  X(ERR_NOT_FOUND, "not found")                                                                   \
-  X(ERR_IO, "input/output error")                                                                 \
-  X(ERR_NOMEM, "out of memory")                                                                   \
-  X(ERR_UNSUPPORTED, "not available in this build or on this machine")                           \
-  X(ERR_CUDA, "CUDA error")                                                                       \
-  X(ERR_RUNTIME, "runtime error")                                                                 \
+#define YSG_STATUS_MAP(X)                                              \
+  X(OK, "ok")                                                          \
+  X(ERR_INVALID, "invalid argument")                                   \
+  X(ERR_PIPELINE, "pipeline error")                                    \
+  X(ERR_DATA, "bad input data")                                        \
+  X(ERR_LIMIT, "limit exceeded")                                       \
+  X(ERR_NOT_FOUND, "not found")                                        \
+  X(ERR_IO, "input/output error")                                      \
+  X(ERR_NOMEM, "out of memory")                                        \
+  X(ERR_UNSUPPORTED, "not available in this build or on this machine") \
+  X(ERR_CUDA, "CUDA error")                                            \
+  X(ERR_RUNTIME, "runtime error")                                      \
   X(ERR_CANCELLED, "cancelled")
 
 typedef enum ysg_status {
@@ -58,7 +58,12 @@ typedef struct ysg_allocator {
   void *ud;
 } ysg_allocator;
 
-typedef enum ysg_log_level { YSG_LOG_DEBUG, YSG_LOG_INFO, YSG_LOG_WARN, YSG_LOG_ERROR } ysg_log_level;
+typedef enum ysg_log_level {
+  YSG_LOG_DEBUG,
+  YSG_LOG_INFO,
+  YSG_LOG_WARN,
+  YSG_LOG_ERROR
+} ysg_log_level;
 typedef void (*ysg_log_fn)(void *ud, ysg_log_level level, const char *msg);
 
 typedef struct ysg_context_options {
@@ -85,13 +90,13 @@ typedef struct ysg_define {
 
 typedef struct ysg_load_options {
   ysg_backend backend;
-  const char *output_dir;           /* relative output paths resolve here; NULL: "." */
-  int unsafe;                       /* 1: lift the Lua sandbox (io/os/require, any path) */
-  size_t lua_memory_limit;          /* bytes; 0: 256 MiB */
-  uint64_t lua_instruction_limit;   /* per script run or callback; 0: 200 million */
-  const ysg_define *defines;        /* --set NAME=VALUE, applied at load */
+  const char *output_dir;         /* relative output paths resolve here; NULL: "." */
+  int unsafe;                     /* 1: lift the Lua sandbox (io/os/require, any path) */
+  size_t lua_memory_limit;        /* bytes; 0: 256 MiB */
+  uint64_t lua_instruction_limit; /* per script run or callback; 0: 200 million */
+  const ysg_define *defines;      /* --set NAME=VALUE, applied at load */
   int n_defines;
-  const char *const *keep;          /* "node" or "node.port" values kept readable after a frame */
+  const char *const *keep; /* "node" or "node.port" values kept readable after a frame */
   int n_keep;
 } ysg_load_options;
 
@@ -122,17 +127,17 @@ YSG_API ysg_status ysg_pipeline_set_param_number(ysg_pipeline *p, const char *na
 
 typedef struct ysg_points_desc {
   int count;
-  const float *xy;      /* (count, 2) pixels, required */
-  const int32_t *id;    /* (count) or NULL */
-  const float *radius;  /* (count) or NULL */
-  const float *rgba;    /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+  const float *xy;     /* (count, 2) pixels, required */
+  const int32_t *id;   /* (count) or NULL */
+  const float *radius; /* (count) or NULL */
+  const float *rgba;   /* (count, 4) sRGB straight alpha in 0..1, or NULL */
 } ysg_points_desc;
 
 typedef struct ysg_boxes_desc {
   int count;
-  const float *xywh;    /* (count, 4) top-left x, y, width, height in pixels, required */
-  const int32_t *id;    /* (count) or NULL */
-  const float *rgba;    /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+  const float *xywh; /* (count, 4) top-left x, y, width, height in pixels, required */
+  const int32_t *id; /* (count) or NULL */
+  const float *rgba; /* (count, 4) sRGB straight alpha in 0..1, or NULL */
 } ysg_boxes_desc;
 
 typedef enum ysg_pixel_format {
@@ -150,9 +155,12 @@ typedef struct ysg_image_desc {
 } ysg_image_desc;
 
 /* node names a points_in / boxes_in / image_in node of the pipeline. The data is copied. */
-YSG_API ysg_status ysg_pipeline_set_points(ysg_pipeline *p, const char *node, const ysg_points_desc *d);
-YSG_API ysg_status ysg_pipeline_set_boxes(ysg_pipeline *p, const char *node, const ysg_boxes_desc *d);
-YSG_API ysg_status ysg_pipeline_set_image(ysg_pipeline *p, const char *node, const ysg_image_desc *d);
+YSG_API ysg_status ysg_pipeline_set_points(ysg_pipeline *p, const char *node,
+                                           const ysg_points_desc *d);
+YSG_API ysg_status ysg_pipeline_set_boxes(ysg_pipeline *p, const char *node,
+                                          const ysg_boxes_desc *d);
+YSG_API ysg_status ysg_pipeline_set_image(ysg_pipeline *p, const char *node,
+                                          const ysg_image_desc *d);
 
 /* ---- running ------------------------------------------------------------------------------ */
 /* Called after each frame; return non-zero to stop the range (YSG_ERR_CANCELLED). */
@@ -168,26 +176,28 @@ YSG_API ysg_status ysg_pipeline_flush(ysg_pipeline *p); /* wait for background w
  * Only kept values (unconsumed outputs, and those named in ysg_load_options.keep) can be read. */
 YSG_API ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_value **out);
 /* An image value as 8-bit sRGB straight alpha (dst: height rows of stride bytes). */
-YSG_API ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst, size_t stride);
+YSG_API ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst,
+                                           size_t stride);
 
-/* ---- introspection (what `ysgraph plan`, `graph`, `nodes` and `--stats` print) ----------------- */
+/* ---- introspection (what `ysgraph plan`, `graph`, `nodes` and `--stats` print) -----------------
+ */
 typedef struct ysg_node_info {
   const char *name, *type, *file;
   int line;
-  int step;               /* position in the execution order */
-  double total_ms;        /* time spent in run() over all frames so far */
+  int step;        /* position in the execution order */
+  double total_ms; /* time spent in run() over all frames so far */
   int runs;
 } ysg_node_info;
 
 typedef struct ysg_link_info {
   int from_node, to_node; /* indices as in ysg_pipeline_node_info */
   const char *from_port, *to_port;
-  int to_index;           /* position within a multi-input port */
+  int to_index; /* position within a multi-input port */
 } ysg_link_info;
 
 typedef struct ysg_buffer_info {
-  const char *name;       /* "node.port", or "node.scratch0" / "node.state0" */
-  const char *kind;       /* "value", "kept", "scratch", "state" */
+  const char *name; /* "node.port", or "node.scratch0" / "node.state0" */
+  const char *kind; /* "value", "kept", "scratch", "state" */
   size_t bytes, offset;
   int first_step, last_step; /* live range in the execution order (inclusive) */
 } ysg_buffer_info;
@@ -196,7 +206,7 @@ typedef struct ysg_plan_info {
   size_t arena_bytes;       /* the one arena allocated at load */
   size_t lower_bound_bytes; /* max over steps of live bytes */
   int n_buffers, n_steps;
-  const char *order;        /* the planner's winning placement order */
+  const char *order; /* the planner's winning placement order */
 } ysg_plan_info;
 
 YSG_API int ysg_pipeline_node_count(const ysg_pipeline *p);

@@ -78,7 +78,9 @@ ysg_status ysgt_load(ysg_context *ctx, const char *src, ysg_pipeline **out) {
   ysg_load_options_init(&lo);
   ysg_pipeline *p = NULL;
   ysg_status s = ysg_pipeline_load_string(ctx, src, "test.lua", &lo, &p);
-  if (out) *out = p;
-  else if (p) ysg_pipeline_destroy(p);
+  if (out)
+    *out = p;
+  else if (p)
+    ysg_pipeline_destroy(p);
   return s;
 }

@@ -43,14 +43,16 @@ typedef struct ysg_param_def {
 
 /* port flags */
 #define YSG_PORT_OPTIONAL 1u /* input may be left unconnected */
-#define YSG_PORT_MULTI 2u    /* input takes a list of links (e.g. merge layers), each with link params */
+#define YSG_PORT_MULTI \
+  2u /* input takes a list of links (e.g. merge layers), each with link params */
 
 typedef struct ysg_port_def {
   const char *name;
   ysg_value_type type;
-  unsigned flags;                   /* YSG_PORT_* */
+  unsigned flags; /* YSG_PORT_* */
   const char *doc;
-  const ysg_param_def *link_params; /* MULTI inputs: params given per link, e.g. {img, mode="add"} */
+  const ysg_param_def
+      *link_params; /* MULTI inputs: params given per link, e.g. {img, mode="add"} */
   int n_link_params;
 } ysg_port_def;
 
@@ -58,13 +60,14 @@ typedef struct ysg_port_def {
 #define YSG_NODE_SINK 1u    /* runs for its side effects (writes files); never pruned */
 #define YSG_NODE_INPUT 2u   /* fed by the host through ysg_pipeline_set_points/boxes/image */
 #define YSG_NODE_INPLACE 4u /* output 0 may share memory with the first link of input 0 */
-#define YSG_NODE_HOST 8u    /* host-only (reads files, CPU libraries): runs between device segments */
+#define YSG_NODE_HOST 8u /* host-only (reads files, CPU libraries): runs between device segments \
+                          */
 
 typedef struct ysg_node ysg_node;
 
 typedef struct ysg_frame {
-  int index;       /* frame number */
-  double time;     /* seconds: index / fps */
+  int index;   /* frame number */
+  double time; /* seconds: index / fps */
   double fps;
   int width, height; /* canvas */
 } ysg_frame;
@@ -79,12 +82,12 @@ typedef struct ysg_node_type {
   int n_outputs;
   const ysg_param_def *params;
   int n_params;
-  unsigned flags; /* YSG_NODE_* */
-  ysg_status (*init)(ysg_node *n);                       /* optional */
-  ysg_status (*infer)(ysg_node *n);                      /* sets each output's shape */
+  unsigned flags;                                         /* YSG_NODE_* */
+  ysg_status (*init)(ysg_node *n);                        /* optional */
+  ysg_status (*infer)(ysg_node *n);                       /* sets each output's shape */
   ysg_status (*run)(ysg_node *n, const ysg_frame *frame); /* required */
-  void (*destroy)(ysg_node *n);                          /* optional: free ysg_node_state */
-  void *userdata;                                        /* for host-defined types */
+  void (*destroy)(ysg_node *n);                           /* optional: free ysg_node_state */
+  void *userdata;                                         /* for host-defined types */
 } ysg_node_type;
 
 /* ---- identity and state ----------------------------------------------------------------- */
@@ -93,17 +96,18 @@ YSG_API const ysg_node_type *ysg_node_get_type(const ysg_node *n);
 YSG_API const ysg_canvas *ysg_node_canvas(const ysg_node *n);
 YSG_API void *ysg_node_state(const ysg_node *n);
 YSG_API void ysg_node_set_state(ysg_node *n, void *state);
-YSG_API void *ysg_node_alloc(ysg_node *n, size_t bytes);  /* zeroed, context allocator; NULL + error */
+YSG_API void *ysg_node_alloc(ysg_node *n,
+                             size_t bytes); /* zeroed, context allocator; NULL + error */
 YSG_API void ysg_node_free(ysg_node *n, void *ptr);
 
 /* ---- params (index = position in the schema's params table) ------------------------------ */
 YSG_API double ysg_node_number(const ysg_node *n, int param);
 YSG_API int ysg_node_int(const ysg_node *n, int param);
 YSG_API int ysg_node_bool(const ysg_node *n, int param);
-YSG_API int ysg_node_enum(const ysg_node *n, int param);            /* index into choices */
-YSG_API const char *ysg_node_string(const ysg_node *n, int param);  /* PATH/OUTPUT: resolved */
+YSG_API int ysg_node_enum(const ysg_node *n, int param);           /* index into choices */
+YSG_API const char *ysg_node_string(const ysg_node *n, int param); /* PATH/OUTPUT: resolved */
 YSG_API void ysg_node_color(const ysg_node *n, int param, float rgba[4]); /* linear, straight */
-YSG_API int ysg_node_param_is_set(const ysg_node *n, int param);   /* set by the pipeline */
+YSG_API int ysg_node_param_is_set(const ysg_node *n, int param);          /* set by the pipeline */
 /* link params of the k-th link of a MULTI input port */
 YSG_API double ysg_node_link_number(const ysg_node *n, int port, int k, int param);
 YSG_API int ysg_node_link_enum(const ysg_node *n, int port, int k, int param);
@@ -129,7 +133,8 @@ YSG_API ysg_status ysg_node_fail(ysg_node *n, ysg_status status, const char *fmt
 #endif
     ;
 /* Same, naming a parameter: "…: parameter 'NAME': <message>". */
-YSG_API ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status, const char *fmt, ...)
+YSG_API ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status, const char *fmt,
+                                       ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -143,7 +148,8 @@ YSG_API void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fm
 /* ---- execution helpers ---------------------------------------------------------------------- */
 /* Run fn over [0, count) in chunks on the context's CPU threads. */
 typedef void (*ysg_range_fn)(void *ud, int begin, int end);
-YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud);
+YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn,
+                                   void *ud);
 
 /* Background writing for sinks: a node owns nslots buffers (≤ 8); write_begin blocks until slot
  * *slot is free (the writer finished with it), the node fills it, write_submit queues fn, which

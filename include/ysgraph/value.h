@@ -30,22 +30,22 @@ typedef enum ysg_value_type {
 
 typedef struct ysg_value {
   ysg_value_type type;
-  int32_t count;    /* elements this frame: points, edges, curves or boxes; images: 1 */
-  int32_t capacity; /* elements the arrays hold (fixed at plan time) */
-  uint32_t attrs;   /* YSG_ATTR_* present this frame */
-  int32_t samples;  /* curves: samples per curve (S) */
-  int32_t width, height;      /* images: pixels */
-  int32_t tiles_x, tiles_y;   /* images: occupancy grid, ceil(width/16) × ceil(height/16) */
+  int32_t count;            /* elements this frame: points, edges, curves or boxes; images: 1 */
+  int32_t capacity;         /* elements the arrays hold (fixed at plan time) */
+  uint32_t attrs;           /* YSG_ATTR_* present this frame */
+  int32_t samples;          /* curves: samples per curve (S) */
+  int32_t width, height;    /* images: pixels */
+  int32_t tiles_x, tiles_y; /* images: occupancy grid, ceil(width/16) × ceil(height/16) */
 
-  float *xy;        /* points (cap, 2); curves (cap, S, 2) — pixels, origin top-left */
-  int32_t *ij;      /* edges (cap, 2) point indices; curves (cap, 2) end points of each curve */
-  int32_t *id;      /* points, boxes (cap) — track ids */
-  float *radius;    /* points (cap) — pixels */
-  float *score;     /* points (cap) — confidence */
-  float *rgba;      /* points, boxes (cap, 4) — linear-light, straight alpha */
-  float *xywh;      /* boxes (cap, 4) — top-left x, y, width, height in pixels */
-  uint16_t *px;     /* image (height, width, 4) — FP16 bits, linear-light, premultiplied */
-  uint8_t *tiles;   /* image (tiles_y, tiles_x) — 0: tile fully transparent; NULL: unknown */
+  float *xy;      /* points (cap, 2); curves (cap, S, 2) — pixels, origin top-left */
+  int32_t *ij;    /* edges (cap, 2) point indices; curves (cap, 2) end points of each curve */
+  int32_t *id;    /* points, boxes (cap) — track ids */
+  float *radius;  /* points (cap) — pixels */
+  float *score;   /* points (cap) — confidence */
+  float *rgba;    /* points, boxes (cap, 4) — linear-light, straight alpha */
+  float *xywh;    /* boxes (cap, 4) — top-left x, y, width, height in pixels */
+  uint16_t *px;   /* image (height, width, 4) — FP16 bits, linear-light, premultiplied */
+  uint8_t *tiles; /* image (tiles_y, tiles_x) — 0: tile fully transparent; NULL: unknown */
 } ysg_value;
 
 #ifdef __cplusplus
