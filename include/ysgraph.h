@@ -179,6 +179,11 @@ YSG_API ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, cons
 YSG_API ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst,
                                            size_t stride);
 
+/* Write a value to a file: points/edges/boxes/curves as CSV, images as 8-bit sRGB PNG with
+ * straight alpha. A printf-style frame pattern in path ("%04d") is replaced by frame. The file is
+ * written to a temporary name and renamed, so a failure never leaves a partial file. */
+YSG_API ysg_status ysg_pipeline_dump(ysg_pipeline *p, const char *ref, const char *path, int frame);
+
 /* ---- introspection (what `ysgraph plan`, `graph`, `nodes` and `--stats` print) -----------------
  */
 typedef struct ysg_node_info {
