@@ -169,8 +169,8 @@ ysg_status ysg__register_builtins(ysg_context *ctx);
 
 /* ---- params (engine/params.c) -------------------------------------------------------------- */
 /* Parse text as the def's kind into v (range-checked); message without location in err. */
-ysg_status ysg__param_parse(const ysg_param_def *def, const char *text, ysg_param_value *v,
-                            char *err, size_t errcap);
+ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const char *text,
+                            ysg_param_value *v, char *err, size_t errcap);
 ysg_status ysg__param_check_number(const ysg_param_def *def, double x, char *err, size_t errcap);
 /* "#rrggbb" / "#rrggbbaa" -> linear straight RGBA. */
 int ysg__parse_color(const char *text, float rgba[4]);
@@ -209,6 +209,9 @@ ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *pat
 /* bytes of a value with the given shape (sub-arrays aligned) and the views into memory */
 size_t ysg__value_bytes(const ysg_value *shape);
 void ysg__value_bind(ysg_value *v, unsigned char *mem);
+
+/* choose the backend after planning (engine/api.c); logs why when it falls back */
+ysg_status ysg__select_backend(ysg_pipeline *p);
 
 /* ---- execution (engine/exec.c) and writer (engine/writer.c) -------------------------------- */
 ysg_status ysg__exec_frame(ysg_pipeline *p, int frame);

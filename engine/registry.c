@@ -33,7 +33,7 @@ static ysg_status check_params(ysg_context *ctx, const char *type, const ysg_par
       ysg_param_value v;
       memset(&v, 0, sizeof v);
       char err[256];
-      ysg_status s = ysg__param_parse(d, d->def, &v, err, sizeof err);
+      ysg_status s = ysg__param_parse(ctx, d, d->def, &v, err, sizeof err);
       ysg__param_free(ctx, &v);
       if (s != YSG_OK)
         return ysg__seterr(ctx, YSG_ERR_INVALID, "node type '%s': default of parameter '%s': %s",

@@ -1,0 +1,293 @@
+/* api.c — the public pipeline calls: options, destroy, backend choice, params by name, host inputs,
+ * running frames and ranges, reading kept values, and the introspection behind `ysgraph plan`,
+ * `graph` and `--stats`. Loading (Lua) lives in lua/dsl.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "color.h"
+#include "inputs.h"
+#include "internal.h"
+
+void ysg_load_options_init(ysg_load_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->backend = YSG_BACKEND_AUTO;
+}
+
+static void free_params(ysg_context *ctx, ysg_param_value *v, int n) {
+  if (!v) return;
+  for (int i = 0; i < n; i++) ysg__param_free(ctx, &v[i]);
+  ysg__free(ctx, v);
+}
+
+void ysg_pipeline_destroy(ysg_pipeline *p) {
+  if (!p) return;
+  ysg_context *ctx = p->ctx;
+  if (p->writer) {
+    ysg_status code = ctx->code; /* keep the caller's message: destroy is often the error path */
+    char msg[YSG_ERRMSG_CAP];
+    memcpy(msg, ctx->msg, sizeof msg);
+    ysg__writer_flush(p->writer);
+    ysg__writer_destroy(p->writer);
+    ctx->code = code;
+    memcpy(ctx->msg, msg, sizeof msg);
+  }
+  for (int i = 0; i < p->n_nodes; i++) {
+    ysg_node *n = p->nodes[i];
+    if (!n) continue;
+    if (n->type->destroy) n->type->destroy(n);
+    free_params(ctx, n->params, n->type->n_params);
+    for (int port = 0; port < n->type->n_inputs && n->inputs; port++) {
+      ysg_input *in = &n->inputs[port];
+      for (int k = 0; k < in->n_links; k++)
+        free_params(ctx, in->links[k].params, n->type->inputs[port].n_link_params);
+      ysg__free(ctx, in->links);
+    }
+    ysg__free(ctx, n->inputs);
+    ysg__free(ctx, n->outputs);
+    ysg__free(ctx, n->out_buffer);
+    ysg__free(ctx, n->scratch);
+    ysg__free(ctx, n->name);
+    ysg__free(ctx, n->file);
+    ysg__free(ctx, n);
+  }
+  if (p->params.destroy) p->params.destroy(p->params.ud);
+  for (int i = 0; i < p->n_buffers; i++) ysg__free(ctx, p->buffers[i].name);
+  for (int i = 0; i < p->n_keep; i++) ysg__free(ctx, p->keep[i]);
+  ysg__free(ctx, p->keep);
+  ysg__free(ctx, p->buffers);
+  ysg__free(ctx, p->nodes);
+  ysg__free(ctx, p->order);
+  ysg__free(ctx, p->arena);
+  ysg__free(ctx, p->file);
+  ysg__free(ctx, p->dir);
+  ysg__free(ctx, p->out_dir);
+  ysg__free(ctx, p);
+}
+
+const ysg_canvas *ysg_pipeline_canvas(const ysg_pipeline *p) { return &p->canvas; }
+ysg_backend ysg_pipeline_backend(const ysg_pipeline *p) { return p->backend; }
+const char *ysg_pipeline_file(const ysg_pipeline *p) { return p->file; }
+
+/* The CUDA executor (device arena, graph capture/replay) is a separate piece of work; until it is
+ * in, every pipeline runs on the CPU backend and an explicit request for CUDA says why not. */
+ysg_status ysg__select_backend(ysg_pipeline *p) {
+  char why[512];
+  int have = ysg__cuda_probe(why, sizeof why);
+  if (p->backend == YSG_BACKEND_CUDA) {
+    if (!have)
+      return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "%s: backend 'cuda' is unavailable: %s",
+                         p->file, why);
+    return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED,
+                       "%s: backend 'cuda' is unavailable: this version executes pipelines on the CPU "
+                       "backend only (use --backend cpu or auto)", p->file);
+  }
+  if (p->backend == YSG_BACKEND_AUTO)
+    ysg__log(p->ctx, YSG_LOG_INFO, "using the CPU backend (%s)",
+             have ? "the CUDA executor is not in this version" : why);
+  p->backend = YSG_BACKEND_CPU;
+  return YSG_OK;
+}
+
+/* "node.param" -> node + param index, with messages naming what is missing */
+static ysg_status find_param(ysg_pipeline *p, const char *name, ysg_node **out_n, int *out_k) {
+  const char *dot = strchr(name, '.');
+  char node[256];
+  if (!dot || (size_t)(dot - name) >= sizeof node)
+    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': expected NODE.PARAM", name);
+  memcpy(node, name, (size_t)(dot - name));
+  node[dot - name] = 0;
+  ysg_node *n = ysg__node_find(p, node);
+  if (!n) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': no node named '%s'", name, node);
+  int k = ysg__param_index(n->type, dot + 1);
+  if (k < 0)
+    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no parameter '%s'", name,
+                       n->name, n->type->name, dot + 1);
+  if (n->type->params[k].flags & YSG_PARAM_STATIC)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID,
+                       "'%s': parameter '%s' of node '%s' is fixed at load (set it with --set at load)",
+                       name, dot + 1, n->name);
+  *out_n = n;
+  *out_k = k;
+  return YSG_OK;
+}
+
+ysg_status ysg_pipeline_set_param(ysg_pipeline *p, const char *name, const char *value) {
+  ysg_node *n;
+  int k;
+  ysg_status s = find_param(p, name, &n, &k);
+  return s ? s : ysg__node_set_param_text(n, k, value);
+}
+
+ysg_status ysg_pipeline_set_param_number(ysg_pipeline *p, const char *name, double value) {
+  ysg_node *n;
+  int k;
+  ysg_status s = find_param(p, name, &n, &k);
+  return s ? s : ysg__node_set_param_number(n, k, value);
+}
+
+static ysg_status find_input(ysg_pipeline *p, const char *name, const char *type, ysg_node **out) {
+  ysg_node *n = ysg__node_find(p, name ? name : "");
+  if (!n) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "%s: no node named '%s'", p->file, name);
+  if (strcmp(n->type->name, type) != 0)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: node '%s' is a %s node, expected %s", p->file,
+                       name, n->type->name, type);
+  *out = n;
+  return YSG_OK;
+}
+
+ysg_status ysg_pipeline_set_points(ysg_pipeline *p, const char *node, const ysg_points_desc *d) {
+  ysg_node *n;
+  ysg_status s = find_input(p, node, "points_in", &n);
+  return s ? s : ysg__input_set_points(n, d);
+}
+
+ysg_status ysg_pipeline_set_boxes(ysg_pipeline *p, const char *node, const ysg_boxes_desc *d) {
+  ysg_node *n;
+  ysg_status s = find_input(p, node, "boxes_in", &n);
+  return s ? s : ysg__input_set_boxes(n, d);
+}
+
+ysg_status ysg_pipeline_set_image(ysg_pipeline *p, const char *node, const ysg_image_desc *d) {
+  ysg_node *n;
+  ysg_status s = find_input(p, node, "image_in", &n);
+  return s ? s : ysg__input_set_image(n, d);
+}
+
+ysg_status ysg_pipeline_run_frame(ysg_pipeline *p, int frame) { return ysg__exec_frame(p, frame); }
+
+ysg_status ysg_pipeline_flush(ysg_pipeline *p) { return ysg__writer_flush(p->writer); }
+
+ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_progress_fn fn, void *ud) {
+  if (first < 0 || last < first)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: bad frame range %d..%d", p->file, first, last);
+  ysg_status s = YSG_OK;
+  int total = last - first + 1;
+  for (int f = first; f <= last && !s; f++) {
+    s = ysg__exec_frame(p, f);
+    if (!s && fn && fn(ud, f, f - first + 1, total))
+      s = ysg__seterr(p->ctx, YSG_ERR_CANCELLED, "%s: cancelled after frame %d", p->file, f);
+  }
+  if (s) {
+    ysg_status code = p->ctx->code;
+    char msg[YSG_ERRMSG_CAP];
+    memcpy(msg, p->ctx->msg, sizeof msg);
+    ysg__writer_flush(p->writer); /* finish what was queued; the first error wins */
+    p->ctx->code = code;
+    memcpy(p->ctx->msg, msg, sizeof msg);
+    return s;
+  }
+  return ysg__writer_flush(p->writer);
+}
+
+ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_value **out) {
+  *out = NULL;
+  char node[256];
+  const char *dot = strchr(ref, '.');
+  size_t len = dot ? (size_t)(dot - ref) : strlen(ref);
+  if (len >= sizeof node) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "no value '%s'", ref);
+  memcpy(node, ref, len);
+  node[len] = 0;
+  ysg_node *n = ysg__node_find(p, node);
+  if (!n) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': no node named '%s'", ref, node);
+  int port = 0;
+  if (dot) {
+    port = ysg__port_index(n->type->outputs, n->type->n_outputs, dot + 1);
+    if (port < 0)
+      return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no output '%s'", ref,
+                         n->name, n->type->name, dot + 1);
+  } else if (n->type->n_outputs == 0) {
+    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no outputs", ref, n->name,
+                       n->type->name);
+  }
+  int b = n->out_buffer[port];
+  if (b < 0 || strcmp(p->buffers[b].kind, "kept") != 0)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID,
+                       "'%s': this value is not kept after the frame (its memory is reused); list "
+                       "it in ysg_load_options.keep (--dump keeps it)", ref);
+  *out = &n->outputs[port];
+  return YSG_OK;
+}
+
+ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst, size_t stride) {
+  const ysg_value *v;
+  ysg_status s = ysg_pipeline_get_value(p, ref, &v);
+  if (s) return s;
+  if (v->type != YSG_IMAGE)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "'%s': expected an image, got %s", ref,
+                       ysg__value_type_name(v->type));
+  if (!stride) stride = (size_t)v->width * 4;
+  for (int y = 0; y < v->height; y++) {
+    uint8_t *row = dst + (size_t)y * stride;
+    const uint16_t *src = v->px + (size_t)y * (size_t)v->width * 4;
+    for (int x = 0; x < v->width; x++) {
+      float px[4];
+      uint32_t q[4];
+      ysg_load_px(src + (size_t)x * 4, px);
+      ysg_encode_srgb(px, 255.0f, q);
+      for (int c = 0; c < 4; c++) row[x * 4 + c] = (uint8_t)q[c];
+    }
+  }
+  return YSG_OK;
+}
+
+int ysg_pipeline_node_count(const ysg_pipeline *p) { return p->n_nodes; }
+
+ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *out) {
+  if (i < 0 || i >= p->n_nodes) return YSG_ERR_INVALID;
+  const ysg_node *n = p->nodes[i];
+  out->name = n->name;
+  out->type = n->type->name;
+  out->file = n->file;
+  out->line = n->line;
+  out->step = n->step;
+  out->total_ms = n->total_ms;
+  out->runs = n->runs;
+  return YSG_OK;
+}
+
+int ysg_pipeline_link_count(const ysg_pipeline *p) {
+  int c = 0;
+  for (int i = 0; i < p->n_nodes; i++)
+    for (int port = 0; port < p->nodes[i]->type->n_inputs; port++) c += p->nodes[i]->inputs[port].n_links;
+  return c;
+}
+
+ysg_status ysg_pipeline_link_info(const ysg_pipeline *p, int idx, ysg_link_info *out) {
+  int c = 0;
+  for (int i = 0; i < p->n_nodes; i++) {
+    const ysg_node *n = p->nodes[i];
+    for (int port = 0; port < n->type->n_inputs; port++)
+      for (int k = 0; k < n->inputs[port].n_links; k++, c++) {
+        if (c != idx) continue;
+        const ysg_link *l = &n->inputs[port].links[k];
+        out->from_node = l->from_node;
+        out->to_node = i;
+        out->from_port = p->nodes[l->from_node]->type->outputs[l->from_port].name;
+        out->to_port = n->type->inputs[port].name;
+        out->to_index = k;
+        return YSG_OK;
+      }
+  }
+  return YSG_ERR_INVALID;
+}
+
+ysg_status ysg_pipeline_plan(const ysg_pipeline *p, ysg_plan_info *out) {
+  out->arena_bytes = p->arena_bytes;
+  out->lower_bound_bytes = p->plan.lower_bound;
+  out->n_buffers = p->n_buffers;
+  out->n_steps = p->n_steps;
+  out->order = p->plan.order ? p->plan.order : "none";
+  return YSG_OK;
+}
+
+ysg_status ysg_pipeline_buffer_info(const ysg_pipeline *p, int i, ysg_buffer_info *out) {
+  if (i < 0 || i >= p->n_buffers) return YSG_ERR_INVALID;
+  const ysg_buffer *b = &p->buffers[i];
+  out->name = b->name;
+  out->kind = b->kind;
+  out->bytes = b->bytes;
+  out->offset = b->offset;
+  out->first_step = b->first;
+  out->last_step = b->last;
+  return YSG_OK;
+}

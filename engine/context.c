@@ -1,0 +1,187 @@
+/* context.c — the context: allocator hook, log callback, the per-context error message, status
+ * names/strings (generated from YSG_STATUS_MAP), version and compiled-in features. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef YSG_VERSION_STRING
+#define YSG_VERSION_STRING "0.1.0"
+#endif
+
+static const char *const status_names[] = {
+#define NAME(name, str) "YSG_" #name,
+    YSG_STATUS_MAP(NAME)
+#undef NAME
+};
+static const char *const status_strings[] = {
+#define STR(name, str) str,
+    YSG_STATUS_MAP(STR)
+#undef STR
+};
+
+const char *ysg_status_name(ysg_status s) {
+  return (unsigned)s < YSG_STATUS_COUNT ? status_names[s] : "YSG_UNKNOWN";
+}
+const char *ysg_status_string(ysg_status s) {
+  return (unsigned)s < YSG_STATUS_COUNT ? status_strings[s] : "unknown status";
+}
+const char *ysg_version(void) { return YSG_VERSION_STRING; }
+
+const char *ysg_features(void) {
+  return "cpu"
+#ifdef YSG_HAVE_CUDA
+         " cuda"
+#endif
+#ifdef YSG_HAVE_QHULL
+         " qhull"
+#endif
+#ifdef YSG_HAVE_FAISS
+         " faiss"
+#endif
+#ifdef YSG_HAVE_FFMPEG
+         " ffmpeg"
+#endif
+#ifdef YSG_HAVE_NVCODEC
+         " nvcodec"
+#endif
+#ifdef YSG_HAVE_DLPACK
+         " dlpack"
+#endif
+#ifdef _OPENMP
+         " openmp"
+#endif
+      ;
+}
+
+static void *default_alloc(void *ud, size_t size, size_t align) {
+  (void)ud;
+  if (align < sizeof(void *)) align = sizeof(void *);
+  void *p = NULL;
+  if (posix_memalign(&p, align, size ? size : 1) != 0) return NULL;
+  return p;
+}
+static void default_free(void *ud, void *ptr) {
+  (void)ud;
+  free(ptr);
+}
+
+void ysg_context_options_init(ysg_context_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->log_level = YSG_LOG_INFO;
+}
+
+ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out) {
+  if (!out) return YSG_ERR_INVALID;
+  *out = NULL;
+  ysg_context_options o;
+  if (opt) o = *opt;
+  else ysg_context_options_init(&o);
+  if (!o.allocator.alloc != !o.allocator.free) return YSG_ERR_INVALID;
+  if (!o.allocator.alloc) {
+    o.allocator.alloc = default_alloc;
+    o.allocator.free = default_free;
+  }
+  ysg_context *ctx = o.allocator.alloc(o.allocator.ud, sizeof *ctx, 64);
+  if (!ctx) return YSG_ERR_NOMEM;
+  memset(ctx, 0, sizeof *ctx);
+  ctx->alloc = o.allocator;
+  ctx->log = o.log;
+  ctx->log_ud = o.log_ud;
+  ctx->log_level = o.log_level;
+  ctx->threads = o.threads > 0 ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (ctx->threads < 1) ctx->threads = 1;
+  ysg_status s = ysg__register_builtins(ctx);
+  if (s != YSG_OK) {
+    ysg_context_destroy(ctx);
+    return s;
+  }
+  *out = ctx;
+  return YSG_OK;
+}
+
+void ysg_context_destroy(ysg_context *ctx) {
+  if (!ctx) return;
+  ysg__free(ctx, (void *)ctx->types);
+  ysg_allocator a = ctx->alloc;
+  a.free(a.ud, ctx);
+}
+
+const char *ysg_errmsg(const ysg_context *ctx) { return ctx ? ctx->msg : "no context"; }
+ysg_status ysg_errcode(const ysg_context *ctx) { return ctx ? ctx->code : YSG_ERR_INVALID; }
+
+ysg_status ysg__vseterr(ysg_context *ctx, ysg_status s, const char *fmt, va_list ap) {
+  if (!ctx) return s;
+  ctx->code = s;
+  vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+  return s;
+}
+
+ysg_status ysg__seterr(ysg_context *ctx, ysg_status s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  ysg__vseterr(ctx, s, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+void ysg__clearerr(ysg_context *ctx) {
+  ctx->code = YSG_OK;
+  ctx->msg[0] = 0;
+}
+
+void ysg__log(ysg_context *ctx, ysg_log_level level, const char *fmt, ...) {
+  if (!ctx || !ctx->log || level < ctx->log_level) return;
+  char buf[YSG_ERRMSG_CAP];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  ctx->log(ctx->log_ud, level, buf);
+}
+
+void *ysg__alloc_aligned(ysg_context *ctx, size_t bytes, size_t align) {
+  void *p = ctx->alloc.alloc(ctx->alloc.ud, bytes ? bytes : 1, align);
+  if (!p) ysg__seterr(ctx, YSG_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
+  return p;
+}
+
+void *ysg__alloc(ysg_context *ctx, size_t bytes) {
+  void *p = ysg__alloc_aligned(ctx, bytes, 16);
+  if (p) memset(p, 0, bytes ? bytes : 1);
+  return p;
+}
+
+void *ysg__realloc_array(ysg_context *ctx, void *ptr, size_t old_n, size_t new_n, size_t elem) {
+  if (new_n && elem > (size_t)-1 / new_n) {
+    ysg__seterr(ctx, YSG_ERR_NOMEM, "array of %zu elements is too large", new_n);
+    return NULL;
+  }
+  void *p = ysg__alloc(ctx, new_n * elem);
+  if (!p) return NULL;
+  if (ptr) {
+    memcpy(p, ptr, (old_n < new_n ? old_n : new_n) * elem);
+    ysg__free(ctx, ptr);
+  }
+  return p;
+}
+
+void ysg__free(ysg_context *ctx, void *ptr) {
+  if (ptr) ctx->alloc.free(ctx->alloc.ud, ptr);
+}
+
+char *ysg__strdup(ysg_context *ctx, const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = ysg__alloc(ctx, n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+void ysg__node_prefix(const ysg_node *n, int line, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s:%d: node '%s' (%s): ", n->file ? n->file : "?", line > 0 ? line : n->line,
+           n->name, n->type->name);
+}

@@ -1,0 +1,394 @@
+/* finalize.c — turning a built graph into a runnable pipeline: required params/inputs, cycle
+ * detection (naming the cycle), a deterministic topological order, node init and shape inference,
+ * buffer lifetimes (+ in-place aliasing), the arena plan and the one arena allocation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SUB_ALIGN 64 /* alignment of the arrays inside one value */
+
+static size_t up(size_t x, size_t a) { return (x + a - 1) / a * a; }
+
+size_t ysg__value_bytes(const ysg_value *v) {
+  size_t cap = (size_t)(v->capacity > 0 ? v->capacity : 0);
+  switch (v->type) {
+    case YSG_POINTS: /* xy, id, radius, score, rgba */
+      return up(cap * 8, SUB_ALIGN) + 3 * up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
+    case YSG_EDGES: return up(cap * 8, SUB_ALIGN);
+    case YSG_CURVES: /* xy, ij */
+      return up(cap * (size_t)(v->samples > 0 ? v->samples : 0) * 8, SUB_ALIGN) + up(cap * 8, SUB_ALIGN);
+    case YSG_BOXES: /* xywh, id, rgba */
+      return up(cap * 16, SUB_ALIGN) + up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
+    case YSG_IMAGE:
+      return up((size_t)v->width * (size_t)v->height * 8, SUB_ALIGN) +
+             up((size_t)v->tiles_x * (size_t)v->tiles_y, SUB_ALIGN);
+    default: return 0;
+  }
+}
+
+void ysg__value_bind(ysg_value *v, unsigned char *m) {
+  size_t cap = (size_t)(v->capacity > 0 ? v->capacity : 0);
+#define TAKE(field, type, bytes) \
+  do {                           \
+    v->field = (type *)m;        \
+    m += up((bytes), SUB_ALIGN); \
+  } while (0)
+  switch (v->type) {
+    case YSG_POINTS:
+      TAKE(xy, float, cap * 8);
+      TAKE(id, int32_t, cap * 4);
+      TAKE(radius, float, cap * 4);
+      TAKE(score, float, cap * 4);
+      TAKE(rgba, float, cap * 16);
+      break;
+    case YSG_EDGES: TAKE(ij, int32_t, cap * 8); break;
+    case YSG_CURVES:
+      TAKE(xy, float, cap * (size_t)v->samples * 8);
+      TAKE(ij, int32_t, cap * 8);
+      break;
+    case YSG_BOXES:
+      TAKE(xywh, float, cap * 16);
+      TAKE(id, int32_t, cap * 4);
+      TAKE(rgba, float, cap * 16);
+      break;
+    case YSG_IMAGE:
+      TAKE(px, uint16_t, (size_t)v->width * (size_t)v->height * 8);
+      TAKE(tiles, uint8_t, (size_t)v->tiles_x * (size_t)v->tiles_y);
+      break;
+    default: break;
+  }
+#undef TAKE
+}
+
+static ysg_status fail(ysg_node *n, int line, ysg_status s, const char *fmt, const char *a,
+                       const char *b) {
+  char pre[512];
+  ysg__node_prefix(n, line, pre, sizeof pre);
+  char msg[1024];
+  snprintf(msg, sizeof msg, fmt, a, b);
+  return ysg__seterr(n->p->ctx, s, "%s%s", pre, msg);
+}
+
+static ysg_status check_required(ysg_pipeline *p) {
+  for (int i = 0; i < p->n_nodes; i++) {
+    ysg_node *n = p->nodes[i];
+    const ysg_node_type *t = n->type;
+    for (int k = 0; k < t->n_params; k++)
+      if ((t->params[k].flags & YSG_PARAM_REQUIRED) && !n->params[k].is_set)
+        return fail(n, 0, YSG_ERR_PIPELINE, "parameter '%s' is required (expected %s)",
+                    t->params[k].name, ysg__param_kind_name(t->params[k].kind));
+    for (int k = 0; k < t->n_inputs; k++)
+      if (!(t->inputs[k].flags & YSG_PORT_OPTIONAL) && n->inputs[k].n_links == 0)
+        return fail(n, 0, YSG_ERR_PIPELINE, "input '%s' is not connected (expected %s)",
+                    t->inputs[k].name, ysg__value_type_name(t->inputs[k].type));
+  }
+  return YSG_OK;
+}
+
+/* DFS colouring; on a back edge, report the cycle as "a -> b -> c -> a" */
+static ysg_status find_cycle(ysg_pipeline *p) {
+  ysg_context *ctx = p->ctx;
+  int n = p->n_nodes;
+  if (n == 0) return YSG_OK;
+  int *color = ysg__alloc(ctx, sizeof(int) * (size_t)n);
+  int *parent = ysg__alloc(ctx, sizeof(int) * (size_t)n);
+  int *stack = ysg__alloc(ctx, sizeof(int) * (size_t)n * 2);
+  if (!color || !parent || !stack) {
+    ysg__free(ctx, color);
+    ysg__free(ctx, parent);
+    ysg__free(ctx, stack);
+    return YSG_ERR_NOMEM;
+  }
+  ysg_status st = YSG_OK;
+  /* edges go consumer -> producer (inputs); a cycle either way is a cycle */
+  for (int root = 0; root < n && !st; root++) {
+    if (color[root]) continue;
+    int sp = 0;
+    stack[sp++] = root;
+    stack[sp++] = 0; /* next (port, link) cursor flattened */
+    color[root] = 1;
+    parent[root] = -1;
+    while (sp && !st) {
+      int v = stack[sp - 2];
+      int cur = stack[sp - 1];
+      ysg_node *nv = p->nodes[v];
+      int idx = 0, next = -1;
+      for (int port = 0; port < nv->type->n_inputs && next < 0; port++)
+        for (int k = 0; k < nv->inputs[port].n_links; k++, idx++)
+          if (idx == cur) {
+            next = nv->inputs[port].links[k].from_node;
+            break;
+          }
+      if (next < 0) {
+        color[v] = 2;
+        sp -= 2;
+        continue;
+      }
+      stack[sp - 1] = cur + 1;
+      if (color[next] == 1) {
+        /* v consumes next, next ... consumes v: print in data-flow order (producer first) */
+        char buf[1024];
+        size_t len = 0;
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", p->nodes[v]->name);
+        for (int u = v; u != next && u >= 0 && len < sizeof buf - 64; ) {
+          u = parent[u];
+          if (u < 0) break;
+          len += (size_t)snprintf(buf + len, sizeof buf - len, " -> %s", p->nodes[u]->name);
+        }
+        snprintf(buf + len, sizeof buf - len, " -> %s", p->nodes[v]->name);
+        st = ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: the graph has a cycle: %s", nv->file,
+                         nv->line, buf);
+      } else if (color[next] == 0) {
+        color[next] = 1;
+        parent[next] = v;
+        stack[sp++] = next;
+        stack[sp++] = 0;
+      }
+    }
+  }
+  ysg__free(ctx, color);
+  ysg__free(ctx, parent);
+  ysg__free(ctx, stack);
+  return st;
+}
+
+/* Kahn's algorithm, always taking the ready node created first: deterministic */
+static ysg_status topo_order(ysg_pipeline *p) {
+  ysg_context *ctx = p->ctx;
+  int n = p->n_nodes;
+  p->order = ysg__alloc(ctx, sizeof(int) * (size_t)(n ? n : 1));
+  int *indeg = ysg__alloc(ctx, sizeof(int) * (size_t)(n ? n : 1));
+  if (!p->order || !indeg) {
+    ysg__free(ctx, indeg);
+    return YSG_ERR_NOMEM;
+  }
+  for (int i = 0; i < n; i++) {
+    ysg_node *v = p->nodes[i];
+    for (int port = 0; port < v->type->n_inputs; port++) indeg[i] += v->inputs[port].n_links;
+  }
+  int done = 0;
+  while (done < n) {
+    int pick = -1;
+    for (int i = 0; i < n; i++)
+      if (indeg[i] == 0 && p->nodes[i]->step < 0) {
+        pick = i;
+        break;
+      }
+    if (pick < 0) break; /* cycle: find_cycle reports it */
+    p->nodes[pick]->step = done;
+    p->order[done++] = pick;
+    for (int i = 0; i < n; i++) {
+      ysg_node *v = p->nodes[i];
+      for (int port = 0; port < v->type->n_inputs; port++)
+        for (int k = 0; k < v->inputs[port].n_links; k++)
+          if (v->inputs[port].links[k].from_node == pick) indeg[i]--;
+    }
+  }
+  ysg__free(ctx, indeg);
+  p->n_steps = done;
+  return done == n ? YSG_OK : find_cycle(p);
+}
+
+static int is_kept(const ysg_pipeline *p, const ysg_node *n, int port) {
+  for (int i = 0; i < p->n_keep; i++) {
+    const char *k = p->keep[i];
+    size_t len = strlen(n->name);
+    if (strncmp(k, n->name, len) != 0) continue;
+    if (k[len] == 0 && port == 0) return 1;
+    if (k[len] == '.' && strcmp(k + len + 1, n->type->outputs[port].name) == 0) return 1;
+  }
+  return 0;
+}
+
+static ysg_status resolve_paths(ysg_pipeline *p) {
+  for (int i = 0; i < p->n_nodes; i++) {
+    ysg_node *n = p->nodes[i];
+    for (int k = 0; k < n->type->n_params; k++) {
+      ysg_param_kind kind = n->type->params[k].kind;
+      ysg_param_value *v = &n->params[k];
+      if ((kind != YSG_PARAM_PATH && kind != YSG_PARAM_OUTPUT) || !v->str) continue;
+      ysg__free(p->ctx, v->resolved);
+      v->resolved = NULL;
+      ysg_status s = ysg__resolve_path(n, k, kind == YSG_PARAM_OUTPUT, v->str, &v->resolved);
+      if (s) return s;
+    }
+  }
+  return YSG_OK;
+}
+
+static ysg_status add_buffer(ysg_pipeline *p, ysg_buffer *b) {
+  ysg_buffer *nb = ysg__realloc_array(p->ctx, p->buffers, (size_t)p->n_buffers,
+                                      (size_t)p->n_buffers + 1, sizeof *nb);
+  if (!nb) return YSG_ERR_NOMEM;
+  p->buffers = nb;
+  p->buffers[p->n_buffers++] = *b;
+  return YSG_OK;
+}
+
+static ysg_status infer_all(ysg_pipeline *p) {
+  ysg_context *ctx = p->ctx;
+  for (int s = 0; s < p->n_steps; s++) {
+    ysg_node *n = p->nodes[p->order[s]];
+    if (n->type->init) {
+      ysg_status st = n->type->init(n);
+      if (st) return st;
+    }
+    if (n->type->infer) {
+      ysg_status st = n->type->infer(n);
+      if (st) return st;
+    }
+    for (int o = 0; o < n->type->n_outputs; o++) {
+      ysg_value *v = &n->outputs[o];
+      v->type = n->type->outputs[o].type;
+      if (v->type == YSG_IMAGE) {
+        if (v->width <= 0) v->width = p->canvas.width;
+        if (v->height <= 0) v->height = p->canvas.height;
+        v->tiles_x = (v->width + YSG_TILE - 1) / YSG_TILE;
+        v->tiles_y = (v->height + YSG_TILE - 1) / YSG_TILE;
+        v->capacity = v->count = 1;
+      } else {
+        if (v->capacity <= 0) v->capacity = 1;
+        if (v->type == YSG_CURVES && v->samples < 2)
+          return fail(n, 0, YSG_ERR_PIPELINE, "output '%s': curves need at least 2 samples%s",
+                      n->type->outputs[o].name, "");
+      }
+    }
+  }
+  (void)ctx;
+  return YSG_OK;
+}
+
+static ysg_status make_buffers(ysg_pipeline *p) {
+  ysg_context *ctx = p->ctx;
+  int last_step = p->n_steps > 0 ? p->n_steps - 1 : 0;
+  for (int s = 0; s < p->n_steps; s++) {
+    ysg_node *n = p->nodes[p->order[s]];
+    for (int o = 0; o < n->type->n_outputs; o++) {
+      int last = -1;
+      for (int i = 0; i < p->n_nodes; i++) {
+        ysg_node *c = p->nodes[i];
+        for (int port = 0; port < c->type->n_inputs; port++)
+          for (int k = 0; k < c->inputs[port].n_links; k++) {
+            ysg_link *l = &c->inputs[port].links[k];
+            if (l->from_node == n->index && l->from_port == o && c->step > last) last = c->step;
+          }
+      }
+      int kept = last < 0 || is_kept(p, n, o);
+      char name[512];
+      snprintf(name, sizeof name, "%s.%s", n->name, n->type->outputs[o].name);
+      ysg_buffer b = {0};
+      b.name = ysg__strdup(ctx, name);
+      b.kind = kept ? "kept" : "value";
+      b.bytes = up(ysg__value_bytes(&n->outputs[o]), YSG_ALIGN);
+      b.first = s;
+      b.last = kept ? last_step : last;
+      b.alias_of = -1;
+      b.node = n->index;
+      b.port = o;
+      if (!b.name) return YSG_ERR_NOMEM;
+      /* in place: output 0 takes over the first link of input 0 when that value dies here */
+      if (o == 0 && (n->type->flags & YSG_NODE_INPLACE) && n->type->n_inputs > 0 &&
+          n->inputs[0].n_links > 0) {
+        ysg_link *l = &n->inputs[0].links[0];
+        int src = p->nodes[l->from_node]->out_buffer[l->from_port];
+        int root = src;
+        while (root >= 0 && p->buffers[root].alias_of >= 0) root = p->buffers[root].alias_of;
+        if (src >= 0 && p->buffers[src].last == s && strcmp(p->buffers[root].kind, "value") == 0 &&
+            p->buffers[root].bytes == b.bytes) {
+          int used_twice = 0; /* the same value feeding two links of this node must stay intact */
+          for (int port = 0; port < n->type->n_inputs; port++)
+            for (int k = 0; k < n->inputs[port].n_links; k++)
+              if ((port || k) && n->inputs[port].links[k].from_node == l->from_node &&
+                  n->inputs[port].links[k].from_port == l->from_port)
+                used_twice = 1;
+          if (!used_twice) {
+            b.alias_of = root;
+            p->buffers[root].last = b.last;
+            if (kept) p->buffers[root].kind = "kept";
+          }
+        }
+      }
+      n->out_buffer[o] = p->n_buffers;
+      ysg_status st = add_buffer(p, &b);
+      if (st) return st;
+    }
+    for (int k = 0; k < n->n_scratch; k++) {
+      char name[512];
+      snprintf(name, sizeof name, "%s.%s%d", n->name, n->scratch[k].persistent ? "state" : "scratch", k);
+      ysg_buffer b = {0};
+      b.name = ysg__strdup(ctx, name);
+      b.kind = n->scratch[k].persistent ? "state" : "scratch";
+      b.bytes = up(n->scratch[k].bytes ? n->scratch[k].bytes : 1, YSG_ALIGN);
+      b.first = n->scratch[k].persistent ? 0 : s;
+      b.last = n->scratch[k].persistent ? last_step : s;
+      b.alias_of = -1;
+      b.node = n->index;
+      b.port = -1;
+      if (!b.name) return YSG_ERR_NOMEM;
+      n->scratch[k].buffer = p->n_buffers;
+      ysg_status st = add_buffer(p, &b);
+      if (st) return st;
+    }
+  }
+  return YSG_OK;
+}
+
+static ysg_status plan_arena(ysg_pipeline *p) {
+  ysg_context *ctx = p->ctx;
+  int nb = p->n_buffers;
+  ysg_plan_item *items = ysg__alloc(ctx, sizeof *items * (size_t)(nb ? nb : 1));
+  int *map = ysg__alloc(ctx, sizeof(int) * (size_t)(nb ? nb : 1));
+  if (!items || !map) {
+    ysg__free(ctx, items);
+    ysg__free(ctx, map);
+    return YSG_ERR_NOMEM;
+  }
+  int ni = 0;
+  for (int i = 0; i < nb; i++) {
+    if (p->buffers[i].alias_of >= 0) continue;
+    items[ni].bytes = p->buffers[i].bytes;
+    items[ni].first = p->buffers[i].first;
+    items[ni].last = p->buffers[i].last;
+    map[ni++] = i;
+  }
+  ysg_status st = ysg__plan(ctx, items, ni, p->n_steps > 0 ? p->n_steps : 1, &p->plan);
+  if (st == YSG_OK) {
+    for (int i = 0; i < ni; i++) p->buffers[map[i]].offset = items[i].offset;
+    for (int i = 0; i < nb; i++) {
+      int root = i;
+      while (p->buffers[root].alias_of >= 0) root = p->buffers[root].alias_of;
+      p->buffers[i].offset = p->buffers[root].offset;
+    }
+  }
+  ysg__free(ctx, items);
+  ysg__free(ctx, map);
+  return st;
+}
+
+static ysg_status allocate_and_bind(ysg_pipeline *p) {
+  p->arena_bytes = p->plan.arena_bytes;
+  p->arena = ysg__alloc_aligned(p->ctx, p->arena_bytes ? p->arena_bytes : YSG_ALIGN, 4096);
+  if (!p->arena)
+    return ysg__seterr(p->ctx, YSG_ERR_NOMEM, "%s: cannot allocate the arena of %zu bytes", p->file,
+                       p->arena_bytes);
+  memset(p->arena, 0, p->arena_bytes);
+  for (int i = 0; i < p->n_nodes; i++) {
+    ysg_node *n = p->nodes[i];
+    for (int o = 0; o < n->type->n_outputs; o++)
+      if (n->out_buffer[o] >= 0) ysg__value_bind(&n->outputs[o], p->arena + p->buffers[n->out_buffer[o]].offset);
+  }
+  return YSG_OK;
+}
+
+ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
+  if (p->finalized) return YSG_OK;
+  ysg_status st;
+  if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
+      (st = infer_all(p)) || (st = make_buffers(p)) || (st = plan_arena(p)) ||
+      (st = allocate_and_bind(p)) || (st = ysg__select_backend(p)))
+    return st;
+  if ((st = ysg__writer_create(p->ctx, &p->writer))) return st;
+  p->finalized = 1;
+  return YSG_OK;
+}

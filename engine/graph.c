@@ -1,0 +1,337 @@
+/* graph.c — building a pipeline graph: nodes, params and links (what the Lua DSL calls), with
+ * validation whose messages name file:line, node, port/parameter, what was expected and found.
+ * Finalisation (order, shapes, lifetimes, arena) lives in engine/finalize.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static char *dirname_of(ysg_context *ctx, const char *file) {
+  const char *slash = file ? strrchr(file, '/') : NULL;
+  if (!slash) return ysg__strdup(ctx, ".");
+  size_t n = slash == file ? 1 : (size_t)(slash - file);
+  char *d = ysg__alloc(ctx, n + 1);
+  if (d) memcpy(d, file, n);
+  return d;
+}
+
+ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_options *opt,
+                             ysg_pipeline **out) {
+  ysg_load_options def;
+  if (!opt) {
+    ysg_load_options_init(&def);
+    opt = &def;
+  }
+  *out = NULL;
+  ysg_pipeline *p = ysg__alloc(ctx, sizeof *p);
+  if (!p) return YSG_ERR_NOMEM;
+  p->ctx = ctx;
+  p->file = ysg__strdup(ctx, file ? file : "pipeline");
+  p->dir = dirname_of(ctx, file);
+  p->out_dir = ysg__strdup(ctx, opt->output_dir && opt->output_dir[0] ? opt->output_dir : ".");
+  p->unsafe = opt->unsafe;
+  p->backend = opt->backend;
+  p->canvas.width = 1920;
+  p->canvas.height = 1080;
+  p->canvas.frames = 1;
+  p->canvas.fps = 30;
+  p->frame = -1;
+  if (!p->file || !p->dir || !p->out_dir) {
+    ysg_pipeline_destroy(p);
+    return YSG_ERR_NOMEM;
+  }
+  if (opt->n_keep > 0) {
+    p->keep = ysg__alloc(ctx, sizeof(char *) * (size_t)opt->n_keep);
+    if (!p->keep) {
+      ysg_pipeline_destroy(p);
+      return YSG_ERR_NOMEM;
+    }
+    for (int i = 0; i < opt->n_keep; i++) {
+      p->keep[i] = ysg__strdup(ctx, opt->keep[i]);
+      if (!p->keep[i]) {
+        ysg_pipeline_destroy(p);
+        return YSG_ERR_NOMEM;
+      }
+      p->n_keep = i + 1;
+    }
+  }
+  *out = p;
+  return YSG_OK;
+}
+
+int ysg__param_index(const ysg_node_type *t, const char *name) {
+  for (int i = 0; i < t->n_params; i++)
+    if (strcmp(t->params[i].name, name) == 0) return i;
+  return -1;
+}
+
+int ysg__port_index(const ysg_port_def *ports, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(ports[i].name, name) == 0) return i;
+  return -1;
+}
+
+ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name) {
+  for (int i = 0; i < p->n_nodes; i++)
+    if (strcmp(p->nodes[i]->name, name) == 0) return p->nodes[i];
+  return NULL;
+}
+
+/* defaults of a param table into fresh values */
+static ysg_status init_params(ysg_context *ctx, const ysg_param_def *defs, int n,
+                              ysg_param_value **out) {
+  *out = NULL;
+  if (n == 0) return YSG_OK;
+  ysg_param_value *v = ysg__alloc(ctx, sizeof *v * (size_t)n);
+  if (!v) return YSG_ERR_NOMEM;
+  for (int i = 0; i < n; i++) {
+    if (!defs[i].def) continue;
+    char err[256];
+    ysg_status s = ysg__param_parse(ctx, &defs[i], defs[i].def, &v[i], err, sizeof err);
+    if (s) {
+      for (int j = 0; j <= i; j++) ysg__param_free(ctx, &v[j]);
+      ysg__free(ctx, v);
+      return ysg__seterr(ctx, s, "parameter '%s': bad default: %s", defs[i].name, err);
+    }
+  }
+  *out = v;
+  return YSG_OK;
+}
+
+ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, const char *file,
+                         int line, ysg_node **out) {
+  ysg_context *ctx = p->ctx;
+  *out = NULL;
+  const ysg_node_type *t = ysg_node_type_find(ctx, type);
+  if (!t) return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: unknown node type '%s'", file, line, type);
+  if (!name || !name[0])
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: %s: a node needs a non-empty name", file, line,
+                       type);
+  for (const char *c = name; *c; c++)
+    if (*c == '.' || *c == '=' || *c == ' ')
+      return ysg__seterr(ctx, YSG_ERR_PIPELINE,
+                         "%s:%d: node name '%s' may not contain '.', '=' or spaces", file, line,
+                         name);
+  ysg_node *prev = ysg__node_find(p, name);
+  if (prev)
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE,
+                       "%s:%d: duplicate node name '%s' (first used at %s:%d)", file, line, name,
+                       prev->file, prev->line);
+  if (p->n_nodes == p->cap_nodes) {
+    int cap = p->cap_nodes ? p->cap_nodes * 2 : 16;
+    ysg_node **nn = ysg__realloc_array(ctx, p->nodes, (size_t)p->cap_nodes, (size_t)cap, sizeof *nn);
+    if (!nn) return YSG_ERR_NOMEM;
+    p->nodes = nn;
+    p->cap_nodes = cap;
+  }
+  ysg_node *n = ysg__alloc(ctx, sizeof *n);
+  if (!n) return YSG_ERR_NOMEM;
+  n->p = p;
+  n->type = t;
+  n->index = p->n_nodes;
+  n->line = line;
+  n->step = -1;
+  n->name = ysg__strdup(ctx, name);
+  n->file = ysg__strdup(ctx, file);
+  n->inputs = t->n_inputs ? ysg__alloc(ctx, sizeof *n->inputs * (size_t)t->n_inputs) : NULL;
+  n->outputs = t->n_outputs ? ysg__alloc(ctx, sizeof *n->outputs * (size_t)t->n_outputs) : NULL;
+  n->out_buffer = t->n_outputs ? ysg__alloc(ctx, sizeof(int) * (size_t)t->n_outputs) : NULL;
+  p->nodes[p->n_nodes++] = n; /* owned by the pipeline from here on, also on failure */
+  if (!n->name || !n->file || (t->n_inputs && !n->inputs) || (t->n_outputs && (!n->outputs || !n->out_buffer)))
+    return YSG_ERR_NOMEM;
+  for (int i = 0; i < t->n_outputs; i++) {
+    n->outputs[i].type = t->outputs[i].type;
+    n->out_buffer[i] = -1;
+  }
+  ysg_status s = init_params(ctx, t->params, t->n_params, &n->params);
+  if (s) return s;
+  *out = n;
+  return YSG_OK;
+}
+
+static ysg_status param_err(ysg_node *n, const ysg_param_def *d, const char *what, ysg_status s,
+                            const char *msg) {
+  char pre[512];
+  ysg__node_prefix(n, 0, pre, sizeof pre);
+  return ysg__seterr(n->p->ctx, s, "%s%s '%s': %s", pre, what, d->name, msg);
+}
+
+/* shared by node params and link params */
+static ysg_status set_text(ysg_node *n, const ysg_param_def *d, ysg_param_value *v, const char *what,
+                           const char *text) {
+  char err[512];
+  ysg_param_value tmp = *v;
+  tmp.str = tmp.resolved = NULL;
+  ysg_status s = ysg__param_parse(n->p->ctx, d, text, &tmp, err, sizeof err);
+  if (s) {
+    ysg__param_free(n->p->ctx, &tmp);
+    return param_err(n, d, what, s, err);
+  }
+  ysg__param_free(n->p->ctx, v);
+  *v = tmp;
+  v->anim_ref = 0;
+  v->is_set = 1;
+  return YSG_OK;
+}
+
+static ysg_status set_number(ysg_node *n, const ysg_param_def *d, ysg_param_value *v,
+                             const char *what, double x) {
+  char err[512];
+  if (d->kind != YSG_PARAM_NUMBER && d->kind != YSG_PARAM_INT && d->kind != YSG_PARAM_BOOL) {
+    snprintf(err, sizeof err, "expected %s, got a number",
+             d->kind == YSG_PARAM_COLOR ? "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})"
+             : d->kind == YSG_PARAM_ENUM ? "one of the choices"
+                                         : "a string");
+    if (d->kind == YSG_PARAM_ENUM) snprintf(err, sizeof err, "expected one of %s, got a number", d->choices);
+    return param_err(n, d, what, YSG_ERR_PIPELINE, err);
+  }
+  ysg_status s = ysg__param_check_number(d, x, err, sizeof err);
+  if (s) return param_err(n, d, what, s, err);
+  v->num = x;
+  v->anim_ref = 0;
+  v->is_set = 1;
+  return YSG_OK;
+}
+
+static ysg_status set_anim(ysg_node *n, const ysg_param_def *d, ysg_param_value *v, const char *what,
+                           int ref) {
+  if (d->flags & YSG_PARAM_STATIC)
+    return param_err(n, d, what, YSG_ERR_PIPELINE,
+                     "cannot be a function of time (it is fixed when the pipeline loads)");
+  if (d->kind == YSG_PARAM_PATH || d->kind == YSG_PARAM_OUTPUT || d->kind == YSG_PARAM_STRING)
+    return param_err(n, d, what, YSG_ERR_PIPELINE, "cannot be a function of time");
+  v->anim_ref = ref;
+  v->is_set = 1;
+  return YSG_OK;
+}
+
+ysg_status ysg__node_set_param_text(ysg_node *n, int param, const char *text) {
+  return set_text(n, &n->type->params[param], &n->params[param], "parameter", text);
+}
+
+ysg_status ysg__node_set_param_number(ysg_node *n, int param, double x) {
+  return set_number(n, &n->type->params[param], &n->params[param], "parameter", x);
+}
+
+ysg_status ysg__node_set_param_color(ysg_node *n, int param, const float srgb[4]) {
+  const ysg_param_def *d = &n->type->params[param];
+  if (d->kind != YSG_PARAM_COLOR)
+    return param_err(n, d, "parameter", YSG_ERR_PIPELINE, "expected a single value, got a table");
+  for (int i = 0; i < 4; i++)
+    if (!(srgb[i] >= 0.0f && srgb[i] <= 1.0f))
+      return param_err(n, d, "parameter", YSG_ERR_PIPELINE,
+                       "colour components must be numbers in 0..1");
+  ysg__srgb_to_linear_rgba(srgb, n->params[param].rgba);
+  n->params[param].anim_ref = 0;
+  n->params[param].is_set = 1;
+  return YSG_OK;
+}
+
+ysg_status ysg__node_set_param_anim(ysg_node *n, int param, int ref) {
+  return set_anim(n, &n->type->params[param], &n->params[param], "parameter", ref);
+}
+
+ysg_status ysg__node_connect(ysg_node *n, int port, ysg_node *from, int from_port, int line,
+                             ysg_link **out) {
+  ysg_context *ctx = n->p->ctx;
+  const ysg_port_def *pd = &n->type->inputs[port];
+  char pre[512];
+  ysg__node_prefix(n, line, pre, sizeof pre);
+  if (from->p != n->p)
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s': node '%s' belongs to another pipeline",
+                       pre, pd->name, from->name);
+  if (from_port < 0 || from_port >= from->type->n_outputs)
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s': node '%s' (%s) has no outputs", pre,
+                       pd->name, from->name, from->type->name);
+  ysg_value_type got = from->type->outputs[from_port].type;
+  ysg_input *in = &n->inputs[port];
+  if (got != pd->type) {
+    if (pd->flags & YSG_PORT_MULTI)
+      return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s[%d]' expects %s, got %s from '%s'", pre,
+                         pd->name, in->n_links + 1, ysg__value_type_name(pd->type),
+                         ysg__value_type_name(got), from->name);
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s' expects %s, got %s from '%s'", pre,
+                       pd->name, ysg__value_type_name(pd->type), ysg__value_type_name(got),
+                       from->name);
+  }
+  if (!(pd->flags & YSG_PORT_MULTI) && in->n_links > 0)
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s' is already connected (to '%s')", pre,
+                       pd->name, n->p->nodes[in->links[0].from_node]->name);
+  if (in->n_links == in->cap_links) {
+    int cap = in->cap_links ? in->cap_links * 2 : 4;
+    ysg_link *nl = ysg__realloc_array(ctx, in->links, (size_t)in->cap_links, (size_t)cap, sizeof *nl);
+    if (!nl) return YSG_ERR_NOMEM;
+    in->links = nl;
+    in->cap_links = cap;
+  }
+  ysg_link *l = &in->links[in->n_links];
+  memset(l, 0, sizeof *l);
+  l->from_node = from->index;
+  l->from_port = from_port;
+  l->line = line;
+  ysg_status s = init_params(ctx, pd->link_params, pd->n_link_params, &l->params);
+  if (s) return s;
+  in->n_links++;
+  if (out) *out = l;
+  return YSG_OK;
+}
+
+static char *link_what(const ysg_node *n, int port, const ysg_link *l, char *buf, size_t cap) {
+  const ysg_input *in = &n->inputs[port];
+  snprintf(buf, cap, "input '%s[%d]' parameter", n->type->inputs[port].name, (int)(l - in->links) + 1);
+  return buf;
+}
+
+ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int param, const char *text) {
+  char what[128];
+  return set_text(n, &n->type->inputs[port].link_params[param], &l->params[param],
+                  link_what(n, port, l, what, sizeof what), text);
+}
+
+ysg_status ysg__link_set_param_number(ysg_node *n, int port, ysg_link *l, int param, double x) {
+  char what[128];
+  return set_number(n, &n->type->inputs[port].link_params[param], &l->params[param],
+                    link_what(n, port, l, what, sizeof what), x);
+}
+
+ysg_status ysg__link_set_param_anim(ysg_node *n, int port, ysg_link *l, int param, int ref) {
+  char what[128];
+  return set_anim(n, &n->type->inputs[port].link_params[param], &l->params[param],
+                  link_what(n, port, l, what, sizeof what), ref);
+}
+
+/* Sandboxed pipelines may only reach files under their own directory (inputs) or the output
+ * directory (outputs): no absolute paths, no ".." components. */
+ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *path, char **out) {
+  ysg_pipeline *p = n->p;
+  *out = NULL;
+  if (!p->unsafe) {
+    const char *why = NULL;
+    if (path[0] == '/') why = "absolute paths are not allowed in sandboxed pipelines";
+    for (const char *c = path; !why && *c;) {
+      const char *e = strchr(c, '/');
+      size_t len = e ? (size_t)(e - c) : strlen(c);
+      if (len == 2 && c[0] == '.' && c[1] == '.')
+        why = output ? "'..' may not leave the output directory in sandboxed pipelines"
+                     : "'..' may not leave the pipeline's directory in sandboxed pipelines";
+      c += len;
+      while (*c == '/') c++;
+    }
+    if (why) {
+      char pre[512];
+      ysg__node_prefix(n, 0, pre, sizeof pre);
+      return ysg__seterr(p->ctx, YSG_ERR_PIPELINE, "%sparameter '%s': '%s': %s (run with --unsafe to allow it)",
+                         pre, n->type->params[param].name, path, why);
+    }
+  }
+  const char *base = output ? p->out_dir : p->dir;
+  if (path[0] == '/' || (base[0] == '.' && base[1] == 0)) {
+    *out = ysg__strdup(p->ctx, path);
+  } else {
+    size_t len = strlen(base) + strlen(path) + 2;
+    *out = ysg__alloc(p->ctx, len);
+    if (*out) snprintf(*out, len, "%s/%s", base, path);
+  }
+  return *out ? YSG_OK : YSG_ERR_NOMEM;
+}

@@ -1,0 +1,145 @@
+/* node_api.c — the functions node implementations call (include/ysgraph/node.h): params, ports,
+ * scratch memory, errors with the node's location, logging, parallel loops and the writer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *ysg_node_name(const ysg_node *n) { return n->name; }
+const ysg_node_type *ysg_node_get_type(const ysg_node *n) { return n->type; }
+const ysg_canvas *ysg_node_canvas(const ysg_node *n) { return &n->p->canvas; }
+void *ysg_node_state(const ysg_node *n) { return n->state; }
+void ysg_node_set_state(ysg_node *n, void *state) { n->state = state; }
+
+void *ysg_node_alloc(ysg_node *n, size_t bytes) {
+  void *ptr = ysg__alloc(n->p->ctx, bytes);
+  if (!ptr) {
+    char pre[512];
+    ysg__node_prefix(n, 0, pre, sizeof pre);
+    ysg__seterr(n->p->ctx, YSG_ERR_NOMEM, "%sout of memory allocating %zu bytes", pre, bytes);
+  }
+  return ptr;
+}
+
+void ysg_node_free(ysg_node *n, void *ptr) { ysg__free(n->p->ctx, ptr); }
+
+double ysg_node_number(const ysg_node *n, int param) { return n->params[param].num; }
+int ysg_node_int(const ysg_node *n, int param) { return (int)n->params[param].num; }
+int ysg_node_bool(const ysg_node *n, int param) { return n->params[param].num != 0; }
+int ysg_node_enum(const ysg_node *n, int param) { return (int)n->params[param].num; }
+int ysg_node_param_is_set(const ysg_node *n, int param) { return n->params[param].is_set; }
+
+const char *ysg_node_string(const ysg_node *n, int param) {
+  const ysg_param_value *v = &n->params[param];
+  return v->resolved ? v->resolved : (v->str ? v->str : "");
+}
+
+void ysg_node_color(const ysg_node *n, int param, float rgba[4]) {
+  memcpy(rgba, n->params[param].rgba, sizeof(float) * 4);
+}
+
+double ysg_node_link_number(const ysg_node *n, int port, int k, int param) {
+  return n->inputs[port].links[k].params[param].num;
+}
+
+int ysg_node_link_enum(const ysg_node *n, int port, int k, int param) {
+  return (int)n->inputs[port].links[k].params[param].num;
+}
+
+int ysg_node_input_count(const ysg_node *n, int port) {
+  return port >= 0 && port < n->type->n_inputs ? n->inputs[port].n_links : 0;
+}
+
+const ysg_value *ysg_node_input(const ysg_node *n, int port, int k) {
+  if (port < 0 || port >= n->type->n_inputs || k < 0 || k >= n->inputs[port].n_links) return NULL;
+  const ysg_link *l = &n->inputs[port].links[k];
+  return &n->p->nodes[l->from_node]->outputs[l->from_port];
+}
+
+ysg_value *ysg_node_output(ysg_node *n, int port) {
+  return port >= 0 && port < n->type->n_outputs ? &n->outputs[port] : NULL;
+}
+
+ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, int *handle) {
+  ysg_context *ctx = n->p->ctx;
+  if (n->p->finalized)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "scratch memory can only be requested in infer");
+  if (n->n_scratch == n->cap_scratch) {
+    int cap = n->cap_scratch ? n->cap_scratch * 2 : 4;
+    ysg_scratch *ns = ysg__realloc_array(ctx, n->scratch, (size_t)n->cap_scratch, (size_t)cap, sizeof *ns);
+    if (!ns) return YSG_ERR_NOMEM;
+    n->scratch = ns;
+    n->cap_scratch = cap;
+  }
+  n->scratch[n->n_scratch].bytes = bytes;
+  n->scratch[n->n_scratch].persistent = persistent;
+  n->scratch[n->n_scratch].buffer = -1;
+  *handle = n->n_scratch++;
+  return YSG_OK;
+}
+
+void *ysg_node_scratch(const ysg_node *n, int handle) {
+  if (handle < 0 || handle >= n->n_scratch || n->scratch[handle].buffer < 0 || !n->p->arena) return NULL;
+  return n->p->arena + n->p->buffers[n->scratch[handle].buffer].offset;
+}
+
+ysg_status ysg_node_fail(ysg_node *n, ysg_status status, const char *fmt, ...) {
+  char pre[512], msg[YSG_ERRMSG_CAP];
+  ysg__node_prefix(n, 0, pre, sizeof pre);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return ysg__seterr(n->p->ctx, status, "%s%s", pre, msg);
+}
+
+ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status, const char *fmt, ...) {
+  char pre[512], msg[YSG_ERRMSG_CAP];
+  ysg__node_prefix(n, 0, pre, sizeof pre);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return ysg__seterr(n->p->ctx, status, "%sparameter '%s': %s", pre, n->type->params[param].name, msg);
+}
+
+void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...) {
+  ysg_context *ctx = n->p->ctx;
+  if (!ctx->log || level < ctx->log_level) return;
+  char msg[YSG_ERRMSG_CAP];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ysg__log(ctx, level, "%s:%d: node '%s' (%s): %s", n->file, n->line, n->name, n->type->name, msg);
+}
+
+void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud) {
+  if (count <= 0) return;
+  if (grain < 1) grain = 1;
+  int chunks = (count + grain - 1) / grain;
+  int threads = n->p->ctx->threads;
+  if (threads <= 1 || chunks == 1) {
+    fn(ud, 0, count);
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int c = 0; c < chunks; c++) {
+    int b = c * grain;
+    int e = b + grain < count ? b + grain : count;
+    fn(ud, b, e);
+  }
+#else
+  fn(ud, 0, count);
+#endif
+}
+
+ysg_status ysg_node_write_begin(ysg_node *n, int nslots, int *slot) {
+  if (!n->p->writer) return ysg_node_fail(n, YSG_ERR_INVALID, "the writer is not running");
+  return ysg__writer_begin(n->p->writer, n, nslots, slot);
+}
+
+ysg_status ysg_node_write_submit(ysg_node *n, int slot, ysg_write_fn fn, void *ud) {
+  return ysg__writer_submit(n->p->writer, n, slot, fn, ud);
+}
