@@ -127,18 +127,24 @@ static ysg_status find_cycle(ysg_pipeline *p) {
       }
       stack[sp - 1] = cur + 1;
       if (color[next] == 1) {
-        /* v consumes next, next ... consumes v: print in data-flow order (producer first) */
+        /* the path v, parent(v), ..., next is in data-flow order (each feeds the next one);
+         * print it starting from the node created first, so the message is stable */
+        int cyc[64] = {0}, nc = 0;
+        for (int u = v; u >= 0 && nc < 64; u = parent[u]) {
+          cyc[nc++] = u;
+          if (u == next) break;
+        }
+        int first = 0;
+        for (int i = 1; i < nc; i++)
+          if (cyc[i] < cyc[first]) first = i;
         char buf[1024];
         size_t len = 0;
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", p->nodes[v]->name);
-        for (int u = v; u != next && u >= 0 && len < sizeof buf - 64; ) {
-          u = parent[u];
-          if (u < 0) break;
-          len += (size_t)snprintf(buf + len, sizeof buf - len, " -> %s", p->nodes[u]->name);
-        }
-        snprintf(buf + len, sizeof buf - len, " -> %s", p->nodes[v]->name);
-        st = ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: the graph has a cycle: %s", nv->file,
-                         nv->line, buf);
+        for (int i = 0; i <= nc && len < sizeof buf - 64; i++)
+          len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " -> " : "",
+                                  p->nodes[cyc[(first + i) % nc]]->name);
+        ysg_node *head = p->nodes[cyc[first]];
+        st = ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: the graph has a cycle: %s", head->file,
+                         head->line, buf);
       } else if (color[next] == 0) {
         color[next] = 1;
         parent[next] = v;
@@ -381,10 +387,29 @@ static ysg_status allocate_and_bind(ysg_pipeline *p) {
   return YSG_OK;
 }
 
+/* every "node" / "node.port" the host asked to keep must exist */
+static ysg_status check_keep(ysg_pipeline *p) {
+  for (int i = 0; i < p->n_keep; i++) {
+    const char *k = p->keep[i];
+    const char *dot = strchr(k, '.');
+    char node[256];
+    size_t len = dot ? (size_t)(dot - k) : strlen(k);
+    if (len >= sizeof node) len = sizeof node - 1;
+    memcpy(node, k, len);
+    node[len] = 0;
+    ysg_node *n = ysg__node_find(p, node);
+    if (!n) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "keep '%s': no node named '%s'", k, node);
+    if (dot ? ysg__port_index(n->type->outputs, n->type->n_outputs, dot + 1) < 0 : n->type->n_outputs == 0)
+      return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "keep '%s': node '%s' (%s) has no output '%s'", k,
+                         n->name, n->type->name, dot ? dot + 1 : "");
+  }
+  return YSG_OK;
+}
+
 ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   if (p->finalized) return YSG_OK;
   ysg_status st;
-  if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
+  if ((st = check_keep(p)) || (st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
       (st = infer_all(p)) || (st = make_buffers(p)) || (st = plan_arena(p)) ||
       (st = allocate_and_bind(p)) || (st = ysg__select_backend(p)))
     return st;

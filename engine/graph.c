@@ -178,12 +178,16 @@ static ysg_status set_text(ysg_node *n, const ysg_param_def *d, ysg_param_value 
 static ysg_status set_number(ysg_node *n, const ysg_param_def *d, ysg_param_value *v,
                              const char *what, double x) {
   char err[512];
+  if (d->kind == YSG_PARAM_ENUM) { /* numeric choices such as bits = 16 */
+    char text[64];
+    snprintf(text, sizeof text, "%.14g", x);
+    return set_text(n, d, v, what, text);
+  }
   if (d->kind != YSG_PARAM_NUMBER && d->kind != YSG_PARAM_INT && d->kind != YSG_PARAM_BOOL) {
     snprintf(err, sizeof err, "expected %s, got a number",
              d->kind == YSG_PARAM_COLOR ? "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})"
              : d->kind == YSG_PARAM_ENUM ? "one of the choices"
                                          : "a string");
-    if (d->kind == YSG_PARAM_ENUM) snprintf(err, sizeof err, "expected one of %s, got a number", d->choices);
     return param_err(n, d, what, YSG_ERR_PIPELINE, err);
   }
   ysg_status s = ysg__param_check_number(d, x, err, sizeof err);

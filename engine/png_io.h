@@ -1,0 +1,67 @@
+/* png_io.h — PNG decode/encode (libpng 1.6) and the file helpers every writer shares: atomic
+ * writes (temporary file + rename), printf-style frame patterns in output paths ("%04d") and
+ * mkdir -p for an output's parent directories. Messages go into caller buffers; nothing prints.
+ * Used by nodes/image.c, nodes/png.c and engine/dump.c. */
+#ifndef YSG_PNG_IO_H
+#define YSG_PNG_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ysgraph.h"
+
+/* Memory for decoded pixels and decode temporaries; alloc returns NULL on failure. */
+typedef struct ysg_png_alloc {
+  void *(*alloc)(void *ud, size_t bytes);
+  void (*free)(void *ud, void *ptr);
+  void *ud;
+} ysg_png_alloc;
+
+typedef enum ysg_png_format {
+  YSG_PNG_F32, /* float (height, width, 4) */
+  YSG_PNG_F16  /* uint16_t FP16 bits (height, width, 4) */
+} ysg_png_format;
+
+/* Decode any PNG (bit depth 1..16, gray/gray+alpha/palette/RGB/RGBA, tRNS, interlaced) into
+ * linear-light premultiplied RGBA. *out is allocated with a (free it with a->free). Status:
+ * YSG_ERR_IO when the file cannot be opened or read (errno reason), YSG_ERR_DATA when it is not a
+ * valid PNG (libpng's reason), YSG_ERR_NOMEM. err gets the bare reason ("No such file or
+ * directory", "IDAT: CRC error"); callers add the path. */
+ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_format fmt, void **out,
+                         int *width, int *height, char *err, size_t errcap);
+
+/* Encode RGBA sRGB straight alpha to path atomically. bits 8: px rows of uint8_t; bits 16: rows of
+ * host-order uint16_t. stride: bytes per row (0: packed). level: zlib level 0..9. On failure err
+ * holds "cannot write 'PATH': reason", no temporary is left and an existing file is untouched. */
+ysg_status ysg__png_write(const char *path, const void *px, int width, int height, size_t stride,
+                          int bits, int level, char *err, size_t errcap);
+
+/* ---- atomic files: write to ".NAME.tmp.PID.N" beside the target, then rename over it ----------
+ */
+typedef struct ysg_atomic_file {
+  FILE *f;
+  const char *path; /* final name (the caller's string, must outlive the write) */
+  char tmp[4096];
+} ysg_atomic_file;
+
+/* Create the temporary. Error text: "cannot write 'PATH': reason". */
+ysg_status ysg__atomic_open(ysg_atomic_file *af, const char *path, char *err, size_t errcap);
+/* fflush, check, fclose, rename over the final name; on any failure the temporary is removed. */
+ysg_status ysg__atomic_commit(ysg_atomic_file *af, char *err, size_t errcap);
+/* Close and remove the temporary (after a failed write). */
+void ysg__atomic_abort(ysg_atomic_file *af);
+
+/* ---- output paths ------------------------------------------------------------------------- */
+/* 1 when pattern holds a frame pattern (%d, %04d, %5d); %% is a literal percent, not a pattern. */
+int ysg__has_frame_pattern(const char *pattern);
+/* Replace the one frame pattern by frame and %% by %. Errors (YSG_ERR_INVALID): a second pattern,
+ * any other % sequence, or a result longer than cap. Never uses pattern as a printf format. */
+ysg_status ysg__format_frame_path(const char *pattern, int frame, char *out, size_t cap, char *err,
+                                  size_t errcap);
+/* mkdir -p of path's parent directories. Error: "cannot create directory 'DIR': reason". */
+ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap);
+/* Thread-safe strerror into buf; returns buf. */
+const char *ysg__strerror(int e, char *buf, size_t cap);
+
+#endif /* YSG_PNG_IO_H */
