@@ -1,0 +1,97 @@
+/* csv.h — the shared CSV reader of the data-source nodes (points, edges, boxes, later MOT tracks)
+ * and the per-frame row index they keep. A file is read once at init against a column schema;
+ * every value is checked (kind, finite, |value| <= 1e7) and errors name the data file and line,
+ * the column, what was expected and found, then the node and its pipeline location. */
+#ifndef YSG_CSV_H
+#define YSG_CSV_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+#define YSG_CSV_MAX_ABS 1e7       /* magnitude limit of every numeric field */
+#define YSG_CSV_MAX_ROWS 10000000 /* data rows per file */
+#define YSG_CSV_MAX_COLS 16       /* columns per schema */
+
+typedef enum ysg_csv_kind {
+  YSG_CSV_NUMBER, /* finite number */
+  YSG_CSV_NONNEG, /* finite number >= 0 (radius, width) */
+  YSG_CSV_UNIT,   /* number in 0..1 (colour channels) */
+  YSG_CSV_INT,    /* integer (track id) */
+  YSG_CSV_INDEX   /* non-negative integer (frame, point index) */
+} ysg_csv_kind;
+
+typedef struct ysg_csv_col {
+  const char *name;
+  ysg_csv_kind kind;
+  int required;
+} ysg_csv_col;
+
+/* spec flags */
+#define YSG_CSV_HEADERLESS \
+  1u /* no header line: fields are the schema's columns in order; the first row fixes how many */
+
+typedef struct ysg_csv_spec {
+  const ysg_csv_col *cols; /* required columns first: they make the "expected ..." lists */
+  int n_cols;              /* <= YSG_CSV_MAX_COLS */
+  unsigned flags;          /* YSG_CSV_* */
+} ysg_csv_spec;
+
+/* A parsed file. Values live in ctx memory until ysg__csv_free. */
+typedef struct ysg_csv {
+  ysg_node *node;
+  const char *path; /* as written in the pipeline: what messages show */
+  const ysg_csv_spec *spec;
+  int field[YSG_CSV_MAX_COLS]; /* schema column -> field index in a row, -1 when absent */
+  int n_fields;                /* fields per row */
+  int header_line;             /* 0 when headerless */
+  int n_rows;
+  double *values; /* (n_rows, n_fields) */
+  int32_t *lines; /* (n_rows) line number of each row in the file */
+} ysg_csv;
+
+/* Read the file named by the node's PATH param `param`. A missing/unreadable file is YSG_ERR_IO
+ * ("FILE:LINE: node 'N' (T): parameter 'path': cannot open 'x.csv': …"); bad content is
+ * YSG_ERR_DATA. On failure nothing stays allocated. */
+ysg_status ysg__csv_read(ysg_node *n, int param, const ysg_csv_spec *spec, ysg_csv *out);
+void ysg__csv_free(ysg_csv *c);
+
+static inline int ysg__csv_has(const ysg_csv *c, int col) { return c->field[col] >= 0; }
+static inline double ysg__csv_get(const ysg_csv *c, int row, int col) {
+  return c->values[(size_t)row * (size_t)c->n_fields + (size_t)c->field[col]];
+}
+
+/* Record "PATH:LINE: <message> (node 'N' (T) at FILE:LINE)" (line 0: "PATH: …") and return s. */
+ysg_status ysg__csv_fail(const ysg_csv *c, ysg_status s, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Colour columns r,g,b must appear together, and a only with them (checked on the header). */
+ysg_status ysg__csv_check_rgba(const ysg_csv *c, const int cols[4]);
+/* sRGB straight 0..1 from the row's r,g,b(,a) columns -> linear straight RGBA (a defaults 1).
+ * cols: the schema indices of r, g, b, a. */
+void ysg__csv_rgba(const ysg_csv *c, int row, const int cols[4], float out[4]);
+
+/* Rows grouped by frame. Without a frame column (all = 1) every frame gets every row. */
+typedef struct ysg_frame_index {
+  int all;
+  int n_rows;
+  int n_frames;
+  int32_t *frames; /* (n_frames) distinct frame numbers, ascending */
+  int32_t *start;  /* (n_frames + 1) first row of each frame within the sorted rows */
+  int max_rows;    /* rows of the fullest frame (the value capacity), at least 1 */
+} ysg_frame_index;
+
+/* Order the rows by (frame, file order): perm (n_rows) gets row numbers; needs the frame column. */
+ysg_status ysg__csv_sort_by_frame(const ysg_csv *c, int col_frame, int32_t *perm);
+/* Build the index from frame numbers already in ascending order (n_rows of them); frames == NULL
+ * gives the all-rows index. Arrays come from ysg_node_alloc; release with ysg__frame_index_free. */
+ysg_status ysg__frame_index_build(ysg_node *n, const int32_t *frames, int n_rows,
+                                  ysg_frame_index *out);
+void ysg__frame_index_free(ysg_node *n, ysg_frame_index *fi);
+/* Rows of frame f: *first within the sorted rows, returns the count (0 for frames without rows). */
+int ysg__frame_index_find(const ysg_frame_index *fi, int f, int *first);
+
+#endif /* YSG_CSV_H */
