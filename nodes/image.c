@@ -1,0 +1,150 @@
+/* image.c — the `image` node: a PNG file placed on the canvas. The file is decoded once at init
+ * into linear premultiplied FP16 (node state); every frame copies it to the (animatable) offset
+ * round(x), round(y), clears the rest of the canvas and records which 16×16 tiles hold any
+ * non-zero pixel, so downstream nodes can skip empty tiles. */
+#include <math.h>
+#include <string.h>
+
+#include "png_io.h"
+#include "ysgraph/node.h"
+
+enum { P_PATH, P_X, P_Y };
+
+static const ysg_param_def params[] = {
+    {"path", YSG_PARAM_PATH, NULL, 0, 0, NULL, YSG_PARAM_REQUIRED | YSG_PARAM_STATIC,
+     "PNG file (any bit depth and colour type; treated as sRGB), relative to the pipeline"},
+    {"x", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0, "left edge of the picture in pixels (rounded)"},
+    {"y", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0, "top edge of the picture in pixels (rounded)"},
+};
+
+static const ysg_port_def outputs[] = {
+    {"image", YSG_IMAGE, 0, "the picture on a transparent canvas-sized image", NULL, 0},
+};
+
+typedef struct image_state {
+  int w, h;
+  uint16_t *px; /* (h, w, 4) FP16 linear premultiplied */
+} image_state;
+
+static void *alloc_cb(void *ud, size_t bytes) { return ysg_node_alloc(ud, bytes); }
+static void free_cb(void *ud, void *ptr) { ysg_node_free(ud, ptr); }
+
+static ysg_status image_init(ysg_node *n) {
+  const char *path = ysg_node_string(n, P_PATH);
+  image_state *st = ysg_node_alloc(n, sizeof *st);
+  if (!st) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, st);
+  ysg_png_alloc a = {alloc_cb, free_cb, n};
+  char err[512];
+  void *px = NULL;
+  ysg_status s = ysg__png_read(path, &a, YSG_PNG_F16, &px, &st->w, &st->h, err, sizeof err);
+  if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read PNG '%s': %s", path, err);
+  st->px = px;
+  return YSG_OK;
+}
+
+static ysg_status image_infer(ysg_node *n) {
+  (void)n; /* canvas-sized output: width/height 0 lets the engine use the canvas */
+  return YSG_OK;
+}
+
+typedef struct blit_job {
+  const image_state *st;
+  ysg_value *out;
+  int ox, oy; /* picture's top-left on the canvas */
+  int tiles_x;
+} blit_job;
+
+static int any_nonzero(const uint16_t *p, int npx) {
+  for (int i = 0; i < npx * 4; i += 4)
+    if (p[i] | p[i + 1] | p[i + 2] | p[i + 3]) return 1;
+  return 0;
+}
+
+/* One task per tile row, so each task owns its row of the tiles array. */
+static void blit_tile_rows(void *ud, int begin, int end) {
+  const blit_job *j = ud;
+  const image_state *st = j->st;
+  ysg_value *out = j->out;
+  const int W = out->width, H = out->height;
+  const int x0 = j->ox > 0 ? j->ox : 0;
+  const int x1 = j->ox + st->w < W ? j->ox + st->w : W;
+  for (int ty = begin; ty < end; ty++) {
+    uint8_t *flags = out->tiles ? out->tiles + (size_t)ty * (size_t)j->tiles_x : NULL;
+    if (flags) memset(flags, 0, (size_t)j->tiles_x);
+    int y1 = (ty + 1) * YSG_TILE < H ? (ty + 1) * YSG_TILE : H;
+    for (int y = ty * YSG_TILE; y < y1; y++) {
+      uint16_t *row = out->px + (size_t)y * (size_t)W * 4;
+      int sy = y - j->oy;
+      if (sy < 0 || sy >= st->h || x0 >= x1) {
+        memset(row, 0, (size_t)W * 8);
+        continue;
+      }
+      const uint16_t *src = st->px + ((size_t)sy * (size_t)st->w + (size_t)(x0 - j->ox)) * 4;
+      memset(row, 0, (size_t)x0 * 8);
+      memcpy(row + (size_t)x0 * 4, src, (size_t)(x1 - x0) * 8);
+      memset(row + (size_t)x1 * 4, 0, (size_t)(W - x1) * 8);
+      if (!flags) continue;
+      for (int tx = x0 / YSG_TILE; tx * YSG_TILE < x1; tx++) {
+        if (flags[tx]) continue;
+        int a = tx * YSG_TILE > x0 ? tx * YSG_TILE : x0;
+        int b = (tx + 1) * YSG_TILE < x1 ? (tx + 1) * YSG_TILE : x1;
+        flags[tx] = (uint8_t)any_nonzero(row + (size_t)a * 4, b - a);
+      }
+    }
+  }
+}
+
+/* round() of an offset, clamped so that offset + picture size cannot overflow an int. */
+static int offset_px(double v) {
+  if (!(v == v)) return 0;
+  if (v > 1e9) v = 1e9;
+  if (v < -1e9) v = -1e9;
+  return (int)lround(v);
+}
+
+static ysg_status image_run(ysg_node *n, const ysg_frame *frame) {
+  (void)frame;
+  const image_state *st = ysg_node_state(n);
+  ysg_value *out = ysg_node_output(n, 0);
+  if (!out || !out->px) return YSG_OK;
+  blit_job j;
+  j.st = st;
+  j.out = out;
+  j.ox = offset_px(ysg_node_number(n, P_X));
+  j.oy = offset_px(ysg_node_number(n, P_Y));
+  j.tiles_x = out->tiles_x > 0 ? out->tiles_x : (out->width + YSG_TILE - 1) / YSG_TILE;
+  int tiles_y = (out->height + YSG_TILE - 1) / YSG_TILE;
+  out->count = 1;
+  ysg_node_parallel_for(n, tiles_y, 2, blit_tile_rows, &j);
+  return YSG_OK;
+}
+
+static void image_destroy(ysg_node *n) {
+  image_state *st = ysg_node_state(n);
+  if (!st) return;
+  if (st->px) ysg_node_free(n, st->px);
+  ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+const ysg_node_type ysg__node_image = {
+    .name = "image",
+    .category = "source",
+    .doc =
+        "Places a PNG picture (decoded once, sRGB to linear light, premultiplied) on a "
+        "transparent canvas-sized image with its top-left corner at round(x), round(y); "
+        "parts outside the canvas are cropped. x and y may be animated.",
+    .inputs = NULL,
+    .n_inputs = 0,
+    .outputs = outputs,
+    .n_outputs = 1,
+    .params = params,
+    .n_params = 3,
+    .flags = YSG_NODE_HOST,
+    .init = image_init,
+    .infer = image_infer,
+    .run = image_run,
+    .destroy = image_destroy,
+    .userdata = NULL,
+};
