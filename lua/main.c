@@ -1,0 +1,827 @@
+/* main.c — the `ysgraph` command-line tool: run, check, plan, graph and nodes, built only on the
+ * public API (ysgraph.h, ysgraph/node.h). Exit codes are a contract other tools rely on:
+ * 0 success, 1 pipeline error, 2 usage error, 3 runtime or I/O error (and interruption).
+ * Every error is one line on stderr, `ysgraph: MESSAGE`; main returns the code, nothing exits
+ * from deep inside. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ysgraph.h"
+#include "ysgraph/node.h"
+
+enum { EXIT_PIPELINE = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+static const char usage_text[] =
+    "usage: ysgraph COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run FILE      render frames of a pipeline\n"
+    "  check FILE    load (validate and plan) a pipeline: FILE: ok (N nodes, arena X bytes)\n"
+    "  plan FILE     print the arena plan: buffers, offsets, live steps (--json: one object)\n"
+    "  graph FILE    print the pipeline as a Graphviz DOT graph\n"
+    "  nodes [NAME]  list node types, or document one (--markdown: the README table)\n"
+    "\n"
+    "options for run (check, plan and graph take -o, --backend, --set, --unsafe, --quiet):\n"
+    "  -o DIR                  output directory for relative output paths (default .)\n"
+    "  --backend auto|cpu|cuda execution backend (default auto)\n"
+    "  --frames A:B            frames A..B-1; 'A:' to the end, ':B' from 0, 'N' one frame\n"
+    "  --set NAME=VALUE        set a pipeline param() or a node parameter 'node.param'\n"
+    "  --dump NODE[.PORT]=PATH after every frame write a value (images as PNG, others as\n"
+    "                          CSV) to PATH, relative to the current directory; %04d = frame\n"
+    "  --stats PATH.json       write timings, memory and per-node statistics as JSON\n"
+    "  --threads N             CPU worker threads (default 0: all cores)\n"
+    "  --quiet                 no progress bar and no notes, only warnings and errors\n"
+    "  --unsafe                lift the Lua sandbox (io, os, require, any path)\n"
+    "\n"
+    "  -h, --help              this text\n"
+    "  --version               version and compiled-in features\n"
+    "\n"
+    "exit codes: 0 success, 1 pipeline error, 2 usage error, 3 runtime or I/O error\n"
+    "(Ctrl-C during run stops after the current frame and exits 3).\n";
+
+/* ---- options --------------------------------------------------------------------------------- */
+enum {
+  O_OUT = 1 << 0,
+  O_BACKEND = 1 << 1,
+  O_FRAMES = 1 << 2,
+  O_SET = 1 << 3,
+  O_DUMP = 1 << 4,
+  O_STATS = 1 << 5,
+  O_QUIET = 1 << 6,
+  O_UNSAFE = 1 << 7,
+  O_THREADS = 1 << 8,
+  O_JSON = 1 << 9,
+  O_MARKDOWN = 1 << 10
+};
+enum { O_LOAD = O_OUT | O_BACKEND | O_SET | O_UNSAFE | O_QUIET };
+
+typedef struct opt_def {
+  const char *name, *alt;
+  int bit, has_arg;
+} opt_def;
+
+static const opt_def opt_defs[] = {
+    {"-o", "--output", O_OUT, 1},        {"--backend", NULL, O_BACKEND, 1},
+    {"--frames", NULL, O_FRAMES, 1},     {"--set", NULL, O_SET, 1},
+    {"--dump", NULL, O_DUMP, 1},         {"--stats", NULL, O_STATS, 1},
+    {"--quiet", "-q", O_QUIET, 0},       {"--unsafe", NULL, O_UNSAFE, 0},
+    {"--threads", NULL, O_THREADS, 1},   {"--json", NULL, O_JSON, 0},
+    {"--markdown", NULL, O_MARKDOWN, 0},
+};
+
+typedef struct cli {
+  const char *cmd, *file, *outdir, *stats, *frames;
+  ysg_backend backend;
+  ysg_define *defines;
+  int n_defines;
+  const char **keep, **dump_path; /* --dump refs and paths, parallel */
+  int n_dump;
+  int quiet, unsafe, threads, json, markdown;
+  int bar_visible; /* a progress line is on stderr and must be cleared before a message */
+} cli;
+
+static void clear_bar(cli *c) {
+  if (c->bar_visible) fputs("\r\033[K", stderr);
+  c->bar_visible = 0;
+}
+
+static int fail(cli *c, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int fail(cli *c, int code, const char *fmt, ...) {
+  if (c) clear_bar(c);
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("ysgraph: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return code;
+}
+
+static int status_exit(ysg_status s) {
+  if (s == YSG_OK) return 0;
+  if (s == YSG_ERR_PIPELINE || s == YSG_ERR_DATA || s == YSG_ERR_LIMIT || s == YSG_ERR_NOT_FOUND ||
+      s == YSG_ERR_INVALID)
+    return EXIT_PIPELINE;
+  return EXIT_RUNTIME; /* I/O, memory, unsupported, CUDA, runtime, cancelled */
+}
+
+/* The library's message already starts with FILE:LINE: when it knows them. */
+static int fail_status(cli *c, ysg_context *ctx, ysg_status s) {
+  const char *m = ctx ? ysg_errmsg(ctx) : NULL;
+  return fail(c, status_exit(s), "%s", m && m[0] ? m : ysg_status_string(s));
+}
+
+static int parse_int(const char *s, int *out) {
+  if (!s || !*s || *s == '-' || *s == '+') return 0;
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (*end || errno || v > INT_MAX) return 0;
+  *out = (int)v;
+  return 1;
+}
+
+/* "A:B", "A:", ":B", ":" or "N"; -1 marks an open end. Returns 0 on bad syntax or A >= B. */
+static int parse_frames(const char *s, int *a, int *b) {
+  const char *colon = strchr(s, ':');
+  char head[32];
+  *a = *b = -1;
+  if (!colon) {
+    if (!parse_int(s, a) || *a == INT_MAX) return 0;
+    *b = *a + 1;
+    return 1;
+  }
+  size_t n = (size_t)(colon - s);
+  if (n >= sizeof head) return 0;
+  memcpy(head, s, n);
+  head[n] = 0;
+  if (n && !parse_int(head, a)) return 0;
+  if (colon[1] && !parse_int(colon + 1, b)) return 0;
+  return !(*a >= 0 && *b >= 0 && *a >= *b);
+}
+
+static int apply_opt(cli *c, const opt_def *d, const char *arg) {
+  static const char *const backends[] = {"auto", "cpu", "cuda"}; /* ysg_backend order */
+  const char *eq = arg ? strchr(arg, '=') : NULL;
+  int bit = d->bit, a, b;
+  if (bit == O_OUT) c->outdir = arg;
+  if (bit == O_STATS) c->stats = arg;
+  if (bit == O_QUIET) c->quiet = 1;
+  if (bit == O_UNSAFE) c->unsafe = 1;
+  if (bit == O_JSON) c->json = 1;
+  if (bit == O_MARKDOWN) c->markdown = 1;
+  if (bit == O_BACKEND) {
+    int k = 0;
+    while (k < 3 && strcmp(arg, backends[k])) k++;
+    if (k == 3) return fail(c, EXIT_USAGE, "--backend '%s': expected auto, cpu or cuda", arg);
+    c->backend = (ysg_backend)k;
+  }
+  if (bit == O_FRAMES && !parse_frames(arg, &a, &b))
+    return fail(c, EXIT_USAGE, "--frames '%s': expected A:B with 0 <= A < B", arg);
+  if (bit == O_FRAMES) c->frames = arg;
+  if (bit == O_THREADS && !parse_int(arg, &c->threads))
+    return fail(c, EXIT_USAGE, "--threads '%s': expected a number >= 0", arg);
+  if (bit == O_SET) {
+    if (!eq || eq == arg) return fail(c, EXIT_USAGE, "--set '%s': expected NAME=VALUE", arg);
+    char *name = strndup(arg, (size_t)(eq - arg));
+    if (!name) return fail(c, EXIT_RUNTIME, "out of memory");
+    c->defines[c->n_defines].name = name;
+    c->defines[c->n_defines++].value = eq + 1;
+  }
+  if (bit == O_DUMP) {
+    if (!eq || eq == arg || !eq[1])
+      return fail(c, EXIT_USAGE, "--dump '%s': expected NODE[.PORT]=PATH", arg);
+    char *ref = strndup(arg, (size_t)(eq - arg));
+    if (!ref) return fail(c, EXIT_RUNTIME, "out of memory");
+    c->keep[c->n_dump] = ref;
+    c->dump_path[c->n_dump++] = eq + 1;
+  }
+  return 0;
+}
+
+/* Parses argv[2..]; positional arguments go to c->file (at most max_pos of them). */
+static int parse_args(cli *c, int argc, char **argv, int allowed, int max_pos) {
+  int n_pos = 0;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-' || !a[1]) {
+      if (n_pos++ >= max_pos)
+        return fail(c, EXIT_USAGE, "unexpected argument '%s' (see ysgraph --help)", a);
+      c->file = a;
+      continue;
+    }
+    const char *eq = !strncmp(a, "--", 2) ? strchr(a, '=') : NULL;
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    const opt_def *d = NULL;
+    for (size_t k = 0; k < sizeof opt_defs / sizeof opt_defs[0] && !d; k++) {
+      const opt_def *o = &opt_defs[k];
+      if ((strlen(o->name) == len && !strncmp(o->name, a, len)) ||
+          (o->alt && strlen(o->alt) == len && !strncmp(o->alt, a, len)))
+        d = o;
+    }
+    if (!d) return fail(c, EXIT_USAGE, "unknown option '%.*s' (see ysgraph --help)", (int)len, a);
+    if (!(d->bit & allowed))
+      return fail(c, EXIT_USAGE, "option '%s' does not apply to '%s' (see ysgraph --help)", d->name,
+                  c->cmd);
+    const char *arg = NULL;
+    if (d->has_arg) {
+      if (eq)
+        arg = eq + 1;
+      else if (i + 1 < argc)
+        arg = argv[++i];
+      else
+        return fail(c, EXIT_USAGE, "option '%s' needs a value (see ysgraph --help)", d->name);
+    } else if (eq) {
+      return fail(c, EXIT_USAGE, "option '%s' takes no value (see ysgraph --help)", d->name);
+    }
+    int rc = apply_opt(c, d, arg);
+    if (rc) return rc;
+  }
+  if (max_pos && !strcmp(c->cmd, "nodes")) return 0;
+  if (!c->file) return fail(c, EXIT_USAGE, "%s: missing FILE (see ysgraph --help)", c->cmd);
+  return 0;
+}
+
+/* ---- context and loading --------------------------------------------------------------------- */
+static void on_log(void *ud, ysg_log_level level, const char *msg) {
+  cli *c = ud;
+  static const char *const names[] = {"debug", "note", "warning", "error"};
+  clear_bar(c);
+  fprintf(stderr, "ysgraph: %s: %s\n", names[level <= YSG_LOG_ERROR ? level : YSG_LOG_ERROR], msg);
+}
+
+static int make_context(cli *c, ysg_context **ctx) {
+  ysg_context_options o;
+  ysg_context_options_init(&o);
+  o.log = on_log;
+  o.log_ud = c;
+  o.log_level = c->quiet ? YSG_LOG_WARN : YSG_LOG_INFO;
+  o.threads = c->threads;
+  ysg_status s = ysg_context_create(&o, ctx);
+  if (s) return fail(c, status_exit(s), "cannot create a context: %s", ysg_status_string(s));
+  return 0;
+}
+
+static ysg_status load(cli *c, ysg_context *ctx, ysg_pipeline **p) {
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.backend = c->backend;
+  lo.output_dir = c->outdir;
+  lo.unsafe = c->unsafe;
+  lo.defines = c->defines;
+  lo.n_defines = c->n_defines;
+  lo.keep = c->keep;
+  lo.n_keep = c->n_dump;
+  return ysg_pipeline_load_file(ctx, c->file, &lo, p);
+}
+
+/* ---- JSON helpers ---------------------------------------------------------------------------- */
+/* prefix (e.g. `,"name":`) then s as a JSON string */
+static void json_str(FILE *f, const char *prefix, const char *s) {
+  fputs(prefix, f);
+  fputc('"', f);
+  for (const unsigned char *u = (const unsigned char *)(s ? s : ""); *u; u++) {
+    if (*u == '"' || *u == '\\')
+      fprintf(f, "\\%c", *u);
+    else if (*u < 0x20)
+      fprintf(f, "\\u%04x", *u); /* UTF-8 passes through */
+    else
+      fputc(*u, f);
+  }
+  fputc('"', f);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* ---- run ------------------------------------------------------------------------------------ */
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1; /* SA_RESETHAND: a second Ctrl-C kills the process the default way */
+}
+
+typedef struct run_state {
+  cli *c;
+  ysg_pipeline *p;
+  ysg_context *ctx;
+  int first, total, done, last_frame;
+  double t0, last_draw;
+  int stop_interrupt; /* cancelled because of SIGINT */
+  ysg_status dump_status;
+  char dump_msg[2048];
+  int show_bar;
+} run_state;
+
+static void draw_bar(run_state *r, int final) {
+  double t = now_ms();
+  if (!final && t - r->last_draw < 100) return;
+  r->last_draw = t;
+  double el = (t - r->t0) / 1e3, fps = el > 0 ? r->done / el : 0;
+  double eta = r->done ? el / r->done * (r->total - r->done) : 0;
+  int w = 30, fill = r->total ? (int)((double)w * r->done / r->total) : w;
+  char bar[32];
+  for (int i = 0; i < w; i++) bar[i] = i < fill ? '=' : ' ';
+  bar[w] = 0;
+  fprintf(stderr, "\r%d/%d [%s] %.1f fps ETA %d:%02d\033[K", r->done, r->total, bar, fps,
+          (int)eta / 60, (int)eta % 60);
+  r->c->bar_visible = 1;
+  if (final) {
+    fputc('\n', stderr);
+    r->c->bar_visible = 0;
+  }
+  fflush(stderr);
+}
+
+static int on_frame(void *ud, int frame, int done, int total) {
+  run_state *r = ud;
+  (void)total;
+  r->last_frame = frame;
+  r->done = done;
+  for (int i = 0; i < r->c->n_dump; i++) {
+    ysg_status s = ysg_pipeline_dump(r->p, r->c->keep[i], r->c->dump_path[i], frame);
+    if (s) {
+      r->dump_status = s;
+      snprintf(r->dump_msg, sizeof r->dump_msg, "%s", ysg_errmsg(r->ctx));
+      return 1;
+    }
+  }
+  if (r->show_bar) draw_bar(r, done == r->total);
+  if (interrupted && done < r->total) {
+    r->stop_interrupt = 1;
+    return 1;
+  }
+  return 0;
+}
+
+static int write_stats(cli *c, run_state *r, double wall_ms) {
+  ysg_plan_info plan;
+  memset(&plan, 0, sizeof plan);
+  ysg_pipeline_plan(r->p, &plan);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  size_t len = strlen(c->stats) + 32;
+  char *tmp = malloc(len);
+  if (!tmp) return fail(c, EXIT_RUNTIME, "out of memory");
+  snprintf(tmp, len, "%s.tmp%ld", c->stats, (long)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (!f) {
+    int rc = fail(c, EXIT_RUNTIME, "cannot write '%s': %s", c->stats, strerror(errno));
+    free(tmp);
+    return rc;
+  }
+  json_str(f, "{\"file\":", c->file);
+  fprintf(f, ",\"frames\":%d,\"first\":%d,\"last\":%d,\"backend\":\"%s\"", r->done, r->first,
+          r->done ? r->last_frame : r->first - 1,
+          ysg_pipeline_backend(r->p) == YSG_BACKEND_CUDA ? "cuda" : "cpu");
+  /* 0 asks the context for all cores */
+  long threads = c->threads ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
+  fprintf(f, ",\"threads\":%ld,\"wall_ms\":%.3f,\"fps\":%.3f", threads, wall_ms,
+          wall_ms > 0 ? r->done * 1e3 / wall_ms : 0.0);
+  fprintf(f, ",\"arena_bytes\":%zu,\"lower_bound_bytes\":%zu,\"peak_rss_bytes\":%lld",
+          plan.arena_bytes, plan.lower_bound_bytes, (long long)ru.ru_maxrss * 1024);
+  fprintf(f, ",\"interrupted\":%s,\"nodes\":[", r->stop_interrupt ? "true" : "false");
+  int n = ysg_pipeline_node_count(r->p);
+  for (int i = 0; i < n; i++) {
+    ysg_node_info ni;
+    if (ysg_pipeline_node_info(r->p, i, &ni)) continue;
+    json_str(f, i ? ",{\"name\":" : "{\"name\":", ni.name);
+    json_str(f, ",\"type\":", ni.type);
+    fprintf(f, ",\"ms_total\":%.4f,\"ms_per_frame\":%.4f,\"runs\":%d}", ni.total_ms,
+            ni.runs ? ni.total_ms / ni.runs : 0.0, ni.runs);
+  }
+  fputs("]}\n", f);
+  int bad = ferror(f);
+  if (fclose(f) || bad || rename(tmp, c->stats)) {
+    int rc = fail(c, EXIT_RUNTIME, "cannot write '%s': %s", c->stats, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+    return rc;
+  }
+  free(tmp);
+  return 0;
+}
+
+static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
+  const ysg_canvas *cv = ysg_pipeline_canvas(p);
+  int a = 0, b = cv->frames;
+  if (c->frames) {
+    int fa, fb;
+    parse_frames(c->frames, &fa, &fb);
+    if (fa >= 0) a = fa;
+    if (fb >= 0) b = fb;
+  }
+  if (a >= b)
+    return fail(c, EXIT_USAGE, "--frames '%s': expected A:B with 0 <= A < B",
+                c->frames ? c->frames : ":");
+
+  /* check --dump refs now rather than failing after the first frame has been written */
+  for (int i = 0; i < c->n_dump; i++) {
+    const ysg_value *v;
+    ysg_status s = ysg_pipeline_get_value(p, c->keep[i], &v);
+    if (s) return fail(c, status_exit(s), "--dump %s", ysg_errmsg(ctx));
+  }
+  run_state r;
+  memset(&r, 0, sizeof r);
+  r.c = c;
+  r.p = p;
+  r.ctx = ctx;
+  r.first = a;
+  r.total = b - a;
+  r.last_frame = a - 1;
+  r.show_bar = !c->quiet && isatty(STDERR_FILENO);
+
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old);
+
+  r.t0 = r.last_draw = now_ms();
+  ysg_status s = ysg_pipeline_run_range(p, a, b - 1, on_frame, &r);
+  ysg_status fs = ysg_pipeline_flush(p);
+  double wall = now_ms() - r.t0;
+  sigaction(SIGINT, &old, NULL);
+  if (r.show_bar && c->bar_visible) draw_bar(&r, 1);
+
+  if (r.dump_status) return fail(c, status_exit(r.dump_status), "%s", r.dump_msg);
+  if (s && !(s == YSG_ERR_CANCELLED && r.stop_interrupt)) return fail_status(c, ctx, s);
+  if (fs) return fail_status(c, ctx, fs);
+  if (c->stats) {
+    int rc = write_stats(c, &r, wall);
+    if (rc) return rc;
+  }
+  if (r.stop_interrupt) return fail(c, EXIT_RUNTIME, "interrupted at frame %d", r.last_frame);
+  return 0;
+}
+
+/* ---- check, plan, graph ---------------------------------------------------------------------- */
+static int cmd_check(cli *c, ysg_pipeline *p) {
+  ysg_plan_info plan;
+  memset(&plan, 0, sizeof plan);
+  ysg_pipeline_plan(p, &plan);
+  printf("%s: ok (%d nodes, arena %zu bytes)\n", c->file, ysg_pipeline_node_count(p),
+         plan.arena_bytes);
+  return 0;
+}
+
+static int cmd_plan(cli *c, ysg_context *ctx, ysg_pipeline *p) {
+  ysg_plan_info plan;
+  ysg_status s = ysg_pipeline_plan(p, &plan);
+  if (s) return fail_status(c, ctx, s);
+  if (c->json) {
+    json_str(stdout, "{\"file\":", c->file);
+    printf(",\"arena_bytes\":%zu,\"lower_bound_bytes\":%zu", plan.arena_bytes,
+           plan.lower_bound_bytes);
+    json_str(stdout, ",\"order\":", plan.order);
+    printf(",\"steps\":%d,\"buffers\":[", plan.n_steps);
+    for (int i = 0; i < plan.n_buffers; i++) {
+      ysg_buffer_info b;
+      if ((s = ysg_pipeline_buffer_info(p, i, &b))) return fail_status(c, ctx, s);
+      json_str(stdout, i ? ",{\"name\":" : "{\"name\":", b.name);
+      json_str(stdout, ",\"kind\":", b.kind);
+      printf(",\"bytes\":%zu,\"offset\":%zu,\"first\":%d,\"last\":%d}", b.bytes, b.offset,
+             b.first_step, b.last_step);
+    }
+    fputs("],\"nodes\":[", stdout);
+    for (int i = 0; i < ysg_pipeline_node_count(p); i++) {
+      ysg_node_info ni;
+      if ((s = ysg_pipeline_node_info(p, i, &ni))) return fail_status(c, ctx, s);
+      json_str(stdout, i ? ",{\"name\":" : "{\"name\":", ni.name);
+      json_str(stdout, ",\"type\":", ni.type);
+      printf(",\"step\":%d}", ni.step);
+    }
+    fputs("]}\n", stdout);
+    return 0;
+  }
+  int wn = 6, wk = 4;
+  for (int i = 0; i < plan.n_buffers; i++) {
+    ysg_buffer_info b;
+    if ((s = ysg_pipeline_buffer_info(p, i, &b))) return fail_status(c, ctx, s);
+    if ((int)strlen(b.name) > wn) wn = (int)strlen(b.name);
+    if ((int)strlen(b.kind) > wk) wk = (int)strlen(b.kind);
+  }
+  printf("%-*s  %-*s  %12s  %12s  %s\n", wn, "buffer", wk, "kind", "bytes", "offset", "steps");
+  for (int i = 0; i < plan.n_buffers; i++) {
+    ysg_buffer_info b;
+    ysg_pipeline_buffer_info(p, i, &b);
+    printf("%-*s  %-*s  %12zu  %12zu  %d..%d\n", wn, b.name, wk, b.kind, b.bytes, b.offset,
+           b.first_step, b.last_step);
+  }
+  double ratio = plan.lower_bound_bytes ? (double)plan.arena_bytes / plan.lower_bound_bytes : 1;
+  printf("\narena        %zu bytes (%.2f MiB)\n", plan.arena_bytes, plan.arena_bytes / 1048576.0);
+  printf("lower bound  %zu bytes (arena / bound = %.3f)\n", plan.lower_bound_bytes, ratio);
+  printf("order        %s\nsteps        %d\n", plan.order ? plan.order : "", plan.n_steps);
+  return 0;
+}
+
+static void dot_str(const char *s) {
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') putchar('\\');
+    putchar(*s);
+  }
+}
+
+static const char *shape_for(const char *category) {
+  static const char *const map[][2] = {
+      {"source", "ellipse"},      {"input", "invhouse"}, {"output", "house"},
+      {"composite", "trapezium"}, {"graph", "hexagon"},  {"effect", "octagon"},
+  };
+  for (size_t i = 0; category && i < sizeof map / sizeof map[0]; i++)
+    if (!strcmp(map[i][0], category)) return map[i][1];
+  return "box";
+}
+
+static int cmd_graph(cli *c, ysg_context *ctx, ysg_pipeline *p) {
+  ysg_status s;
+  printf("digraph \"");
+  dot_str(c->file);
+  printf(
+      "\" {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n"
+      "  edge [fontname=\"Helvetica\", fontsize=9];\n");
+  for (int i = 0; i < ysg_pipeline_node_count(p); i++) {
+    ysg_node_info ni;
+    if ((s = ysg_pipeline_node_info(p, i, &ni))) return fail_status(c, ctx, s);
+    const ysg_node_type *t = ysg_node_type_find(ctx, ni.type);
+    printf("  n%d [label=\"", i);
+    dot_str(ni.name);
+    printf("\\n");
+    dot_str(ni.type);
+    printf("\", shape=%s%s];\n", shape_for(t ? t->category : NULL),
+           ni.step < 0 ? ", style=dashed" : "");
+  }
+  for (int i = 0; i < ysg_pipeline_link_count(p); i++) {
+    ysg_link_info l;
+    if ((s = ysg_pipeline_link_info(p, i, &l))) return fail_status(c, ctx, s);
+    printf("  n%d -> n%d [label=\"", l.from_node, l.to_node);
+    dot_str(l.from_port);
+    printf(" \xe2\x86\x92 ");
+    dot_str(l.to_port);
+    ysg_node_info ti;
+    const ysg_node_type *tt = NULL;
+    if (!ysg_pipeline_node_info(p, l.to_node, &ti)) tt = ysg_node_type_find(ctx, ti.type);
+    for (int k = 0; tt && k < tt->n_inputs; k++)
+      if (!strcmp(tt->inputs[k].name, l.to_port) && (tt->inputs[k].flags & YSG_PORT_MULTI))
+        printf("[%d]", l.to_index);
+    printf("\"];\n");
+  }
+  printf("}\n");
+  return 0;
+}
+
+/* ---- nodes ----------------------------------------------------------------------------------- */
+static const char *value_name(ysg_value_type t) {
+  static const char *const n[] = {"points", "edges", "curves", "boxes", "image"};
+  return (unsigned)t < YSG_VALUE_TYPE_COUNT ? n[t] : "?";
+}
+
+static const char *kind_name(ysg_param_kind k) {
+  static const char *const n[] = {"number", "int",   "bool", "string",
+                                  "enum",   "color", "path", "output"};
+  return (unsigned)k < YSG_PARAM_KIND_COUNT ? n[k] : "?";
+}
+
+/* Length of the first sentence of doc: up to and including the first ". " or the end. */
+static int first_sentence(const char *doc) {
+  if (!doc) return 0;
+  const char *e = strstr(doc, ". ");
+  return e ? (int)(e - doc + 1) : (int)strlen(doc);
+}
+
+static void wrap(const char *text, int indent, int width) {
+  int col = indent;
+  printf("%*s", indent, "");
+  for (const char *s = text ? text : ""; *s;) {
+    while (*s == ' ') s++;
+    int n = (int)strcspn(s, " ");
+    if (!n) break;
+    if (col > indent && col + 1 + n > width) {
+      printf("\n%*s", indent, "");
+      col = indent;
+    } else if (col > indent) {
+      putchar(' ');
+      col++;
+    }
+    printf("%.*s", n, s);
+    col += n;
+    s += n;
+  }
+  putchar('\n');
+}
+
+static void print_params(const ysg_param_def *ps, int n, int indent) {
+  int w[4] = {4, 4, 7, 5};
+  char range[256];
+  for (int i = 0; i < n; i++) {
+    const ysg_param_def *d = &ps[i];
+    int l0 = (int)strlen(d->name), l1 = (int)strlen(kind_name(d->kind));
+    int l2 = d->def ? (int)strlen(d->def) + (d->def[0] ? 0 : 2) : 1;
+    int l3 = d->kind == YSG_PARAM_ENUM ? (int)strlen(d->choices)
+             : d->min != d->max ? snprintf(range, sizeof range, "%.10g..%.10g", d->min, d->max)
+                                : 0;
+    if (l0 > w[0]) w[0] = l0;
+    if (l1 > w[1]) w[1] = l1;
+    if (l2 > w[2]) w[2] = l2;
+    if (l3 > w[3]) w[3] = l3;
+  }
+  printf("%*s%-*s  %-*s  %-*s  %-*s  %-15s  %s\n", indent, "", w[0], "name", w[1], "kind", w[2],
+         "default", w[3], "range", "flags", "doc");
+  for (int i = 0; i < n; i++) {
+    const ysg_param_def *d = &ps[i];
+    char def[256];
+    snprintf(def, sizeof def, "%s", !d->def ? "-" : d->def[0] ? d->def : "\"\"");
+    range[0] = 0;
+    if (d->kind == YSG_PARAM_ENUM)
+      snprintf(range, sizeof range, "%s", d->choices);
+    else if (d->min != d->max)
+      snprintf(range, sizeof range, "%.10g..%.10g", d->min, d->max);
+    char flags[32];
+    snprintf(flags, sizeof flags, "%s%s%s", d->flags & YSG_PARAM_STATIC ? "static" : "",
+             (d->flags & YSG_PARAM_STATIC) && (d->flags & YSG_PARAM_REQUIRED) ? "," : "",
+             d->flags & YSG_PARAM_REQUIRED ? "required" : "");
+    printf("%*s%-*s  %-*s  %-*s  %-*s  %-15s  %s\n", indent, "", w[0], d->name, w[1],
+           kind_name(d->kind), w[2], def, w[3], range, flags, d->doc ? d->doc : "");
+  }
+}
+
+static void print_ports(const char *title, const ysg_port_def *ps, int n) {
+  printf("\n%s:\n", title);
+  if (!n) printf("  (none)\n");
+  int w = 4;
+  for (int i = 0; i < n; i++)
+    if ((int)strlen(ps[i].name) > w) w = (int)strlen(ps[i].name);
+  for (int i = 0; i < n; i++) {
+    const ysg_port_def *d = &ps[i];
+    char flags[32];
+    snprintf(flags, sizeof flags, "%s%s%s", d->flags & YSG_PORT_OPTIONAL ? "optional" : "",
+             (d->flags & YSG_PORT_OPTIONAL) && (d->flags & YSG_PORT_MULTI) ? "," : "",
+             d->flags & YSG_PORT_MULTI ? "multi" : "");
+    printf("  %-*s  %-6s  %-14s  %s\n", w, d->name, value_name(d->type), flags,
+           d->doc ? d->doc : "");
+    if (d->n_link_params) {
+      printf("  %*s  link params:\n", w, "");
+      print_params(d->link_params, d->n_link_params, w + 6);
+    }
+  }
+}
+
+static void md_cell(const char *s, int n) {
+  for (int i = 0; i < n && s[i]; i++) {
+    if (s[i] == '|') putchar('\\');
+    putchar(s[i] == '\n' ? ' ' : s[i]);
+  }
+}
+
+static void md_ports(const ysg_port_def *ps, int n) {
+  if (!n) fputs("—", stdout);
+  for (int i = 0; i < n; i++) {
+    printf("%s`%s` (%s", i ? ", " : "", ps[i].name, value_name(ps[i].type));
+    if (ps[i].flags & YSG_PORT_OPTIONAL) fputs(", optional", stdout);
+    if (ps[i].flags & YSG_PORT_MULTI) fputs(", multi", stdout);
+    putchar(')');
+  }
+}
+
+static void md_row(const ysg_node_type *t) {
+  printf("| `%s` | ", t->name);
+  md_ports(t->inputs, t->n_inputs);
+  fputs(" | ", stdout);
+  md_ports(t->outputs, t->n_outputs);
+  fputs(" | ", stdout);
+  if (!t->n_params) fputs("—", stdout);
+  for (int i = 0; i < t->n_params; i++) {
+    const ysg_param_def *d = &t->params[i];
+    printf("%s`", i ? ", " : "");
+    md_cell(d->name, INT_MAX);
+    if (d->def) {
+      putchar('=');
+      md_cell(d->def[0] ? d->def : "\"\"", INT_MAX);
+      putchar('`');
+    } else {
+      fputs("` (required)", stdout);
+    }
+  }
+  fputs(" | ", stdout);
+  md_cell(t->doc ? t->doc : "", first_sentence(t->doc));
+  fputs(" |\n", stdout);
+}
+
+static int cmd_nodes(cli *c) {
+  ysg_context *ctx = NULL;
+  int rc = make_context(c, &ctx);
+  if (rc) return rc;
+  int n = ysg_node_type_count(ctx);
+  const ysg_node_type *one = c->file ? ysg_node_type_find(ctx, c->file) : NULL;
+  if (c->file && !one) {
+    fprintf(stderr, "ysgraph: unknown node type '%s' (known: ", c->file);
+    for (int i = 0; i < n; i++)
+      fprintf(stderr, "%s%s", i ? ", " : "", ysg_node_type_at(ctx, i)->name);
+    fputs(")\n", stderr);
+    rc = EXIT_PIPELINE;
+  } else if (c->markdown) {
+    printf("| node | inputs | outputs | parameters (name=default) | description |\n");
+    printf("|---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++)
+      if (!one || ysg_node_type_at(ctx, i) == one) md_row(ysg_node_type_at(ctx, i));
+  } else if (one) {
+    printf("%s (%s)\n\n", one->name, one->category ? one->category : "");
+    wrap(one->doc, 2, 98);
+    print_ports("inputs", one->inputs, one->n_inputs);
+    print_ports("outputs", one->outputs, one->n_outputs);
+    printf("\nparams:\n");
+    if (!one->n_params)
+      printf("  (none)\n");
+    else
+      print_params(one->params, one->n_params, 2);
+  } else {
+    int wn = 4, wc = 8;
+    for (int i = 0; i < n; i++) {
+      const ysg_node_type *t = ysg_node_type_at(ctx, i);
+      if ((int)strlen(t->name) > wn) wn = (int)strlen(t->name);
+      if (t->category && (int)strlen(t->category) > wc) wc = (int)strlen(t->category);
+    }
+    for (int i = 0; i < n; i++) {
+      const ysg_node_type *t = ysg_node_type_at(ctx, i);
+      printf("%-*s  %-*s  %.*s\n", wn, t->name, wc, t->category ? t->category : "",
+             first_sentence(t->doc), t->doc ? t->doc : "");
+    }
+  }
+  ysg_context_destroy(ctx);
+  return rc;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+static int dispatch(cli *c, int argc, char **argv) {
+  static const struct {
+    const char *name;
+    int allowed, max_pos;
+  } cmds[] = {
+      {"run", O_LOAD | O_FRAMES | O_DUMP | O_STATS | O_THREADS, 1},
+      {"check", O_LOAD, 1},
+      {"plan", O_LOAD | O_JSON, 1},
+      {"graph", O_LOAD, 1},
+      {"nodes", O_MARKDOWN, 1},
+  };
+  int k = -1;
+  for (int i = 0; i < (int)(sizeof cmds / sizeof cmds[0]); i++)
+    if (!strcmp(argv[1], cmds[i].name)) k = i;
+  if (k < 0) {
+    if (argv[1][0] == '-')
+      return fail(c, EXIT_USAGE, "unknown option '%s' (see ysgraph --help)", argv[1]);
+    return fail(c, EXIT_USAGE, "unknown command '%s' (see ysgraph --help)", argv[1]);
+  }
+  c->cmd = cmds[k].name;
+  int rc = parse_args(c, argc, argv, cmds[k].allowed, cmds[k].max_pos);
+  if (rc) return rc;
+  if (!strcmp(c->cmd, "nodes")) return cmd_nodes(c);
+
+  ysg_context *ctx = NULL;
+  if ((rc = make_context(c, &ctx))) return rc;
+  ysg_pipeline *p = NULL;
+  ysg_status s = load(c, ctx, &p);
+  if (s)
+    rc = fail_status(c, ctx, s);
+  else if (!strcmp(c->cmd, "run"))
+    rc = cmd_run(c, ctx, p);
+  else if (!strcmp(c->cmd, "check"))
+    rc = cmd_check(c, p);
+  else if (!strcmp(c->cmd, "plan"))
+    rc = cmd_plan(c, ctx, p);
+  else
+    rc = cmd_graph(c, ctx, p);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(usage_text, stdout);
+      return 0;
+    }
+  }
+  if (argc >= 2 && !strcmp(argv[1], "--version")) {
+    const char *f = ysg_features();
+    printf("ysgraph %s (features: %s)\n", ysg_version(), f && f[0] ? f : "none");
+    return 0;
+  }
+  if (argc < 2) return fail(NULL, EXIT_USAGE, "no command given (see ysgraph --help)");
+
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.outdir = ".";
+  c.defines = calloc((size_t)argc, sizeof *c.defines);
+  c.keep = calloc((size_t)argc, sizeof *c.keep);
+  c.dump_path = calloc((size_t)argc, sizeof *c.dump_path);
+  int rc;
+  if (!c.defines || !c.keep || !c.dump_path)
+    rc = fail(&c, EXIT_RUNTIME, "out of memory");
+  else
+    rc = dispatch(&c, argc, argv);
+  for (int i = 0; i < c.n_defines; i++) free((char *)c.defines[i].name);
+  for (int i = 0; i < c.n_dump; i++) free((char *)c.keep[i]);
+  free(c.defines);
+  free((void *)c.keep);
+  free((void *)c.dump_path);
+  fflush(stdout);
+  if (ferror(stdout) && !rc) rc = fail(NULL, EXIT_RUNTIME, "cannot write to standard output");
+  return rc;
+}

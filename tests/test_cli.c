@@ -1,0 +1,553 @@
+/* test_cli.c — black-box tests of the `ysgraph` command-line tool (YSG_CLI_PATH): exit codes and
+ * exact messages for each error class, help/version, nodes, check, plan --json, graph, run with
+ * --frames/--set/--dump/--stats, Ctrl-C, the README node table and every bundled pipeline's plan.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <png.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "ysgraph/node.h"
+
+/* Run the CLI with printf-formatted arguments, in dir when non-NULL; returns the exit code. */
+static int cli(const char *dir, char **out, char **err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static int cli(const char *dir, char **out, char **err, const char *fmt, ...) {
+  char args[4096], cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  if (dir)
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", dir, YSG_CLI_PATH, args);
+  else
+    snprintf(cmd, sizeof cmd, "'%s' %s", YSG_CLI_PATH, args);
+  return ysgt_sh(cmd, out, err);
+}
+
+static int exists(const char *dir, const char *name) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return access(path, F_OK) == 0;
+}
+
+/* The integer after "key": in a JSON text (asserts the key is there). */
+static long long jnum(const char *json, const char *key) {
+  char k[128];
+  snprintf(k, sizeof k, "\"%s\":", key);
+  const char *p = strstr(json, k);
+  cr_assert(p, "key \"%s\" missing in %s", key, json);
+  return strtoll(p + strlen(k), NULL, 10);
+}
+
+static int count_lines(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+/* A 64x32, 4-frame pipeline: a scatter (count from param n), two fills merged with 'add' at half
+ * opacity, and a PNG sink. */
+static const char small_src[] =
+    "canvas{width=64, height=32, frames=4, fps=24, background='#102030'}\n"
+    "local n = param('n', 5)\n"
+    "local pts = scatter{count=n, seed=3, name='pts'}\n"
+    "local bg = fill{color='#203040', name='bg'}\n"
+    "local tint = fill{color='#ff0000', name='tint'}\n"
+    "local out = merge{layers={bg, {tint, mode='add', opacity=0.5}}, name='out'}\n"
+    "png{image=out, path='f%04d.png', name='sink'}\n";
+
+/* A fresh directory holding p.lua = small_src; *path (optional) gets the pipeline's full path. */
+static const char *small(const char **path) {
+  const char *dir = ysgt_tmpdir();
+  const char *p = ysgt_write(dir, "p.lua", small_src);
+  if (path) *path = p;
+  return dir;
+}
+
+/* ---- help, version, usage errors ---------------------------------------------------------- */
+Test(cli, help_and_version) {
+  char *out, *err;
+  cr_assert_eq(cli(NULL, &out, &err, "--help"), 0);
+  cr_assert(strstr(out, "usage: ysgraph COMMAND"), "%s", out);
+  cr_assert(strstr(out, "--frames A:B"), "%s", out);
+  cr_assert_str_eq(err, "");
+  free(out), free(err);
+  cr_assert_eq(cli(NULL, &out, &err, "run -h"), 0);
+  cr_assert(strstr(out, "usage: ysgraph COMMAND"));
+  free(out), free(err);
+
+  cr_assert_eq(cli(NULL, &out, &err, "--version"), 0);
+  char want[512];
+  const char *f = ysg_features();
+  snprintf(want, sizeof want, "ysgraph %s (features: %s)\n", ysg_version(), f[0] ? f : "none");
+  cr_assert_str_eq(out, want);
+  cr_assert(!strncmp(out, "ysgraph 0.1.0 (features: ", 25));
+  free(out), free(err);
+}
+
+static void usage_case(const char *args, const char *want) {
+  char *out, *err;
+  int rc = cli(NULL, &out, &err, "%s", args);
+  cr_assert_eq(rc, 2, "ysgraph %s: exit %d, stderr %s", args, rc, err);
+  cr_assert_str_eq(err, want, "ysgraph %s", args);
+  cr_assert_str_eq(out, "");
+  free(out), free(err);
+}
+
+Test(cli, usage_errors) {
+  usage_case("", "ysgraph: no command given (see ysgraph --help)\n");
+  usage_case("frobnicate", "ysgraph: unknown command 'frobnicate' (see ysgraph --help)\n");
+  usage_case("--fast", "ysgraph: unknown option '--fast' (see ysgraph --help)\n");
+  usage_case("run p.lua --fast", "ysgraph: unknown option '--fast' (see ysgraph --help)\n");
+  usage_case("run p.lua --fast=1", "ysgraph: unknown option '--fast' (see ysgraph --help)\n");
+  usage_case("run p.lua -o", "ysgraph: option '-o' needs a value (see ysgraph --help)\n");
+  usage_case("run p.lua --quiet=yes",
+             "ysgraph: option '--quiet' takes no value (see ysgraph --help)\n");
+  usage_case("run", "ysgraph: run: missing FILE (see ysgraph --help)\n");
+  usage_case("check a.lua b.lua", "ysgraph: unexpected argument 'b.lua' (see ysgraph --help)\n");
+  usage_case("plan p.lua --frames 1:2",
+             "ysgraph: option '--frames' does not apply to 'plan' (see ysgraph --help)\n");
+  usage_case("run p.lua --frames 5:2", "ysgraph: --frames '5:2': expected A:B with 0 <= A < B\n");
+  usage_case("run p.lua --frames 3:3", "ysgraph: --frames '3:3': expected A:B with 0 <= A < B\n");
+  usage_case("run p.lua --frames=x", "ysgraph: --frames 'x': expected A:B with 0 <= A < B\n");
+  usage_case("run p.lua --frames -1:2", "ysgraph: --frames '-1:2': expected A:B with 0 <= A < B\n");
+  usage_case("run p.lua --frames 1:2:3",
+             "ysgraph: --frames '1:2:3': expected A:B with 0 <= A < B\n");
+  usage_case("run p.lua --set speed", "ysgraph: --set 'speed': expected NAME=VALUE\n");
+  usage_case("run p.lua --dump pts", "ysgraph: --dump 'pts': expected NODE[.PORT]=PATH\n");
+  usage_case("run p.lua --backend gpu", "ysgraph: --backend 'gpu': expected auto, cpu or cuda\n");
+  usage_case("run p.lua --threads -2", "ysgraph: --threads '-2': expected a number >= 0\n");
+}
+
+Test(cli, frames_past_the_canvas_end_is_a_usage_error) {
+  const char *dir = small(NULL);
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua --frames 4: --quiet"), 2, "%s", err);
+  cr_assert_str_eq(err, "ysgraph: --frames '4:': expected A:B with 0 <= A < B\n");
+  cr_assert(!exists(dir, "f0004.png"));
+  free(out), free(err);
+}
+
+/* ---- pipeline errors (exit 1) and runtime errors (exit 3) ----------------------------------- */
+Test(cli, syntax_error_names_file_and_line) {
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.lua", "canvas{width=64, height=32, frames=4}\nlocal x = = 3\n");
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "check p.lua"), 1, "%s", err);
+  cr_assert_str_eq(err, "ysgraph: p.lua:2: unexpected symbol near '='\n");
+  cr_assert_str_eq(out, "");
+  free(out), free(err);
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua -o ."), 1);
+  cr_assert_str_eq(err, "ysgraph: p.lua:2: unexpected symbol near '='\n");
+  free(out), free(err);
+}
+
+static void error_case(const char *src, const char *args, int code, const char *want) {
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.lua", src);
+  char *out, *err;
+  int rc = cli(dir, &out, &err, "%s", args);
+  cr_assert_eq(rc, code, "%s: exit %d: %s", args, rc, err);
+  cr_assert_str_eq(err, want, "%s:\n got  %s want %s", args, err, want);
+  free(out), free(err);
+}
+
+Test(cli, pipeline_errors_are_exit_1_with_location) {
+  const char *canvas = "canvas{width=64, height=32, frames=4}\n";
+  char src[512];
+  snprintf(src, sizeof src, "%slocal pts = scatter{count=-3, name='pts'}\n", canvas);
+  error_case(src, "check p.lua --quiet", 1,
+             "ysgraph: p.lua:2: node 'pts' (scatter): parameter 'count': expected an integer in "
+             "0..1000000, got -3\n");
+  snprintf(src, sizeof src, "%sfill{color='#ffffff'}\npng{image=fill{}, path='/abs.png'}\n",
+           canvas);
+  error_case(src, "run p.lua --quiet", 1,
+             "ysgraph: p.lua:3: node 'png_1' (png): parameter 'path': '/abs.png': absolute paths "
+             "are not allowed in sandboxed pipelines (run with --unsafe to allow it)\n");
+  error_case(small_src, "check p.lua --set pts.count=-3", 1,
+             "ysgraph: p.lua:3: node 'pts' (scatter): parameter 'count': expected an integer in "
+             "0..1000000, got -3\n");
+  error_case(small_src, "check p.lua --set nope=3", 1,
+             "ysgraph: --set nope: the pipeline has no param 'nope'\n");
+  snprintf(src, sizeof src, "%serror('boom')\n", canvas);
+  error_case(src, "plan p.lua", 1, "ysgraph: p.lua:2: boom\n");
+}
+
+Test(cli, missing_data_file_is_exit_3) {
+  error_case(
+      "canvas{width=64, height=32, frames=4}\n"
+      "local pts = points{path='missing.csv', name='pts'}\n",
+      "check p.lua", 3,
+      "ysgraph: p.lua:2: node 'pts' (points): parameter 'path': cannot open 'missing.csv': "
+      "No such file or directory\n");
+}
+
+Test(cli, unwritable_output_dir_is_exit_3) {
+  const char *p, *dir = small(&p);
+  ysgt_write(dir, "plainfile", "x");
+  char *out, *err;
+  int rc = cli(dir, &out, &err, "run %s -o %s/plainfile/sub --quiet", p, dir);
+  cr_assert_eq(rc, 3, "exit %d: %s", rc, err);
+  cr_assert(!strncmp(err, "ysgraph: ", 9), "%s", err);
+  cr_assert_eq(count_lines(err), 1, "%s", err);
+  free(out), free(err);
+}
+
+Test(cli, missing_pipeline_file_is_exit_3) {
+  const char *dir = ysgt_tmpdir();
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "check nothere.lua"), 3, "%s", err);
+  cr_assert_str_eq(err, "ysgraph: cannot open 'nothere.lua': No such file or directory\n");
+  free(out), free(err);
+}
+
+/* ---- nodes -------------------------------------------------------------------------------- */
+Test(cli, nodes_lists_every_type) {
+  ysg_context *ctx = ysgt_ctx();
+  char *out, *err;
+  cr_assert_eq(cli(NULL, &out, &err, "nodes"), 0, "%s", err);
+  int n = ysg_node_type_count(ctx);
+  cr_assert_gt(n, 0);
+  cr_assert_eq(count_lines(out), n, "%s", out);
+  for (int i = 0; i < n; i++) {
+    const ysg_node_type *t = ysg_node_type_at(ctx, i);
+    char want[128];
+    snprintf(want, sizeof want, "%s ", t->name);
+    cr_assert(strstr(out, want), "'%s' not listed:\n%s", t->name, out);
+  }
+  cr_assert(strstr(out, "merge") && strstr(out, "composite"), "%s", out);
+  free(out), free(err);
+  ysg_context_destroy(ctx);
+}
+
+Test(cli, nodes_merge_documents_ports_and_params) {
+  char *out, *err;
+  cr_assert_eq(cli(NULL, &out, &err, "nodes merge"), 0, "%s", err);
+  cr_assert(!strncmp(out, "merge (composite)\n", 18), "%s", out);
+  const char *in = strstr(out, "\ninputs:\n"), *outs = strstr(out, "\noutputs:\n"),
+             *pars = strstr(out, "\nparams:\n");
+  cr_assert(in && outs && pars && in < outs && outs < pars, "%s", out);
+  cr_assert(strstr(in, "layers") && strstr(in, "image") && strstr(in, "multi"), "%s", out);
+  cr_assert(strstr(in, "link params:") && strstr(in, "opacity") && strstr(in, "0..1"), "%s", out);
+  cr_assert(strstr(in, "mode") && strstr(in, "normal|"), "%s", out);
+  cr_assert(strstr(pars, "background") && strstr(pars, "color"), "%s", out);
+  free(out), free(err);
+}
+
+Test(cli, nodes_unknown_type) {
+  ysg_context *ctx = ysgt_ctx();
+  char want[2048] = "ysgraph: unknown node type 'foo' (known: ";
+  for (int i = 0; i < ysg_node_type_count(ctx); i++) {
+    if (i) strcat(want, ", ");
+    strcat(want, ysg_node_type_at(ctx, i)->name);
+  }
+  strcat(want, ")\n");
+  ysg_context_destroy(ctx);
+  char *out, *err;
+  cr_assert_eq(cli(NULL, &out, &err, "nodes foo"), 1);
+  cr_assert_str_eq(err, want);
+  cr_assert(!strncmp(err, "ysgraph: unknown node type 'foo' (known: points, edges, ", 56));
+  free(out), free(err);
+}
+
+Test(cli, nodes_markdown_table) {
+  ysg_context *ctx = ysgt_ctx();
+  char *out, *err;
+  cr_assert_eq(cli(NULL, &out, &err, "nodes --markdown"), 0, "%s", err);
+  cr_assert(!strncmp(out,
+                     "| node | inputs | outputs | parameters (name=default) | description |\n"
+                     "|---|---|---|---|---|\n",
+                     92),
+            "%s", out);
+  cr_assert_eq(count_lines(out), 2 + ysg_node_type_count(ctx));
+  cr_assert(strstr(out,
+                   "\n| `merge` | `layers` (image, multi) | `image` (image) | "
+                   "`background=#00000000` | "),
+            "%s", out);
+  free(out), free(err);
+  ysg_context_destroy(ctx);
+}
+
+Test(cli, readme_node_table_is_current) {
+  char *md, *err;
+  cr_assert_eq(cli(NULL, &md, &err, "nodes --markdown"), 0);
+  char *readme = ysgt_read(YSG_SOURCE_DIR "/README.md", NULL);
+  const char *b = readme ? strstr(readme, "<!-- nodes:begin -->") : NULL;
+  const char *e = b ? strstr(b, "<!-- nodes:end -->") : NULL;
+  cr_assert(b && e,
+            "README.md has no <!-- nodes:begin --> ... <!-- nodes:end --> markers: paste the "
+            "output of `ysgraph nodes --markdown` between them");
+  b += strlen("<!-- nodes:begin -->");
+  while (*b == '\n') b++;
+  while (e > b && e[-1] == '\n') e--;
+  size_t n = strlen(md);
+  while (n && md[n - 1] == '\n') n--;
+  cr_assert((size_t)(e - b) == n && !strncmp(b, md, n),
+            "README.md's node table is stale: paste the output of `ysgraph nodes --markdown` "
+            "between <!-- nodes:begin --> and <!-- nodes:end -->.\ncurrent output:\n%s",
+            md);
+  free(readme), free(md), free(err);
+}
+
+/* ---- check, plan, graph ------------------------------------------------------------------- */
+Test(cli, check_reports_nodes_and_arena) {
+  const char *p;
+  small(&p);
+  ysg_context *ctx = ysgt_ctx();
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  ysg_pipeline *pl = NULL;
+  cr_assert_eq(ysg_pipeline_load_file(ctx, p, &lo, &pl), YSG_OK, "%s", ysg_errmsg(ctx));
+  ysg_plan_info plan;
+  cr_assert_eq(ysg_pipeline_plan(pl, &plan), YSG_OK);
+  char want[1024];
+  snprintf(want, sizeof want, "%s: ok (%d nodes, arena %zu bytes)\n", p,
+           ysg_pipeline_node_count(pl), plan.arena_bytes);
+  cr_assert_eq(ysg_pipeline_node_count(pl), 5);
+  ysg_pipeline_destroy(pl);
+  ysg_context_destroy(ctx);
+  char *out, *err;
+  cr_assert_eq(cli(NULL, &out, &err, "check %s", p), 0, "%s", err);
+  cr_assert_str_eq(out, want);
+  free(out), free(err);
+}
+
+Test(cli, plan_json_and_table) {
+  const char *dir = small(NULL);
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "plan p.lua --json"), 0, "%s", err);
+  cr_assert(!strncmp(out, "{\"file\":\"p.lua\",\"arena_bytes\":", 30), "%s", out);
+  long long arena = jnum(out, "arena_bytes"), lower = jnum(out, "lower_bound_bytes");
+  cr_assert_gt(arena, 0);
+  cr_assert_eq(arena, lower, "arena %lld != lower bound %lld", arena, lower);
+  cr_assert_eq(jnum(out, "steps"), 5, "%s", out); /* pts feeds nothing but its output is kept */
+  const char *keys[] = {"\"order\":\"", "\"buffers\":[{\"name\":\"",
+                        "\"kind\":\"",  "\"offset\":",
+                        "\"first\":",   "\"last\":",
+                        "\"nodes\":[",  "\"step\":"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    cr_assert(strstr(out, keys[i]), "%s missing: %s", keys[i], out);
+  cr_assert(strstr(out, "{\"name\":\"out\",\"type\":\"merge\",\"step\":"), "%s", out);
+  cr_assert_eq(count_lines(out), 1);
+  free(out), free(err);
+
+  cr_assert_eq(cli(dir, &out, &err, "plan p.lua"), 0, "%s", err);
+  char line[128];
+  snprintf(line, sizeof line, "\narena        %lld bytes", arena);
+  cr_assert(strstr(out, line), "%s", out);
+  snprintf(line, sizeof line, "\nlower bound  %lld bytes (arena / bound = 1.000)", lower);
+  cr_assert(strstr(out, line), "%s", out);
+  cr_assert(!strncmp(out, "buffer", 6) && strstr(out, "\norder        "), "%s", out);
+  free(out), free(err);
+}
+
+Test(cli, graph_is_dot_with_edges) {
+  const char *dir = small(NULL);
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "graph p.lua"), 0, "%s", err);
+  cr_assert(!strncmp(out, "digraph \"p.lua\" {\n", 18), "%s", out);
+  cr_assert(strstr(out, "[label=\"pts\\nscatter\""), "%s", out);
+  cr_assert(strstr(out, "[label=\"out\\nmerge\", shape=trapezium]"), "%s", out);
+  /* nodes are numbered in creation order: bg n1, tint n2, out n3, sink n4 */
+  cr_assert(strstr(out, "n1 -> n3 [label=\"image \xe2\x86\x92 layers[0]\"]"), "%s", out);
+  cr_assert(strstr(out, "n2 -> n3 [label=\"image \xe2\x86\x92 layers[1]\"]"), "%s", out);
+  cr_assert(strstr(out, "n3 -> n4 [label=\"image \xe2\x86\x92 image\"]"), "%s", out);
+  cr_assert(out[strlen(out) - 2] == '}');
+  free(out), free(err);
+}
+
+/* ---- run ---------------------------------------------------------------------------------- */
+static double lin(double s) { return s <= 0.04045 ? s / 12.92 : pow((s + 0.055) / 1.055, 2.4); }
+static double srgb(double l) {
+  return l <= 0.0031308 ? l * 12.92 : 1.055 * pow(l, 1 / 2.4) - 0.055;
+}
+
+static void check_png(const char *path, int w, int h, const int rgba[4]) {
+  png_image img;
+  memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  cr_assert(png_image_begin_read_from_file(&img, path), "%s: %s", path, img.message);
+  img.format = PNG_FORMAT_RGBA;
+  cr_assert_eq((int)img.width, w);
+  cr_assert_eq((int)img.height, h);
+  unsigned char *px = malloc(PNG_IMAGE_SIZE(img));
+  cr_assert(png_image_finish_read(&img, NULL, px, 0, NULL), "%s", img.message);
+  for (int i = 0; i < w * h; i += 97)
+    for (int c = 0; c < 4; c++)
+      cr_assert(abs(px[i * 4 + c] - rgba[c]) <= 1, "%s pixel %d channel %d: %d, expected %d", path,
+                i, c, px[i * 4 + c], rgba[c]);
+  free(px);
+}
+
+static int csv_rows(const char *path, char *header, size_t cap) {
+  char *t = ysgt_read(path, NULL);
+  cr_assert(t, "%s missing", path);
+  size_t hl = strcspn(t, "\n");
+  snprintf(header, cap, "%.*s", (int)hl, t);
+  int n = count_lines(t) - 1;
+  free(t);
+  return n;
+}
+
+Test(cli, run_frames_set_dump_stats) {
+  const char *dir = small(NULL);
+  char *out, *err;
+  int rc = cli(dir, &out, &err,
+               "run p.lua -o out --frames 1:3 --set n=7 --dump pts=pts_%%04d.csv "
+               "--dump out.image=img_%%04d.png --stats s.json --quiet");
+  cr_assert_eq(rc, 0, "%s", err);
+  cr_assert_str_eq(err, "");
+  cr_assert_str_eq(out, "");
+  char sub[600];
+  snprintf(sub, sizeof sub, "%s/out", dir);
+  cr_assert(!exists(sub, "f0000.png") && exists(sub, "f0001.png") && exists(sub, "f0002.png") &&
+            !exists(sub, "f0003.png"));
+  cr_assert(!exists(dir, "pts_0000.csv") && !exists(dir, "pts_0003.csv"));
+  int r = (int)lround(255 * srgb(lin(0x20 / 255.0) + 0.5));
+  const int want[4] = {r, 0x30, 0x40, 255};
+  for (int f = 1; f <= 2; f++) {
+    char path[700], header[256];
+    snprintf(path, sizeof path, "%s/pts_%04d.csv", dir, f);
+    cr_assert_eq(csv_rows(path, header, sizeof header), 7, "%s", path);
+    cr_assert(!strncmp(header, "x,y", 3), "header %s", header);
+    snprintf(path, sizeof path, "%s/img_%04d.png", dir, f);
+    check_png(path, 64, 32, want);
+    snprintf(path, sizeof path, "%s/out/f%04d.png", dir, f);
+    check_png(path, 64, 32, want);
+  }
+  char spath[700];
+  snprintf(spath, sizeof spath, "%s/s.json", dir);
+  char *js = ysgt_read(spath, NULL);
+  cr_assert(js, "no stats file");
+  cr_assert_eq(jnum(js, "frames"), 2);
+  cr_assert_eq(jnum(js, "first"), 1);
+  cr_assert_eq(jnum(js, "last"), 2);
+  cr_assert(strstr(js, "\"backend\":\"cpu\""), "%s", js);
+  cr_assert_eq(jnum(js, "arena_bytes"), jnum(js, "lower_bound_bytes"));
+  cr_assert_gt(jnum(js, "peak_rss_bytes"), 1 << 20);
+  const char *keys[] = {"\"wall_ms\":", "\"fps\":", "\"nodes\":[{\"name\":\"",
+                        "\"ms_total\":", "\"ms_per_frame\":"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    cr_assert(strstr(js, keys[i]), "%s missing: %s", keys[i], js);
+  cr_assert(strstr(js, "{\"name\":\"out\",\"type\":\"merge\",\"ms_total\":"), "%s", js);
+  const char *o = strstr(js, "{\"name\":\"out\"");
+  cr_assert_eq(jnum(o, "runs"), 2, "%s", js);
+  free(js), free(out), free(err);
+}
+
+Test(cli, run_frame_ranges_and_node_param_set) {
+  const char *dir = small(NULL);
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua -o a --quiet"), 0, "%s", err);
+  free(out), free(err);
+  char sub[600];
+  snprintf(sub, sizeof sub, "%s/a", dir);
+  for (int f = 0; f < 4; f++) {
+    char name[32];
+    snprintf(name, sizeof name, "f%04d.png", f);
+    cr_assert(exists(sub, name), "%s/%s", sub, name);
+  }
+  cr_assert(!exists(sub, "f0004.png"));
+
+  const struct {
+    const char *frames, *set;
+    int first, last, rows; /* inclusive */
+  } cases[] = {{"2:", "pts.count=9", 2, 3, 9}, {":2", "n=3", 0, 1, 3}, {"2", "n=1", 2, 2, 1}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const char *d = ysgt_tmpdir();
+    ysgt_write(d, "p.lua", small_src);
+    int rc = cli(d, &out, &err, "run p.lua --frames %s --set %s --dump 'pts=d%%d.csv' --quiet",
+                 cases[c].frames, cases[c].set);
+    cr_assert_eq(rc, 0, "%s", err);
+    for (int f = 0; f < 4; f++) {
+      char name[32], path[700], header[256];
+      snprintf(name, sizeof name, "f%04d.png", f);
+      int in = f >= cases[c].first && f <= cases[c].last;
+      cr_assert_eq(exists(d, name), in, "--frames %s: %s", cases[c].frames, name);
+      snprintf(name, sizeof name, "d%d.csv", f);
+      cr_assert_eq(exists(d, name), in, "--frames %s: %s", cases[c].frames, name);
+      snprintf(path, sizeof path, "%s/%s", d, name);
+      if (in) cr_assert_eq(csv_rows(path, header, sizeof header), cases[c].rows);
+    }
+    free(out), free(err);
+  }
+}
+
+Test(cli, dump_of_unknown_value_is_exit_1_before_any_frame) {
+  const char *dir = small(NULL);
+  char *out, *err;
+  int rc = cli(dir, &out, &err, "run p.lua --dump nope=x.csv --quiet");
+  cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
+  cr_assert_str_eq(err, "ysgraph: --dump 'nope': no node named 'nope'\n");
+  cr_assert(!exists(dir, "f0000.png"));
+  free(out), free(err);
+  rc = cli(dir, &out, &err, "run p.lua --dump out.nope=x.csv --quiet");
+  cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
+  cr_assert_str_eq(err, "ysgraph: --dump 'out.nope': node 'out' (merge) has no output 'nope'\n");
+  free(out), free(err);
+}
+
+Test(cli, sigint_stops_after_the_current_frame) {
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "long.lua",
+             "canvas{width=64, height=32, frames=1000000}\n"
+             "local pts = scatter{count=4, seed=1, name='pts'}\n");
+  char *out, *err;
+  /* wait for the first dumped frame (so the handler is installed), then send one SIGINT */
+  char cmd[4096];
+  snprintf(
+      cmd, sizeof cmd,
+      "cd '%s' && { '%s' run long.lua --quiet --dump pts=d%%07d.csv --stats s.json & pid=$!; i=0; "
+      "while [ ! -e d0000000.csv ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; "
+      "kill -INT $pid; wait $pid; echo \"rc=$?\"; }",
+      dir, YSG_CLI_PATH);
+  int rc = ysgt_sh(cmd, &out, &err);
+  cr_assert_eq(rc, 0);
+  cr_assert_str_eq(out, "rc=3\n", "stderr: %s", err);
+  int frame = -1;
+  cr_assert_eq(sscanf(err, "ysgraph: interrupted at frame %d\n", &frame), 1, "%s", err);
+  cr_assert_geq(frame, 0);
+  char name[32];
+  snprintf(name, sizeof name, "d%07d.csv", frame);
+  cr_assert(exists(dir, name), "%s", name);
+  snprintf(name, sizeof name, "d%07d.csv", frame + 1);
+  cr_assert(!exists(dir, name), "%s written after the interrupt", name);
+  char spath[700];
+  snprintf(spath, sizeof spath, "%s/s.json", dir);
+  char *js = ysgt_read(spath, NULL);
+  cr_assert(js && strstr(js, "\"interrupted\":true"), "%s", js ? js : "no stats");
+  cr_assert_eq(jnum(js, "last"), frame);
+  cr_assert_eq(jnum(js, "frames"), frame + 1);
+  free(js), free(out), free(err);
+}
+
+/* ---- bundled pipelines ------------------------------------------------------------------- */
+Test(cli, bundled_pipelines_plan_at_the_lower_bound) {
+  DIR *d = opendir(YSG_SOURCE_DIR "/pipelines");
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (len < 5 || strcmp(e->d_name + len - 4, ".lua")) continue;
+    n++;
+    char *out, *err;
+    int rc = cli(YSG_SOURCE_DIR "/pipelines", &out, &err, "plan '%s' --json", e->d_name);
+    cr_assert_eq(rc, 0, "%s: %s", e->d_name, err);
+    long long arena = jnum(out, "arena_bytes"), lower = jnum(out, "lower_bound_bytes");
+    cr_expect_eq(arena, lower, "%s: arena %lld bytes, lower bound %lld", e->d_name, arena, lower);
+    free(out), free(err);
+  }
+  if (d) closedir(d);
+  if (!n) cr_skip_test("no pipelines in " YSG_SOURCE_DIR "/pipelines yet");
+}
