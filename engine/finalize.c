@@ -387,29 +387,10 @@ static ysg_status allocate_and_bind(ysg_pipeline *p) {
   return YSG_OK;
 }
 
-/* every "node" / "node.port" the host asked to keep must exist */
-static ysg_status check_keep(ysg_pipeline *p) {
-  for (int i = 0; i < p->n_keep; i++) {
-    const char *k = p->keep[i];
-    const char *dot = strchr(k, '.');
-    char node[256];
-    size_t len = dot ? (size_t)(dot - k) : strlen(k);
-    if (len >= sizeof node) len = sizeof node - 1;
-    memcpy(node, k, len);
-    node[len] = 0;
-    ysg_node *n = ysg__node_find(p, node);
-    if (!n) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "keep '%s': no node named '%s'", k, node);
-    if (dot ? ysg__port_index(n->type->outputs, n->type->n_outputs, dot + 1) < 0 : n->type->n_outputs == 0)
-      return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "keep '%s': node '%s' (%s) has no output '%s'", k,
-                         n->name, n->type->name, dot ? dot + 1 : "");
-  }
-  return YSG_OK;
-}
-
 ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   if (p->finalized) return YSG_OK;
   ysg_status st;
-  if ((st = check_keep(p)) || (st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
+  if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
       (st = infer_all(p)) || (st = make_buffers(p)) || (st = plan_arena(p)) ||
       (st = allocate_and_bind(p)) || (st = ysg__select_backend(p)))
     return st;

@@ -24,7 +24,7 @@ local frame = merge {
   layers = {
     sky,
     { vignette, mode = "multiply" },
-    { pulse, mode = "screen", opacity = function(f, t) return 0.06 + 0.05 * math.sin(t * 2.0) end },
+    { pulse, mode = "screen", opacity = function(f, t) return 0.025 + 0.02 * math.sin(t * 2.0) end },
   },
 }
 
