@@ -112,14 +112,14 @@ static ysg_status find_param(ysg_pipeline *p, const char *name, ysg_node **out_n
 }
 
 ysg_status ysg_pipeline_set_param(ysg_pipeline *p, const char *name, const char *value) {
-  ysg_node *n;
+  ysg_node *n = NULL;
   int k;
   ysg_status s = find_param(p, name, &n, &k);
   return s ? s : ysg__node_set_param_text(n, k, value);
 }
 
 ysg_status ysg_pipeline_set_param_number(ysg_pipeline *p, const char *name, double value) {
-  ysg_node *n;
+  ysg_node *n = NULL;
   int k;
   ysg_status s = find_param(p, name, &n, &k);
   return s ? s : ysg__node_set_param_number(n, k, value);
@@ -136,19 +136,19 @@ static ysg_status find_input(ysg_pipeline *p, const char *name, const char *type
 }
 
 ysg_status ysg_pipeline_set_points(ysg_pipeline *p, const char *node, const ysg_points_desc *d) {
-  ysg_node *n;
+  ysg_node *n = NULL;
   ysg_status s = find_input(p, node, "points_in", &n);
   return s ? s : ysg__input_set_points(n, d);
 }
 
 ysg_status ysg_pipeline_set_boxes(ysg_pipeline *p, const char *node, const ysg_boxes_desc *d) {
-  ysg_node *n;
+  ysg_node *n = NULL;
   ysg_status s = find_input(p, node, "boxes_in", &n);
   return s ? s : ysg__input_set_boxes(n, d);
 }
 
 ysg_status ysg_pipeline_set_image(ysg_pipeline *p, const char *node, const ysg_image_desc *d) {
-  ysg_node *n;
+  ysg_node *n = NULL;
   ysg_status s = find_input(p, node, "image_in", &n);
   return s ? s : ysg__input_set_image(n, d);
 }

@@ -10,6 +10,13 @@
 
 #include "hd.h"
 
+/* On x86 CPUs with F16C (compiled with -mf16c, e.g. by YSG_NATIVE), half conversion is one
+ * instruction with the same IEEE round-to-nearest-even result as the portable code below. */
+#if defined(__F16C__) && !defined(__CUDACC__)
+#include <immintrin.h>
+#define YSG_F16C 1
+#endif
+
 /* IEEE binary16 <-> binary32, round to nearest even; handles subnormals, inf and NaN. */
 YSG_HD float ysg_half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
@@ -106,16 +113,24 @@ YSG_HD void ysg_decode_srgb(const float s[4], float out[4]) {
 }
 
 YSG_HD void ysg_load_px(const uint16_t *px, float out[4]) {
+#ifdef YSG_F16C
+  _mm_storeu_ps(out, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)px)));
+#else
   out[0] = ysg_half_to_float(px[0]);
   out[1] = ysg_half_to_float(px[1]);
   out[2] = ysg_half_to_float(px[2]);
   out[3] = ysg_half_to_float(px[3]);
+#endif
 }
 YSG_HD void ysg_store_px(uint16_t *px, const float in[4]) {
+#ifdef YSG_F16C
+  _mm_storel_epi64((__m128i *)px, _mm_cvtps_ph(_mm_loadu_ps(in), _MM_FROUND_TO_NEAREST_INT));
+#else
   px[0] = ysg_float_to_half(in[0]);
   px[1] = ysg_float_to_half(in[1]);
   px[2] = ysg_float_to_half(in[2]);
   px[3] = ysg_float_to_half(in[3]);
+#endif
 }
 
 #endif /* YSG_COLOR_H */
