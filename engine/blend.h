@@ -13,10 +13,6 @@
 #include "color.h"
 #include "hd.h"
 
-#if defined(__CUDACC__)
-#include <cuda_fp16.h>
-#endif
-
 /* Blend modes; the order is the merge node's `mode` choices (YSG_BLEND_CHOICES), so the enum
  * index a param holds is the mode. max and min are the lighten and darken of other tools. */
 typedef enum ysg_blend_mode {
@@ -40,78 +36,6 @@ typedef struct ysg_blend_layer {
   int32_t mode;  /* ysg_blend_mode */
   float opacity; /* 0..1, scales the premultiplied source */
 } ysg_blend_layer;
-
-/* FP16 pixel load/store. On the device the hardware conversions are used; they are IEEE
- * round-to-nearest-even like color.h's software path, so both give the same bits. */
-YSG_HD void ysg_px_load(const uint16_t *p, float out[4]) {
-#if defined(__CUDA_ARCH__)
-  uint2 v = *reinterpret_cast<const uint2 *>(p); /* pixels are 8-byte aligned */
-  out[0] = __half2float(__ushort_as_half((unsigned short)(v.x & 0xffffu)));
-  out[1] = __half2float(__ushort_as_half((unsigned short)(v.x >> 16)));
-  out[2] = __half2float(__ushort_as_half((unsigned short)(v.y & 0xffffu)));
-  out[3] = __half2float(__ushort_as_half((unsigned short)(v.y >> 16)));
-#else
-  ysg_load_px(p, out);
-#endif
-}
-
-YSG_HD void ysg_px_store(uint16_t *p, const float in[4]) {
-#if defined(__CUDA_ARCH__)
-  uint2 v;
-  v.x = (unsigned)__half_as_ushort(__float2half_rn(in[0])) |
-        ((unsigned)__half_as_ushort(__float2half_rn(in[1])) << 16);
-  v.y = (unsigned)__half_as_ushort(__float2half_rn(in[2])) |
-        ((unsigned)__half_as_ushort(__float2half_rn(in[3])) << 16);
-  *reinterpret_cast<uint2 *>(p) = v;
-#else
-  ysg_store_px(p, in);
-#endif
-}
-
-/* CPU rows of FP16 <-> FP32 (n values). Converting a value at a time in software costs more
- * than the blending itself, so on x86 CPUs with F16C the hardware converts 8 at a time; it rounds
- * to nearest even exactly like ysg_float_to_half, so the bits do not depend on the path taken. */
-#if !defined(__CUDACC__)
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#include <immintrin.h>
-#define YSG_F16C_PATH 1
-__attribute__((target("avx,f16c"))) static inline void ysg__f16c_to_floats(const uint16_t *src,
-                                                                           float *dst, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
-  for (; i < n; i++) dst[i] = ysg_half_to_float(src[i]);
-}
-__attribute__((target("avx,f16c"))) static inline void ysg__f16c_to_halves(const float *src,
-                                                                           uint16_t *dst, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm_storeu_si128((__m128i *)(dst + i),
-                     _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
-  for (; i < n; i++) dst[i] = ysg_float_to_half(src[i]);
-}
-#endif
-
-static inline void ysg_halves_to_floats(const uint16_t *src, float *dst, int n) {
-#if defined(YSG_F16C_PATH)
-  if (__builtin_cpu_supports("f16c")) {
-    ysg__f16c_to_floats(src, dst, n);
-    return;
-  }
-#endif
-  for (int i = 0; i < n; i++) dst[i] = ysg_half_to_float(src[i]);
-}
-
-static inline void ysg_floats_to_halves(const float *src, uint16_t *dst, int n) {
-#if defined(YSG_F16C_PATH)
-  if (__builtin_cpu_supports("f16c")) {
-    ysg__f16c_to_halves(src, dst, n);
-    return;
-  }
-#endif
-  for (int i = 0; i < n; i++) dst[i] = ysg_float_to_half(src[i]);
-}
-#endif /* !__CUDACC__ */
 
 /* fminf/fmaxf must order NaNs, which without -ffinite-math-only makes them library calls on
  * the CPU; plain compares compile to one min/max instruction on both sides. */
@@ -204,7 +128,7 @@ YSG_HD void ysg_composite_px(const float bg[4], const uint16_t *const *px,
   for (int k = 0; k < n; k++) {
     if (!ysg_layer_active(tiles, layers, k, tile)) continue;
     float s[4];
-    ysg_px_load(px[k] + off, s);
+    ysg_load_px(px[k] + off, s);
     ysg_blend_px(layers[k].mode, s, layers[k].opacity, out);
   }
 }

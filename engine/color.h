@@ -16,6 +16,9 @@
 #include <immintrin.h>
 #define YSG_F16C 1
 #endif
+#if defined(__CUDACC__)
+#include <cuda_fp16.h>
+#endif
 
 /* IEEE binary16 <-> binary32, round to nearest even; handles subnormals, inf and NaN. */
 YSG_HD float ysg_half_to_float(uint16_t h) {
@@ -112,8 +115,16 @@ YSG_HD void ysg_decode_srgb(const float s[4], float out[4]) {
   out[3] = a;
 }
 
+/* FP16 pixel load/store. The device uses the hardware conversions and the CPU F16C when built
+ * for it; both round to nearest even like the software path, so every path gives the same bits. */
 YSG_HD void ysg_load_px(const uint16_t *px, float out[4]) {
-#ifdef YSG_F16C
+#if defined(__CUDA_ARCH__)
+  uint2 v = *reinterpret_cast<const uint2 *>(px); /* pixels are 8-byte aligned */
+  out[0] = __half2float(__ushort_as_half((unsigned short)(v.x & 0xffffu)));
+  out[1] = __half2float(__ushort_as_half((unsigned short)(v.x >> 16)));
+  out[2] = __half2float(__ushort_as_half((unsigned short)(v.y & 0xffffu)));
+  out[3] = __half2float(__ushort_as_half((unsigned short)(v.y >> 16)));
+#elif defined(YSG_F16C)
   _mm_storeu_ps(out, _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)px)));
 #else
   out[0] = ysg_half_to_float(px[0]);
@@ -123,7 +134,14 @@ YSG_HD void ysg_load_px(const uint16_t *px, float out[4]) {
 #endif
 }
 YSG_HD void ysg_store_px(uint16_t *px, const float in[4]) {
-#ifdef YSG_F16C
+#if defined(__CUDA_ARCH__)
+  uint2 v;
+  v.x = (unsigned)__half_as_ushort(__float2half_rn(in[0])) |
+        ((unsigned)__half_as_ushort(__float2half_rn(in[1])) << 16);
+  v.y = (unsigned)__half_as_ushort(__float2half_rn(in[2])) |
+        ((unsigned)__half_as_ushort(__float2half_rn(in[3])) << 16);
+  *reinterpret_cast<uint2 *>(px) = v;
+#elif defined(YSG_F16C)
   _mm_storel_epi64((__m128i *)px, _mm_cvtps_ph(_mm_loadu_ps(in), _MM_FROUND_TO_NEAREST_INT));
 #else
   px[0] = ysg_float_to_half(in[0]);
@@ -132,5 +150,50 @@ YSG_HD void ysg_store_px(uint16_t *px, const float in[4]) {
   px[3] = ysg_float_to_half(in[3]);
 #endif
 }
+
+/* CPU rows of FP16 <-> FP32 (n values). Converting a value at a time in software costs more
+ * than the blending itself, so on x86 CPUs with F16C the hardware converts 8 at a time; it rounds
+ * to nearest even exactly like ysg_float_to_half, so the bits do not depend on the path taken. */
+#if !defined(__CUDACC__)
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define YSG_F16C_PATH 1
+__attribute__((target("avx,f16c"))) static inline void ysg__f16c_to_floats(const uint16_t *src,
+                                                                           float *dst, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+  for (; i < n; i++) dst[i] = ysg_half_to_float(src[i]);
+}
+__attribute__((target("avx,f16c"))) static inline void ysg__f16c_to_halves(const float *src,
+                                                                           uint16_t *dst, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128((__m128i *)(dst + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++) dst[i] = ysg_float_to_half(src[i]);
+}
+#endif
+
+static inline void ysg_halves_to_floats(const uint16_t *src, float *dst, int n) {
+#if defined(YSG_F16C_PATH)
+  if (__builtin_cpu_supports("f16c")) {
+    ysg__f16c_to_floats(src, dst, n);
+    return;
+  }
+#endif
+  for (int i = 0; i < n; i++) dst[i] = ysg_half_to_float(src[i]);
+}
+
+static inline void ysg_floats_to_halves(const float *src, uint16_t *dst, int n) {
+#if defined(YSG_F16C_PATH)
+  if (__builtin_cpu_supports("f16c")) {
+    ysg__f16c_to_halves(src, dst, n);
+    return;
+  }
+#endif
+  for (int i = 0; i < n; i++) dst[i] = ysg_float_to_half(src[i]);
+}
+#endif /* !__CUDACC__ */
 
 #endif /* YSG_COLOR_H */

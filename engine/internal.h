@@ -11,6 +11,10 @@
 #include "ysgraph.h"
 #include "ysgraph/node.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define YSG_ALIGN 256 /* arena alignment of every buffer */
 #define YSG_MAX_SLOTS 8
 #define YSG_ERRMSG_CAP 2048
@@ -225,4 +229,7 @@ ysg_status ysg__writer_flush(ysg_writer *w); /* waits; returns the first failure
 /* 1 when a usable device exists; otherwise 0 and why in msg */
 int ysg__cuda_probe(char *msg, size_t cap);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* YSG_INTERNAL_H */

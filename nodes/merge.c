@@ -1,0 +1,215 @@
+/* merge.c — the `merge` node: composites any number of image layers, in order, over a
+ * background, each with a blend mode and an opacity, in one pass over the pixels. Tiles where a
+ * layer is empty skip that layer; the output's occupancy is the OR of the layers'. The output
+ * may share memory with the first layer (YSG_NODE_INPLACE). Blend math: engine/blend.h. */
+#include <string.h>
+
+#include "blend.h"
+#include "ysgraph/node.h"
+
+enum { P_BACKGROUND, P_COUNT };
+enum { LP_MODE, LP_OPACITY, LP_COUNT };
+
+static const ysg_param_def params[P_COUNT] = {
+    [P_BACKGROUND] = {"background", YSG_PARAM_COLOR, "#00000000", 0, 0, NULL, 0,
+                      "colour under the first layer (default: the canvas background)"},
+};
+
+static const ysg_param_def link_params[LP_COUNT] = {
+    [LP_MODE] = {"mode", YSG_PARAM_ENUM, "normal", 0, 0, YSG_BLEND_CHOICES, 0,
+                 "blend mode of this layer onto what lies below it"},
+    [LP_OPACITY] = {"opacity", YSG_PARAM_NUMBER, "1", 0, 1, NULL, 0,
+                    "scales the layer (premultiplied) before blending"},
+};
+
+static const ysg_port_def inputs[] = {
+    {"layers", YSG_IMAGE, YSG_PORT_MULTI, "images composited bottom to top, all the same size",
+     link_params, LP_COUNT},
+};
+
+static const ysg_port_def outputs[] = {
+    {"image", YSG_IMAGE, 0, "the composite, the size of the layers", NULL, 0},
+};
+
+/* Per-layer arrays sized in infer and refreshed every frame (no per-frame allocation). */
+typedef struct merge_state {
+  int n;
+  ysg_blend_layer *layers; /* (n) */
+  const uint16_t **px;     /* (n) pixel arrays */
+  const uint8_t **tiles;   /* (n) occupancy grids */
+} merge_state;
+
+typedef struct merge_job {
+  const merge_state *st;
+  float bg[4]; /* premultiplied linear */
+  uint16_t bg_half[4];
+  int bg_zero; /* all four background channels are 0 */
+  uint16_t *out;
+  uint8_t *out_tiles;
+  int width, height, tiles_x;
+} merge_job;
+
+/* Blend npx pixels of one layer onto acc. The switch sits outside the loop so each case inlines
+ * ysg_blend_px with a constant mode: the same math as the kernel, without a branch per channel. */
+static void blend_span(int mode, const float *src, float opacity, float *acc, int npx) {
+  switch (mode) {
+#define SPAN(M)                                                                       \
+  case M:                                                                             \
+    for (int i = 0; i < npx; i++) ysg_blend_px(M, src + 4 * i, opacity, acc + 4 * i); \
+    break;
+    SPAN(YSG_BLEND_ADD)
+    SPAN(YSG_BLEND_MULTIPLY)
+    SPAN(YSG_BLEND_SCREEN)
+    SPAN(YSG_BLEND_OVERLAY)
+    SPAN(YSG_BLEND_LIGHTEN)
+    SPAN(YSG_BLEND_DARKEN)
+    SPAN(YSG_BLEND_DIFFERENCE)
+    SPAN(YSG_BLEND_MAX)
+    SPAN(YSG_BLEND_MIN)
+    SPAN(YSG_BLEND_NORMAL)
+#undef SPAN
+    default:
+      for (int i = 0; i < npx; i++)
+        ysg_blend_px(YSG_BLEND_NORMAL, src + 4 * i, opacity, acc + 4 * i);
+      break;
+  }
+}
+
+/* One pass over a band of tile rows, row by row and tile by tile (16-pixel spans): the span
+ * starts as the background and each layer active on that tile is blended in order, exactly as
+ * ysg_composite_px does per pixel on the GPU. All layers of a span are read before it is
+ * stored, and the band's tile flags are written last, so the output may be layer 0 (in place). */
+static void merge_tile_rows(void *ud, int ty0, int ty1) {
+  const merge_job *j = ud;
+  const merge_state *st = j->st;
+  float acc[4 * YSG_TILE], src[4 * YSG_TILE];
+  for (int ty = ty0; ty < ty1; ty++) {
+    int y0 = ty * YSG_TILE, y1 = y0 + YSG_TILE < j->height ? y0 + YSG_TILE : j->height;
+    for (int y = y0; y < y1; y++) {
+      for (int tx = 0; tx < j->tiles_x; tx++) {
+        int tile = ty * j->tiles_x + tx;
+        int x0 = tx * YSG_TILE, npx = j->width - x0 < YSG_TILE ? j->width - x0 : YSG_TILE;
+        size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
+        int first = -1, count = 0;
+        for (int k = 0; k < st->n; k++)
+          if (ysg_layer_active(st->tiles, st->layers, k, tile)) {
+            if (first < 0) first = k;
+            count++;
+          }
+        if (count == 0) {
+          for (int i = 0; i < npx; i++) memcpy(j->out + off + 4 * i, j->bg_half, 8);
+          continue;
+        }
+        /* one opaque-blended layer over nothing is the layer itself (s·1 + 0 = s exactly): copy
+         * it, or leave it where it is when merging in place (an untouched background layer) */
+        if (count == 1 && j->bg_zero && st->layers[first].mode == YSG_BLEND_NORMAL &&
+            st->layers[first].opacity == 1.0f) {
+          if (st->px[first] != j->out) memcpy(j->out + off, st->px[first] + off, 8 * (size_t)npx);
+          continue;
+        }
+        for (int i = 0; i < npx; i++) memcpy(acc + 4 * i, j->bg, sizeof j->bg);
+        for (int k = first; k < st->n; k++) {
+          if (!ysg_layer_active(st->tiles, st->layers, k, tile)) continue;
+          ysg_halves_to_floats(st->px[k] + off, src, 4 * npx);
+          blend_span(st->layers[k].mode, src, st->layers[k].opacity, acc, npx);
+        }
+        ysg_floats_to_halves(acc, j->out + off, 4 * npx);
+      }
+    }
+    if (j->out_tiles)
+      for (int tx = 0; tx < j->tiles_x; tx++) {
+        int tile = ty * j->tiles_x + tx;
+        j->out_tiles[tile] =
+            (uint8_t)ysg_merge_tile_flag(j->bg, st->tiles, st->layers, st->n, tile);
+      }
+  }
+}
+
+static void merge_destroy(ysg_node *n) {
+  void *st = ysg_node_state(n);
+  if (st) ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+static ysg_status merge_infer(ysg_node *n) {
+  int nl = ysg_node_input_count(n, 0);
+  ysg_value *out = ysg_node_output(n, 0);
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  out->width = cv->width;
+  out->height = cv->height;
+  if (nl > 0) {
+    const ysg_value *first = ysg_node_input(n, 0, 0);
+    for (int k = 1; k < nl; k++) {
+      const ysg_value *v = ysg_node_input(n, 0, k);
+      if (v->width != first->width || v->height != first->height)
+        return ysg_node_fail(n, YSG_ERR_PIPELINE, "layer %d is %d×%d, expected %d×%d like layer 1",
+                             k + 1, v->width, v->height, first->width, first->height);
+    }
+    out->width = first->width;
+    out->height = first->height;
+  }
+  merge_destroy(n); /* infer may run again when a pipeline is re-planned */
+  size_t n_ = (size_t)(nl > 0 ? nl : 1);
+  size_t bytes = sizeof(merge_state) + n_ * (sizeof(ysg_blend_layer) + 2 * sizeof(void *));
+  unsigned char *mem = ysg_node_alloc(n, bytes);
+  if (!mem) return YSG_ERR_NOMEM;
+  merge_state *st = (merge_state *)mem;
+  st->n = nl;
+  st->px = (const uint16_t **)(mem + sizeof *st);
+  st->tiles = (const uint8_t **)(mem + sizeof *st + n_ * sizeof(void *));
+  st->layers = (ysg_blend_layer *)(mem + sizeof *st + 2 * n_ * sizeof(void *));
+  ysg_node_set_state(n, st);
+  return YSG_OK;
+}
+
+static ysg_status merge_run(ysg_node *n, const ysg_frame *frame) {
+  (void)frame;
+  merge_state *st = ysg_node_state(n);
+  ysg_value *out = ysg_node_output(n, 0);
+  for (int k = 0; k < st->n; k++) {
+    const ysg_value *v = ysg_node_input(n, 0, k);
+    st->px[k] = v->px;
+    st->tiles[k] = v->tiles;
+    int mode = ysg_node_link_enum(n, 0, k, LP_MODE);
+    st->layers[k].mode = mode >= 0 && mode < YSG_BLEND_COUNT ? mode : YSG_BLEND_NORMAL;
+    st->layers[k].opacity = ysg_clamp01((float)ysg_node_link_number(n, 0, k, LP_OPACITY));
+  }
+  merge_job j;
+  j.st = st;
+  if (ysg_node_param_is_set(n, P_BACKGROUND)) {
+    float straight[4];
+    ysg_node_color(n, P_BACKGROUND, straight);
+    straight[3] = ysg_clamp01(straight[3]);
+    ysg_premultiply(straight, j.bg);
+  } else {
+    memcpy(j.bg, ysg_node_canvas(n)->background, sizeof j.bg);
+  }
+  ysg_store_px(j.bg_half, j.bg);
+  j.bg_zero = j.bg[0] == 0.0f && j.bg[1] == 0.0f && j.bg[2] == 0.0f && j.bg[3] == 0.0f;
+  j.out = out->px;
+  j.out_tiles = out->tiles;
+  j.width = out->width;
+  j.height = out->height;
+  j.tiles_x = (out->width + YSG_TILE - 1) / YSG_TILE;
+  ysg_node_parallel_for(n, (out->height + YSG_TILE - 1) / YSG_TILE, 1, merge_tile_rows, &j);
+  return YSG_OK;
+}
+
+const ysg_node_type ysg__node_merge = {
+    .name = "merge",
+    .category = "composite",
+    .doc =
+        "Composites image layers bottom to top over a background, each with a blend mode "
+        "(normal, add, multiply, screen, overlay, lighten, darken, difference; max = lighten, "
+        "min = darken) and an opacity, in linear light, in one pass over the pixels.",
+    .inputs = inputs,
+    .n_inputs = 1,
+    .outputs = outputs,
+    .n_outputs = 1,
+    .params = params,
+    .n_params = P_COUNT,
+    .flags = YSG_NODE_INPLACE,
+    .infer = merge_infer,
+    .run = merge_run,
+    .destroy = merge_destroy,
+};
