@@ -219,7 +219,12 @@ ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *ds
   for (int y = 0; y < v->height; y++) {
     uint8_t *row = dst + (size_t)y * stride;
     const uint16_t *src = v->px + (size_t)y * (size_t)v->width * 4;
+    const uint8_t *tiles = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
     for (int x = 0; x < v->width; x++) {
+      if (!tiles[x / YSG_TILE]) { /* empty tiles are transparent; their pixels are stale */
+        memset(row + x * 4, 0, 4);
+        continue;
+      }
       float px[4];
       uint32_t q[4];
       ysg_load_px(src + (size_t)x * 4, px);

@@ -45,7 +45,8 @@ typedef struct ysg_value {
   float *rgba;    /* points, boxes (cap, 4) — linear-light, straight alpha */
   float *xywh;    /* boxes (cap, 4) — top-left x, y, width, height in pixels */
   uint16_t *px;   /* image (height, width, 4) — FP16 bits, linear-light, premultiplied */
-  uint8_t *tiles; /* image (tiles_y, tiles_x) — 0: tile fully transparent; NULL: unknown */
+  uint8_t *tiles; /* image (tiles_y, tiles_x) — 0: the tile is fully transparent and its pixels
+                     are NOT written (read them as 0); 1: it may hold content */
 } ysg_value;
 
 #ifdef __cplusplus
