@@ -167,6 +167,7 @@ static void print_json(FILE *f, const result *r) {
 
 static const char usage_text[] =
     "usage: bench_pipeline [FILE] [-n FRAMES] [--warmup K] [--threads N] [--json PATH]\n"
+    "                      [--set NAME=VALUE]...\n"
     "  FILE defaults to the showcase pipeline; outputs go to a temporary directory.\n";
 
 static int usage(const char *msg) {
@@ -177,6 +178,8 @@ static int usage(const char *msg) {
 int main(int argc, char **argv) {
   const char *file = YSG_SOURCE_DIR "/pipelines/showcase.lua", *json_path = NULL;
   int frames = 60, warmup = 3, threads = 0;
+  ysg_define defines[32];
+  int n_defines = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has = i + 1 < argc;
@@ -188,6 +191,13 @@ int main(int argc, char **argv) {
       threads = atoi(argv[++i]);
     else if (!strcmp(a, "--json") && has)
       json_path = argv[++i];
+    else if (!strcmp(a, "--set") && has && n_defines < 32) {
+      char *eq = strchr(argv[++i], '=');
+      if (!eq) return usage("--set expects NAME=VALUE");
+      *eq = 0;
+      defines[n_defines].name = argv[i];
+      defines[n_defines++].value = eq + 1;
+    }
     else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
       return fputs(usage_text, stdout) < 0;
     else if (a[0] == '-')
@@ -221,6 +231,8 @@ int main(int argc, char **argv) {
   ysg_load_options lo;
   ysg_load_options_init(&lo);
   lo.output_dir = outdir;
+  lo.defines = defines;
+  lo.n_defines = n_defines;
   int rc = 0;
   double *times = calloc((size_t)frames, sizeof *times);
   ysg_status s = ysg_context_create(&co, &ctx);
