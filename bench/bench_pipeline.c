@@ -197,8 +197,7 @@ int main(int argc, char **argv) {
       *eq = 0;
       defines[n_defines].name = argv[i];
       defines[n_defines++].value = eq + 1;
-    }
-    else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+    } else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
       return fputs(usage_text, stdout) < 0;
     else if (a[0] == '-')
       return usage("bad option or missing value");

@@ -77,9 +77,11 @@ ysg_status ysg__select_backend(ysg_pipeline *p) {
     if (!have)
       return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "%s: backend 'cuda' is unavailable: %s",
                          p->file, why);
-    return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED,
-                       "%s: backend 'cuda' is unavailable: this version executes pipelines on the CPU "
-                       "backend only (use --backend cpu or auto)", p->file);
+    return ysg__seterr(
+        p->ctx, YSG_ERR_UNSUPPORTED,
+        "%s: backend 'cuda' is unavailable: this version executes pipelines on the CPU "
+        "backend only (use --backend cpu or auto)",
+        p->file);
   }
   if (p->backend == YSG_BACKEND_AUTO)
     ysg__log(p->ctx, YSG_LOG_INFO, "using the CPU backend (%s)",
@@ -100,12 +102,13 @@ static ysg_status find_param(ysg_pipeline *p, const char *name, ysg_node **out_n
   if (!n) return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': no node named '%s'", name, node);
   int k = ysg__param_index(n->type, dot + 1);
   if (k < 0)
-    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no parameter '%s'", name,
-                       n->name, n->type->name, dot + 1);
+    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no parameter '%s'",
+                       name, n->name, n->type->name, dot + 1);
   if (n->type->params[k].flags & YSG_PARAM_STATIC)
-    return ysg__seterr(p->ctx, YSG_ERR_INVALID,
-                       "'%s': parameter '%s' of node '%s' is fixed at load (set it with --set at load)",
-                       name, dot + 1, n->name);
+    return ysg__seterr(
+        p->ctx, YSG_ERR_INVALID,
+        "'%s': parameter '%s' of node '%s' is fixed at load (set it with --set at load)", name,
+        dot + 1, n->name);
   *out_n = n;
   *out_k = k;
   return YSG_OK;
@@ -157,7 +160,8 @@ ysg_status ysg_pipeline_run_frame(ysg_pipeline *p, int frame) { return ysg__exec
 
 ysg_status ysg_pipeline_flush(ysg_pipeline *p) { return ysg__writer_flush(p->writer); }
 
-ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_progress_fn fn, void *ud) {
+ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_progress_fn fn,
+                                  void *ud) {
   if (first < 0 || last < first)
     return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: bad frame range %d..%d", p->file, first, last);
   ysg_status s = YSG_OK;
@@ -196,14 +200,15 @@ ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_va
       return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no output '%s'", ref,
                          n->name, n->type->name, dot + 1);
   } else if (n->type->n_outputs == 0) {
-    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no outputs", ref, n->name,
-                       n->type->name);
+    return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': node '%s' (%s) has no outputs", ref,
+                       n->name, n->type->name);
   }
   int b = n->out_buffer[port];
   if (b < 0 || strcmp(p->buffers[b].kind, "kept") != 0)
     return ysg__seterr(p->ctx, YSG_ERR_INVALID,
                        "'%s': this value is not kept after the frame (its memory is reused); list "
-                       "it in ysg_load_options.keep (--dump keeps it)", ref);
+                       "it in ysg_load_options.keep (--dump keeps it)",
+                       ref);
   *out = &n->outputs[port];
   return YSG_OK;
 }
@@ -253,7 +258,8 @@ ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *o
 int ysg_pipeline_link_count(const ysg_pipeline *p) {
   int c = 0;
   for (int i = 0; i < p->n_nodes; i++)
-    for (int port = 0; port < p->nodes[i]->type->n_inputs; port++) c += p->nodes[i]->inputs[port].n_links;
+    for (int port = 0; port < p->nodes[i]->type->n_inputs; port++)
+      c += p->nodes[i]->inputs[port].n_links;
   return c;
 }
 

@@ -35,9 +35,10 @@ YSG_HD int ysg_bin_rows(const ysg_bin_prim *p, int tile, int tiles_y, int *ty0, 
   if (p->kind < 0) return 0;
   float lo = (p->ay < p->by ? p->ay : p->by) - p->r, hi = (p->ay < p->by ? p->by : p->ay) + p->r;
   if (!(hi >= 0.0f) || !(lo <= (float)(tiles_y * tile))) return 0; /* also rejects NaN */
-  int a = (int)floorf(lo / (float)tile), b = (int)floorf(hi / (float)tile);
-  *ty0 = a < 0 ? 0 : a;
-  *ty1 = b >= tiles_y ? tiles_y - 1 : b;
+  /* clamp in float before converting: huge or infinite bounds would overflow an int */
+  float a = floorf(lo / (float)tile), b = floorf(hi / (float)tile);
+  *ty0 = a < 0.0f ? 0 : (int)a;
+  *ty1 = b >= (float)tiles_y ? tiles_y - 1 : (int)b;
   return *ty0 <= *ty1;
 }
 

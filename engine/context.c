@@ -78,8 +78,10 @@ ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out)
   if (!out) return YSG_ERR_INVALID;
   *out = NULL;
   ysg_context_options o;
-  if (opt) o = *opt;
-  else ysg_context_options_init(&o);
+  if (opt)
+    o = *opt;
+  else
+    ysg_context_options_init(&o);
   if (!o.allocator.alloc != !o.allocator.free) return YSG_ERR_INVALID;
   if (!o.allocator.alloc) {
     o.allocator.alloc = default_alloc;

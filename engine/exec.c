@@ -16,7 +16,8 @@ static ysg_status eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f) 
   for (int k = 0; k < t->n_params; k++) {
     if (!n->params[k].anim_ref) continue;
     if (!p->params.eval)
-      return ysg_node_param_fail(n, k, YSG_ERR_RUNTIME, "animated, but the pipeline has no evaluator");
+      return ysg_node_param_fail(n, k, YSG_ERR_RUNTIME,
+                                 "animated, but the pipeline has no evaluator");
     ysg_status s = p->params.eval(p->params.ud, n, -1, 0, k, &t->params[k], &n->params[k], f);
     if (s) return s;
   }
@@ -26,8 +27,8 @@ static ysg_status eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f) 
       ysg_link *link = &n->inputs[port].links[l];
       for (int k = 0; k < pd->n_link_params; k++) {
         if (!link->params[k].anim_ref) continue;
-        ysg_status s = p->params.eval(p->params.ud, n, port, l, k, &pd->link_params[k],
-                                      &link->params[k], f);
+        ysg_status s =
+            p->params.eval(p->params.ud, n, port, l, k, &pd->link_params[k], &link->params[k], f);
         if (s) return s;
       }
     }
@@ -37,7 +38,8 @@ static ysg_status eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f) 
 
 ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
   ysg_context *ctx = p->ctx;
-  if (!p->finalized) return ysg__seterr(ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
+  if (!p->finalized)
+    return ysg__seterr(ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
   if (frame < 0)
     return ysg__seterr(ctx, YSG_ERR_INVALID, "%s: frame %d is negative", p->file, frame);
   ysg_frame f;
@@ -56,7 +58,8 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
     n->total_ms += now_ms() - t0;
     n->runs++;
     if (st) {
-      if (ctx->code != st) ysg_node_fail(n, st, "failed at frame %d (%s)", frame, ysg_status_string(st));
+      if (ctx->code != st)
+        ysg_node_fail(n, st, "failed at frame %d (%s)", frame, ysg_status_string(st));
       return st;
     }
   }

@@ -15,15 +15,18 @@ size_t ysg__value_bytes(const ysg_value *v) {
   switch (v->type) {
     case YSG_POINTS: /* xy, id, radius, score, rgba */
       return up(cap * 8, SUB_ALIGN) + 3 * up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
-    case YSG_EDGES: return up(cap * 8, SUB_ALIGN);
+    case YSG_EDGES:
+      return up(cap * 8, SUB_ALIGN);
     case YSG_CURVES: /* xy, ij */
-      return up(cap * (size_t)(v->samples > 0 ? v->samples : 0) * 8, SUB_ALIGN) + up(cap * 8, SUB_ALIGN);
+      return up(cap * (size_t)(v->samples > 0 ? v->samples : 0) * 8, SUB_ALIGN) +
+             up(cap * 8, SUB_ALIGN);
     case YSG_BOXES: /* xywh, id, rgba */
       return up(cap * 16, SUB_ALIGN) + up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
     case YSG_IMAGE:
       return up((size_t)v->width * (size_t)v->height * 8, SUB_ALIGN) +
              up((size_t)v->tiles_x * (size_t)v->tiles_y, SUB_ALIGN);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -42,9 +45,11 @@ void ysg__value_bind(ysg_value *v, unsigned char *m) {
       TAKE(score, float, cap * 4);
       TAKE(rgba, float, cap * 16);
       break;
-    case YSG_EDGES: TAKE(ij, int32_t, cap * 8); break;
+    case YSG_EDGES:
+      TAKE(ij, int32_t, cap * 8);
+      break;
     case YSG_CURVES:
-      TAKE(xy, float, cap * (size_t)v->samples * 8);
+      TAKE(xy, float, cap *(size_t)v->samples * 8);
       TAKE(ij, int32_t, cap * 8);
       break;
     case YSG_BOXES:
@@ -56,7 +61,8 @@ void ysg__value_bind(ysg_value *v, unsigned char *m) {
       TAKE(px, uint16_t, (size_t)v->width * (size_t)v->height * 8);
       TAKE(tiles, uint8_t, (size_t)v->tiles_x * (size_t)v->tiles_y);
       break;
-    default: break;
+    default:
+      break;
   }
 #undef TAKE
 }
@@ -321,7 +327,8 @@ static ysg_status make_buffers(ysg_pipeline *p) {
     }
     for (int k = 0; k < n->n_scratch; k++) {
       char name[512];
-      snprintf(name, sizeof name, "%s.%s%d", n->name, n->scratch[k].persistent ? "state" : "scratch", k);
+      snprintf(name, sizeof name, "%s.%s%d", n->name,
+               n->scratch[k].persistent ? "state" : "scratch", k);
       ysg_buffer b = {0};
       b.name = ysg__strdup(ctx, name);
       b.kind = n->scratch[k].persistent ? "state" : "scratch";
@@ -382,7 +389,8 @@ static ysg_status allocate_and_bind(ysg_pipeline *p) {
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     for (int o = 0; o < n->type->n_outputs; o++)
-      if (n->out_buffer[o] >= 0) ysg__value_bind(&n->outputs[o], p->arena + p->buffers[n->out_buffer[o]].offset);
+      if (n->out_buffer[o] >= 0)
+        ysg__value_bind(&n->outputs[o], p->arena + p->buffers[n->out_buffer[o]].offset);
   }
   return YSG_OK;
 }

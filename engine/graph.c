@@ -104,10 +104,11 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
   ysg_context *ctx = p->ctx;
   *out = NULL;
   const ysg_node_type *t = ysg_node_type_find(ctx, type);
-  if (!t) return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: unknown node type '%s'", file, line, type);
+  if (!t)
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: unknown node type '%s'", file, line, type);
   if (!name || !name[0])
-    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: %s: a node needs a non-empty name", file, line,
-                       type);
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: %s: a node needs a non-empty name", file,
+                       line, type);
   for (const char *c = name; *c; c++)
     if (*c == '.' || *c == '=' || *c == ' ')
       return ysg__seterr(ctx, YSG_ERR_PIPELINE,
@@ -120,7 +121,8 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
                        prev->file, prev->line);
   if (p->n_nodes == p->cap_nodes) {
     int cap = p->cap_nodes ? p->cap_nodes * 2 : 16;
-    ysg_node **nn = ysg__realloc_array(ctx, p->nodes, (size_t)p->cap_nodes, (size_t)cap, sizeof *nn);
+    ysg_node **nn =
+        ysg__realloc_array(ctx, p->nodes, (size_t)p->cap_nodes, (size_t)cap, sizeof *nn);
     if (!nn) return YSG_ERR_NOMEM;
     p->nodes = nn;
     p->cap_nodes = cap;
@@ -138,7 +140,8 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
   n->outputs = t->n_outputs ? ysg__alloc(ctx, sizeof *n->outputs * (size_t)t->n_outputs) : NULL;
   n->out_buffer = t->n_outputs ? ysg__alloc(ctx, sizeof(int) * (size_t)t->n_outputs) : NULL;
   p->nodes[p->n_nodes++] = n; /* owned by the pipeline from here on, also on failure */
-  if (!n->name || !n->file || (t->n_inputs && !n->inputs) || (t->n_outputs && (!n->outputs || !n->out_buffer)))
+  if (!n->name || !n->file || (t->n_inputs && !n->inputs) ||
+      (t->n_outputs && (!n->outputs || !n->out_buffer)))
     return YSG_ERR_NOMEM;
   for (int i = 0; i < t->n_outputs; i++) {
     n->outputs[i].type = t->outputs[i].type;
@@ -158,8 +161,8 @@ static ysg_status param_err(ysg_node *n, const ysg_param_def *d, const char *wha
 }
 
 /* shared by node params and link params */
-static ysg_status set_text(ysg_node *n, const ysg_param_def *d, ysg_param_value *v, const char *what,
-                           const char *text) {
+static ysg_status set_text(ysg_node *n, const ysg_param_def *d, ysg_param_value *v,
+                           const char *what, const char *text) {
   char err[512];
   ysg_param_value tmp = *v;
   tmp.str = tmp.resolved = NULL;
@@ -185,7 +188,7 @@ static ysg_status set_number(ysg_node *n, const ysg_param_def *d, ysg_param_valu
   }
   if (d->kind != YSG_PARAM_NUMBER && d->kind != YSG_PARAM_INT && d->kind != YSG_PARAM_BOOL) {
     snprintf(err, sizeof err, "expected %s, got a number",
-             d->kind == YSG_PARAM_COLOR ? "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})"
+             d->kind == YSG_PARAM_COLOR  ? "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})"
              : d->kind == YSG_PARAM_ENUM ? "one of the choices"
                                          : "a string");
     return param_err(n, d, what, YSG_ERR_PIPELINE, err);
@@ -198,8 +201,8 @@ static ysg_status set_number(ysg_node *n, const ysg_param_def *d, ysg_param_valu
   return YSG_OK;
 }
 
-static ysg_status set_anim(ysg_node *n, const ysg_param_def *d, ysg_param_value *v, const char *what,
-                           int ref) {
+static ysg_status set_anim(ysg_node *n, const ysg_param_def *d, ysg_param_value *v,
+                           const char *what, int ref) {
   if (d->flags & YSG_PARAM_STATIC)
     return param_err(n, d, what, YSG_ERR_PIPELINE,
                      "cannot be a function of time (it is fixed when the pipeline loads)");
@@ -252,8 +255,8 @@ ysg_status ysg__node_connect(ysg_node *n, int port, ysg_node *from, int from_por
   ysg_input *in = &n->inputs[port];
   if (got != pd->type) {
     if (pd->flags & YSG_PORT_MULTI)
-      return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s[%d]' expects %s, got %s from '%s'", pre,
-                         pd->name, in->n_links + 1, ysg__value_type_name(pd->type),
+      return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s[%d]' expects %s, got %s from '%s'",
+                         pre, pd->name, in->n_links + 1, ysg__value_type_name(pd->type),
                          ysg__value_type_name(got), from->name);
     return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%sinput '%s' expects %s, got %s from '%s'", pre,
                        pd->name, ysg__value_type_name(pd->type), ysg__value_type_name(got),
@@ -264,7 +267,8 @@ ysg_status ysg__node_connect(ysg_node *n, int port, ysg_node *from, int from_por
                        pd->name, n->p->nodes[in->links[0].from_node]->name);
   if (in->n_links == in->cap_links) {
     int cap = in->cap_links ? in->cap_links * 2 : 4;
-    ysg_link *nl = ysg__realloc_array(ctx, in->links, (size_t)in->cap_links, (size_t)cap, sizeof *nl);
+    ysg_link *nl =
+        ysg__realloc_array(ctx, in->links, (size_t)in->cap_links, (size_t)cap, sizeof *nl);
     if (!nl) return YSG_ERR_NOMEM;
     in->links = nl;
     in->cap_links = cap;
@@ -283,11 +287,13 @@ ysg_status ysg__node_connect(ysg_node *n, int port, ysg_node *from, int from_por
 
 static char *link_what(const ysg_node *n, int port, const ysg_link *l, char *buf, size_t cap) {
   const ysg_input *in = &n->inputs[port];
-  snprintf(buf, cap, "input '%s[%d]' parameter", n->type->inputs[port].name, (int)(l - in->links) + 1);
+  snprintf(buf, cap, "input '%s[%d]' parameter", n->type->inputs[port].name,
+           (int)(l - in->links) + 1);
   return buf;
 }
 
-ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int param, const char *text) {
+ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int param,
+                                    const char *text) {
   char what[128];
   return set_text(n, &n->type->inputs[port].link_params[param], &l->params[param],
                   link_what(n, port, l, what, sizeof what), text);
@@ -325,8 +331,9 @@ ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *pat
     if (why) {
       char pre[512];
       ysg__node_prefix(n, 0, pre, sizeof pre);
-      return ysg__seterr(p->ctx, YSG_ERR_PIPELINE, "%sparameter '%s': '%s': %s (run with --unsafe to allow it)",
-                         pre, n->type->params[param].name, path, why);
+      return ysg__seterr(p->ctx, YSG_ERR_PIPELINE,
+                         "%sparameter '%s': '%s': %s (run with --unsafe to allow it)", pre,
+                         n->type->params[param].name, path, why);
     }
   }
   const char *base = output ? p->out_dir : p->dir;

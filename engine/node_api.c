@@ -66,7 +66,8 @@ ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, i
     return ysg_node_fail(n, YSG_ERR_INVALID, "scratch memory can only be requested in infer");
   if (n->n_scratch == n->cap_scratch) {
     int cap = n->cap_scratch ? n->cap_scratch * 2 : 4;
-    ysg_scratch *ns = ysg__realloc_array(ctx, n->scratch, (size_t)n->cap_scratch, (size_t)cap, sizeof *ns);
+    ysg_scratch *ns =
+        ysg__realloc_array(ctx, n->scratch, (size_t)n->cap_scratch, (size_t)cap, sizeof *ns);
     if (!ns) return YSG_ERR_NOMEM;
     n->scratch = ns;
     n->cap_scratch = cap;
@@ -79,7 +80,8 @@ ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, i
 }
 
 void *ysg_node_scratch(const ysg_node *n, int handle) {
-  if (handle < 0 || handle >= n->n_scratch || n->scratch[handle].buffer < 0 || !n->p->arena) return NULL;
+  if (handle < 0 || handle >= n->n_scratch || n->scratch[handle].buffer < 0 || !n->p->arena)
+    return NULL;
   return n->p->arena + n->p->buffers[n->scratch[handle].buffer].offset;
 }
 
@@ -100,7 +102,8 @@ ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status, const 
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return ysg__seterr(n->p->ctx, status, "%sparameter '%s': %s", pre, n->type->params[param].name, msg);
+  return ysg__seterr(n->p->ctx, status, "%sparameter '%s': %s", pre, n->type->params[param].name,
+                     msg);
 }
 
 void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...) {

@@ -11,7 +11,8 @@
 #include "internal.h"
 
 const char *ysg__param_kind_name(ysg_param_kind k) {
-  static const char *const names[] = {"number", "int", "bool", "string", "enum", "color", "path", "output"};
+  static const char *const names[] = {"number", "int",   "bool", "string",
+                                      "enum",   "color", "path", "output"};
   return (unsigned)k < YSG_PARAM_KIND_COUNT ? names[k] : "?";
 }
 
@@ -92,8 +93,8 @@ ysg_status ysg__param_set_string(ysg_context *ctx, ysg_param_value *v, const cha
   return YSG_OK;
 }
 
-ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const char *text, ysg_param_value *v,
-                            char *err, size_t errcap) {
+ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const char *text,
+                            ysg_param_value *v, char *err, size_t errcap) {
   switch (def->kind) {
     case YSG_PARAM_NUMBER:
     case YSG_PARAM_INT: {
@@ -111,8 +112,10 @@ ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const ch
       return YSG_OK;
     }
     case YSG_PARAM_BOOL:
-      if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes")) v->num = 1;
-      else if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no")) v->num = 0;
+      if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes"))
+        v->num = 1;
+      else if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no"))
+        v->num = 0;
       else {
         snprintf(err, errcap, "expected true or false, got '%s'", text);
         return YSG_ERR_PIPELINE;

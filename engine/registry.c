@@ -7,11 +7,18 @@
 extern const ysg_node_type ysg__node_points, ysg__node_edges, ysg__node_boxes, ysg__node_scatter,
     ysg__node_points_in, ysg__node_boxes_in, ysg__node_image_in, ysg__node_image, ysg__node_png,
     ysg__node_fill, ysg__node_gradient, ysg__node_merge;
+extern const ysg_node_type ysg__node_bbox;
+extern const ysg_node_type ysg__node_line;
+extern const ysg_node_type ysg__node_dot;
+extern const ysg_node_type ysg__node_curve;
+extern const ysg_node_type ysg__node_graph;
 
 static const ysg_node_type *const builtins[] = {
     &ysg__node_points,    &ysg__node_edges,    &ysg__node_boxes,    &ysg__node_scatter,
     &ysg__node_points_in, &ysg__node_boxes_in, &ysg__node_image_in, &ysg__node_image,
     &ysg__node_fill,      &ysg__node_gradient, &ysg__node_merge,    &ysg__node_png,
+    &ysg__node_line,      &ysg__node_bbox,     &ysg__node_dot,      &ysg__node_curve,
+    &ysg__node_graph,
 };
 
 static ysg_status check_params(ysg_context *ctx, const char *type, const ysg_param_def *ps, int n) {

@@ -93,9 +93,10 @@ YSG_HD int ysg_rect_row_span(float x0, float y0, float x1, float y1, int ty, int
                              int *tx0, int *tx1) {
   float ry0 = (float)(ty * tile), ry1 = ry0 + (float)tile;
   if (!(y1 >= ry0 && y0 <= ry1) || !(x1 >= 0.0f) || !(x0 <= (float)(tiles_x * tile))) return 0;
-  int a = (int)floorf(x0 / (float)tile), b = (int)floorf(x1 / (float)tile);
-  *tx0 = a < 0 ? 0 : a;
-  *tx1 = b >= tiles_x ? tiles_x - 1 : b;
+  /* clamp in float before converting: huge or infinite bounds would overflow an int */
+  float a = floorf(x0 / (float)tile), b = floorf(x1 / (float)tile);
+  *tx0 = a < 0.0f ? 0 : (int)a;
+  *tx1 = b >= (float)tiles_x ? tiles_x - 1 : (int)b;
   return *tx0 <= *tx1;
 }
 

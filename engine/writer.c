@@ -129,7 +129,8 @@ ysg_status ysg__writer_begin(ysg_writer *w, ysg_node *n, int nslots, int *slot) 
 
 ysg_status ysg__writer_submit(ysg_writer *w, ysg_node *n, int slot, ysg_write_fn fn, void *ud) {
   if (slot < 0 || slot >= n->n_slots)
-    return ysg_node_fail(n, YSG_ERR_INVALID, "writer slot %d was not handed out by write_begin", slot);
+    return ysg_node_fail(n, YSG_ERR_INVALID, "writer slot %d was not handed out by write_begin",
+                         slot);
   pthread_mutex_lock(&w->mu);
   if (!w->started) {
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

@@ -18,20 +18,25 @@ Test(color, half_to_float_all_values) {
     float f = ysg_half_to_float((uint16_t)h);
     uint32_t e = (h >> 10) & 31, m = h & 1023;
     float want;
-    if (e == 31) want = m ? NAN : INFINITY;
-    else if (e == 0) want = ldexpf((float)m, -24);
-    else want = ldexpf((float)(m | 1024), (int)e - 25);
+    if (e == 31)
+      want = m ? NAN : INFINITY;
+    else if (e == 0)
+      want = ldexpf((float)m, -24);
+    else
+      want = ldexpf((float)(m | 1024), (int)e - 25);
     if (h & 0x8000) want = -want;
-    if (isnan(want)) cr_assert(isnan(f), "half %04x", h);
-    else cr_assert_eq(fbits(f), fbits(want), "half %04x: got %a want %a", h, f, want);
+    if (isnan(want))
+      cr_assert(isnan(f), "half %04x", h);
+    else
+      cr_assert_eq(fbits(f), fbits(want), "half %04x: got %a want %a", h, f, want);
     /* and back: every half survives float -> half */
     if (!isnan(f)) cr_assert_eq(ysg_float_to_half(f), h, "round trip of %04x", h);
   }
 }
 
 Test(color, float_to_half_rounds_to_nearest_even) {
-  cr_assert_eq(ysg_float_to_half(1.0f + ldexpf(1, -11)), 0x3c00);              /* tie -> even */
-  cr_assert_eq(ysg_float_to_half(1.0f + 3 * ldexpf(1, -11)), 0x3c02);          /* tie -> even */
+  cr_assert_eq(ysg_float_to_half(1.0f + ldexpf(1, -11)), 0x3c00);     /* tie -> even */
+  cr_assert_eq(ysg_float_to_half(1.0f + 3 * ldexpf(1, -11)), 0x3c02); /* tie -> even */
   cr_assert_eq(ysg_float_to_half(1.0f + ldexpf(1, -11) + ldexpf(1, -20)), 0x3c01);
   cr_assert_eq(ysg_float_to_half(65519.0f), 0x7bff);
   cr_assert_eq(ysg_float_to_half(65520.0f), 0x7c00); /* overflow to inf */
@@ -49,8 +54,10 @@ Test(color, pixel_path_matches_scalar_path) {
     ysg_load_px(px, f);
     for (int c = 0; c < 4; c++) {
       float s = ysg_half_to_float(px[c]);
-      if (isnan(s)) cr_assert(isnan(f[c]));
-      else cr_assert_eq(fbits(f[c]), fbits(s), "half %04x", px[c]);
+      if (isnan(s))
+        cr_assert(isnan(f[c]));
+      else
+        cr_assert_eq(fbits(f[c]), fbits(s), "half %04x", px[c]);
     }
   }
   uint32_t seed = 12345;
@@ -64,8 +71,7 @@ Test(color, pixel_path_matches_scalar_path) {
     }
     uint16_t out[4];
     ysg_store_px(out, in);
-    for (int c = 0; c < 4; c++)
-      cr_assert_eq(out[c], ysg_float_to_half(in[c]), "float %a", in[c]);
+    for (int c = 0; c < 4; c++) cr_assert_eq(out[c], ysg_float_to_half(in[c]), "float %a", in[c]);
   }
 }
 

@@ -11,7 +11,8 @@
 #include "util.h"
 
 /* a host-defined node: image in, image out (copy), with one animatable gain */
-static const ysg_port_def copy_in[] = {{"src", YSG_IMAGE, YSG_PORT_OPTIONAL, "image to copy", NULL, 0}};
+static const ysg_port_def copy_in[] = {
+    {"src", YSG_IMAGE, YSG_PORT_OPTIONAL, "image to copy", NULL, 0}};
 static const ysg_port_def copy_out[] = {{"image", YSG_IMAGE, 0, "the copy", NULL, 0}};
 static const ysg_param_def copy_params[] = {
     {"gain", YSG_PARAM_NUMBER, "1", 0, 10, NULL, 0, "multiplies alpha-premultiplied values"}};
@@ -22,14 +23,23 @@ static ysg_status copy_run(ysg_node *n, const ysg_frame *f) {
   ysg_value *o = ysg_node_output(n, 0);
   const ysg_value *in = ysg_node_input(n, 0, 0);
   size_t len = (size_t)o->width * (size_t)o->height * 4;
-  if (in) memcpy(o->px, in->px, len * 2);
-  else memset(o->px, 0, len * 2);
+  if (in)
+    memcpy(o->px, in->px, len * 2);
+  else
+    memset(o->px, 0, len * 2);
   memset(o->tiles, 1, (size_t)o->tiles_x * (size_t)o->tiles_y);
   return YSG_OK;
 }
-static const ysg_node_type copy_type = {
-    .name = "copy", .category = "test", .doc = "Copies its input.", .inputs = copy_in, .n_inputs = 1,
-    .outputs = copy_out, .n_outputs = 1, .params = copy_params, .n_params = 1, .run = copy_run};
+static const ysg_node_type copy_type = {.name = "copy",
+                                        .category = "test",
+                                        .doc = "Copies its input.",
+                                        .inputs = copy_in,
+                                        .n_inputs = 1,
+                                        .outputs = copy_out,
+                                        .n_outputs = 1,
+                                        .params = copy_params,
+                                        .n_params = 1,
+                                        .run = copy_run};
 
 static ysg_pipeline *new_pipeline(ysg_context *ctx) {
   ysg_pipeline *p = NULL;
@@ -53,13 +63,16 @@ Test(engine, register_rejects_duplicates_and_bad_schemas) {
   ysg_node_type bad = copy_type;
   bad.name = "Bad Name";
   cr_assert_eq(ysg_register_node_type(ctx, &bad), YSG_ERR_INVALID);
-  cr_assert_str_eq(ysg_errmsg(ctx), "node type 'Bad Name': names use lowercase letters, digits and '_'");
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "node type 'Bad Name': names use lowercase letters, digits and '_'");
   static const ysg_param_def bad_default[] = {{"k", YSG_PARAM_INT, "2.5", 0, 0, NULL, 0, "x"}};
   bad = copy_type;
   bad.name = "bad_default";
   bad.params = bad_default;
   cr_assert_eq(ysg_register_node_type(ctx, &bad), YSG_ERR_INVALID);
-  cr_assert_str_eq(ysg_errmsg(ctx), "node type 'bad_default': default of parameter 'k': expected an integer, got 2.5");
+  cr_assert_str_eq(
+      ysg_errmsg(ctx),
+      "node type 'bad_default': default of parameter 'k': expected an integer, got 2.5");
   ysg_context_destroy(ctx);
 }
 
@@ -91,21 +104,29 @@ Test(engine, validation_messages) {
   cr_assert_str_eq(ysg_errmsg(ctx), "g.lua:6: duplicate node name 'pts' (first used at g.lua:5)");
   cr_assert_eq(ysg__node_add(p, "merge", "mix", "g.lua", 7, &m), YSG_OK);
   cr_assert_eq(ysg__node_connect(m, 0, n, 0, 9, NULL), YSG_ERR_PIPELINE);
-  cr_assert_str_eq(ysg_errmsg(ctx), "g.lua:9: node 'mix' (merge): input 'layers[1]' expects image, got points from 'pts'");
-  cr_assert_eq(ysg__node_set_param_number(n, ysg__param_index(n->type, "count"), -3), YSG_ERR_PIPELINE);
+  cr_assert_str_eq(
+      ysg_errmsg(ctx),
+      "g.lua:9: node 'mix' (merge): input 'layers[1]' expects image, got points from 'pts'");
+  cr_assert_eq(ysg__node_set_param_number(n, ysg__param_index(n->type, "count"), -3),
+               YSG_ERR_PIPELINE);
   cr_assert_str_eq(ysg_errmsg(ctx),
-                   "g.lua:5: node 'pts' (scatter): parameter 'count': expected an integer in 0..1000000, got -3");
-  cr_assert_eq(ysg__node_set_param_anim(n, ysg__param_index(n->type, "count"), 1), YSG_ERR_PIPELINE);
-  cr_assert_str_eq(ysg_errmsg(ctx), "g.lua:5: node 'pts' (scatter): parameter 'count': cannot be a "
-                                    "function of time (it is fixed when the pipeline loads)");
+                   "g.lua:5: node 'pts' (scatter): parameter 'count': expected an integer in "
+                   "0..1000000, got -3");
+  cr_assert_eq(ysg__node_set_param_anim(n, ysg__param_index(n->type, "count"), 1),
+               YSG_ERR_PIPELINE);
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "g.lua:5: node 'pts' (scatter): parameter 'count': cannot be a "
+                   "function of time (it is fixed when the pipeline loads)");
   cr_assert_eq(ysg__pipeline_finalize(p), YSG_ERR_PIPELINE);
-  cr_assert_str_eq(ysg_errmsg(ctx), "g.lua:7: node 'mix' (merge): input 'layers' is not connected (expected image)");
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "g.lua:7: node 'mix' (merge): input 'layers' is not connected (expected image)");
   ysg_pipeline_destroy(p);
 
   p = new_pipeline(ctx);
   cr_assert_eq(ysg__node_add(p, "png", "out", "g.lua", 2, &n), YSG_OK);
   cr_assert_eq(ysg__pipeline_finalize(p), YSG_ERR_PIPELINE);
-  cr_assert_str_eq(ysg_errmsg(ctx), "g.lua:2: node 'out' (png): parameter 'path' is required (expected output)");
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "g.lua:2: node 'out' (png): parameter 'path' is required (expected output)");
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
@@ -132,8 +153,9 @@ Test(engine, inplace_merge_and_kept_values) {
   const ysg_value *v;
   cr_assert_eq(ysg_pipeline_get_value(p, "m", &v), YSG_OK);
   cr_assert_eq(ysg_pipeline_get_value(p, "b", &v), YSG_ERR_INVALID);
-  cr_assert_str_eq(ysg_errmsg(ctx), "'b': this value is not kept after the frame (its memory is "
-                                    "reused); list it in ysg_load_options.keep (--dump keeps it)");
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "'b': this value is not kept after the frame (its memory is "
+                   "reused); list it in ysg_load_options.keep (--dump keeps it)");
   cr_assert_eq(ysg_pipeline_get_value(p, "m.nope", &v), YSG_ERR_NOT_FOUND);
   cr_assert_str_eq(ysg_errmsg(ctx), "'m.nope': node 'm' (merge) has no output 'nope'");
   ysg_pipeline_destroy(p);
@@ -180,7 +202,8 @@ Test(engine, backend_auto_logs_cpu_fallback) {
   ysg_context *ctx;
   cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
   ysg_pipeline *p;
-  cr_assert_eq(ysgt_load(ctx, "canvas{width=8,height=8}\nfill{color='#000000'}", &p), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_eq(ysgt_load(ctx, "canvas{width=8,height=8}\nfill{color='#000000'}", &p), YSG_OK, "%s",
+               ysg_errmsg(ctx));
   cr_assert_eq(ysg_pipeline_backend(p), YSG_BACKEND_CPU);
   cr_assert(strstr(logbuf, "using the CPU backend (") == logbuf, "log was: %s", logbuf);
   ysg_pipeline_destroy(p);
@@ -188,7 +211,8 @@ Test(engine, backend_auto_logs_cpu_fallback) {
   ysg_load_options_init(&lo);
   lo.backend = YSG_BACKEND_CUDA;
   cr_assert_eq(ysg_pipeline_load_string(ctx, "fill{}", "b.lua", &lo, &p), YSG_ERR_UNSUPPORTED);
-  cr_assert(strncmp(ysg_errmsg(ctx), "b.lua: backend 'cuda' is unavailable: ", 38) == 0, "%s", ysg_errmsg(ctx));
+  cr_assert(strncmp(ysg_errmsg(ctx), "b.lua: backend 'cuda' is unavailable: ", 38) == 0, "%s",
+            ysg_errmsg(ctx));
   cr_assert_null(p);
   ysg_context_destroy(ctx);
 }

@@ -60,8 +60,9 @@ typedef struct ysg_port_def {
 #define YSG_NODE_SINK 1u    /* runs for its side effects (writes files); never pruned */
 #define YSG_NODE_INPUT 2u   /* fed by the host through ysg_pipeline_set_points/boxes/image */
 #define YSG_NODE_INPLACE 4u /* output 0 may share memory with the first link of input 0 */
-#define YSG_NODE_HOST 8u /* host-only (reads files, CPU libraries): runs between device segments \
-                          */
+#define YSG_NODE_HOST                                                        \
+  8u /* host-only (reads files, CPU libraries): runs between device segments \
+      */
 
 typedef struct ysg_node ysg_node;
 
