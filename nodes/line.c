@@ -1,0 +1,289 @@
+/* line.c — the `line` render node: anti-aliased strokes along polylines (`curves`) or straight
+ * edges between points (`points` + `edges`), solid, dashed, dotted, dash-dot or with gradient
+ * colours, all of one node forming one union shape. The schema, the per-frame settings, shape
+ * inference and the frame's run: build segments -> bin them into tiles -> render the tiles
+ * (nodes/line_prims.c), with the per-pixel math in nodes/line_math.h shared with cuda/line.cu. */
+#include <stdint.h>
+#include <string.h>
+
+#include "line.h"
+
+enum { IN_CURVES, IN_POINTS, IN_EDGES };
+enum {
+  P_WIDTH,
+  P_COLOR,
+  P_OPACITY,
+  P_STYLE,
+  P_DASH,
+  P_GAP,
+  P_PHASE,
+  P_SPACING,
+  P_COLOR2,
+  P_POINT_COLORS,
+  P_BIN_CAPACITY,
+  P_COUNT
+};
+
+static const ysg_param_def params[P_COUNT] = {
+    [P_WIDTH] = {"width", YSG_PARAM_NUMBER, "2", 0, 1000, NULL, 0,
+                 "stroke width in px; below 1 px a line fades with its width"},
+    [P_COLOR] =
+        {"color", YSG_PARAM_COLOR, "#22d3ee", 0, 0, NULL, 0,
+         "stroke colour (sRGB \"#rrggbb[aa]\" or {r,g,b[,a]}); the start colour of gradient"},
+    [P_OPACITY] = {"opacity", YSG_PARAM_NUMBER, "1", 0, 1, NULL, 0,
+                   "multiplies the whole stroke's alpha"},
+    [P_STYLE] = {"style", YSG_PARAM_ENUM, "solid", 0, 0, YSG_LINE_STYLE_CHOICES, YSG_PARAM_STATIC,
+                 "solid, dashed (dash/gap), dotted (spacing), dash_dot (dash, gap, dot, gap) or "
+                 "gradient (color -> color2, or point colours)"},
+    [P_DASH] = {"dash", YSG_PARAM_NUMBER, "12", 0, 100000, NULL, 0,
+                "dash length in px along the arc (round caps add width/2 at each end)"},
+    [P_GAP] = {"gap", YSG_PARAM_NUMBER, "8", 0, 100000, NULL, 0,
+               "gap between dashes (and around dash_dot's dot) in px along the arc; 0: solid"},
+    [P_PHASE] = {"phase", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0,
+                 "px added to the arc length before the pattern is applied; animate it for "
+                 "marching ants"},
+    [P_SPACING] = {"spacing", YSG_PARAM_NUMBER, "0", 0, 100000, NULL, 0,
+                   "distance between dot centres of dotted in px; 0: 2 × max(width, 1)"},
+    [P_COLOR2] = {"color2", YSG_PARAM_COLOR, "#a855f7", 0, 0, NULL, 0,
+                  "end colour of gradient (at each edge's second point / each curve's end)"},
+    [P_POINT_COLORS] = {"point_colors", YSG_PARAM_BOOL, "true", 0, 0, NULL, 0,
+                        "gradient with points that carry rgba: run from point i's colour to "
+                        "point j's instead of color -> color2"},
+    [P_BIN_CAPACITY] = {"bin_capacity", YSG_PARAM_INT, "0", 0, 1073741823, NULL, YSG_PARAM_STATIC,
+                        "segment-in-tile references a frame may hold; 0: max(16 × tiles, 32 × "
+                        "segments)"},
+};
+
+static const ysg_port_def inputs[] = {
+    [IN_CURVES] = {"curves", YSG_CURVES, YSG_PORT_OPTIONAL,
+                   "polylines to stroke (instead of points + edges)", NULL, 0},
+    [IN_POINTS] = {"points", YSG_POINTS, YSG_PORT_OPTIONAL,
+                   "end points of the edges (their rgba feeds gradient point_colors)", NULL, 0},
+    [IN_EDGES] = {"edges", YSG_EDGES, YSG_PORT_OPTIONAL, "straight lines between points i and j",
+                  NULL, 0},
+};
+
+static const ysg_port_def outputs[] = {
+    {"image", YSG_IMAGE, 0, "the strokes on transparent, canvas-sized", NULL, 0},
+};
+
+/* Memory is planned in infer: one scratch buffer holds the segments, their binning footprints,
+ * the gradient colours and the bins. */
+typedef struct line_state {
+  int scratch;   /* handle */
+  int cap_items; /* bin references */
+  int gradient;  /* style is gradient: colours are stored per segment */
+  size_t off_prims, off_cols, off_bins;
+  int warned; /* the out-of-range edges warning was given (once per pipeline) */
+} line_state;
+
+static size_t align64(size_t x) { return (x + 63) / 64 * 64; }
+
+void ysg__line_frame_setup(ysg_line_frame *f, const ysg_line_settings *s, int width, int height,
+                           int points_rgba) {
+  memset(f, 0, sizeof *f);
+  double w = s->width > 0.0 ? (s->width < 1000.0 ? s->width : 1000.0) : 0.0; /* NaN -> 0 */
+  float op = ysg_clamp01((float)s->opacity);
+  f->half = 0.5f * (float)w;
+  f->cutoff = f->half + YSG_LINE_REACH;
+  f->bin_r = f->half + YSG_AA_MARGIN;
+  f->clip = f->bin_r + 2.0f;
+  f->opacity = op;
+  float c1[4], c2[4];
+  memcpy(c1, s->color, sizeof c1);
+  memcpy(c2, s->color2, sizeof c2);
+  c1[3] = ysg_clamp01(c1[3]);
+  c2[3] = ysg_clamp01(c2[3]);
+  ysg_premultiply(c1, f->color);
+  ysg_premultiply(c2, f->color2);
+  for (int c = 0; c < 4; c++) {
+    f->color[c] *= op;
+    f->color2[c] *= op;
+  }
+  double dash = s->dash > 0.0 ? s->dash : 0.0, gap = s->gap > 0.0 ? s->gap : 0.0;
+  switch (s->style) {
+    case YSG_LINE_DASHED:
+      if (gap > 0.0) {
+        f->period = (float)(dash + gap);
+        f->n_on = 1;
+        f->on_len[0] = (float)dash;
+      }
+      break;
+    case YSG_LINE_DOTTED: {
+      double sp = s->spacing > 0.0 ? s->spacing : 2.0 * (w > 1.0 ? w : 1.0);
+      f->period = (float)sp;
+      f->n_on = 1; /* one dot (length 0) at the start of each period */
+      break;
+    }
+    case YSG_LINE_DASH_DOT:
+      if (gap > 0.0) {
+        f->period = (float)(dash + 2.0 * gap);
+        f->n_on = 2;
+        f->on_len[0] = (float)dash;
+        f->on_start[1] = (float)(dash + gap);
+      }
+      break;
+    case YSG_LINE_GRADIENT:
+      f->gradient = 1;
+      f->point_colors = s->point_colors && points_rgba;
+      break;
+    default:
+      break;
+  }
+  /* the pattern only sees phase modulo the period; reduce it in double precision here */
+  if (f->period > 0.0f) {
+    double p = (double)f->period, ph = isfinite(s->phase) ? s->phase : 0.0;
+    f->phase = (float)(ph - p * floor(ph / p));
+  }
+  f->width = width;
+  f->height = height;
+}
+
+int ysg__line_visible(const ysg_line_frame *f) {
+  if (!(f->half > 0.0f) || !(f->opacity > 0.0f)) return 0;
+  if (f->gradient) return f->point_colors || f->color[3] > 0.0f || f->color2[3] > 0.0f;
+  return f->color[3] > 0.0f;
+}
+
+static void read_settings(const ysg_node *n, ysg_line_settings *s) {
+  s->style = ysg_node_enum(n, P_STYLE);
+  s->width = ysg_node_number(n, P_WIDTH);
+  s->opacity = ysg_node_number(n, P_OPACITY);
+  s->dash = ysg_node_number(n, P_DASH);
+  s->gap = ysg_node_number(n, P_GAP);
+  s->phase = ysg_node_number(n, P_PHASE);
+  s->spacing = ysg_node_number(n, P_SPACING);
+  ysg_node_color(n, P_COLOR, s->color);
+  ysg_node_color(n, P_COLOR2, s->color2);
+  s->point_colors = ysg_node_bool(n, P_POINT_COLORS);
+}
+
+static void line_destroy(ysg_node *n) {
+  void *st = ysg_node_state(n);
+  if (st) ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+static ysg_status line_infer(ysg_node *n) {
+  int c = ysg_node_input_count(n, IN_CURVES) > 0, p = ysg_node_input_count(n, IN_POINTS) > 0,
+      e = ysg_node_input_count(n, IN_EDGES) > 0;
+  if (!((c && !p && !e) || (!c && p && e))) {
+    static const char *const got[8] = {"nothing",
+                                       "'curves' and nothing else",
+                                       "'points' without 'edges'",
+                                       "'curves' and 'points'",
+                                       "'edges' without 'points'",
+                                       "'curves' and 'edges'",
+                                       "",
+                                       "'curves', 'points' and 'edges'"};
+    return ysg_node_fail(n, YSG_ERR_PIPELINE,
+                         "inputs: expected either 'curves' or both 'points' and 'edges', got %s",
+                         got[c | p << 1 | e << 2]);
+  }
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_value *out = ysg_node_output(n, 0);
+  out->width = cv->width;
+  out->height = cv->height;
+  int64_t cap;
+  if (c) {
+    const ysg_value *v = ysg_node_input(n, IN_CURVES, 0);
+    cap = (int64_t)(v->capacity > 0 ? v->capacity : 0) * (v->samples > 1 ? v->samples - 1 : 0);
+  } else {
+    const ysg_value *v = ysg_node_input(n, IN_EDGES, 0);
+    cap = v->capacity > 0 ? v->capacity : 0;
+  }
+  if (cap > (int64_t)1 << 26)
+    return ysg_node_fail(n, YSG_ERR_LIMIT,
+                         "inputs: %lld segments (capacity × segments per curve), at most %d "
+                         "are supported",
+                         (long long)cap, 1 << 26);
+  int tiles_x = (cv->width + YSG_TILE - 1) / YSG_TILE,
+      tiles_y = (cv->height + YSG_TILE - 1) / YSG_TILE;
+  int64_t n_tiles = (int64_t)tiles_x * tiles_y;
+  int64_t items = ysg_node_int(n, P_BIN_CAPACITY);
+  if (items <= 0) {
+    items = 16 * n_tiles > 32 * cap ? 16 * n_tiles : 32 * cap;
+    if (items > 1073741823) items = 1073741823;
+  }
+  line_destroy(n); /* infer may run again when a pipeline is re-planned */
+  line_state *st = ysg_node_alloc(n, sizeof *st);
+  if (!st) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, st);
+  st->cap_items = (int)items;
+  st->gradient = ysg_node_enum(n, P_STYLE) == YSG_LINE_GRADIENT;
+  size_t slots = (size_t)(cap > 0 ? cap : 1);
+  st->off_prims = align64(slots * sizeof(ysg_line_seg));
+  st->off_cols = st->off_prims + align64(slots * sizeof(ysg_bin_prim));
+  st->off_bins = st->off_cols + (st->gradient ? align64(slots * 8 * sizeof(float)) : 0);
+  size_t bytes = st->off_bins + ysg__bins_bytes(tiles_x, tiles_y, st->cap_items);
+  return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
+}
+
+static ysg_status line_run(ysg_node *n, const ysg_frame *frame) {
+  line_state *st = ysg_node_state(n);
+  ysg_value *out = ysg_node_output(n, 0);
+  const ysg_value *curves = ysg_node_input(n, IN_CURVES, 0);
+  const ysg_value *points = curves ? NULL : ysg_node_input(n, IN_POINTS, 0);
+  const ysg_value *edges = curves ? NULL : ysg_node_input(n, IN_EDGES, 0);
+  ysg_line_settings set;
+  read_settings(n, &set);
+  ysg_line_frame f;
+  ysg__line_frame_setup(&f, &set, out->width, out->height,
+                        points && (points->attrs & YSG_ATTR_RGBA) && points->rgba);
+  unsigned char *mem = ysg_node_scratch(n, st->scratch);
+  ysg_line_seg *segs = (ysg_line_seg *)mem;
+  ysg_bin_prim *prims = (ysg_bin_prim *)(mem + st->off_prims);
+  float *cols = st->gradient ? (float *)(mem + st->off_cols) : NULL;
+  int n_slots = 0;
+  int skipped = ysg__line_build(n, &f, curves, points, edges, segs, prims, cols, &n_slots);
+  if (skipped && !st->warned) {
+    st->warned = 1;
+    ysg_node_log(n, YSG_LOG_WARN,
+                 "frame %d: %d of %d edges name a point outside 0..%d (the points of this "
+                 "frame); such edges are skipped, and this is reported once",
+                 frame->index, skipped, edges->count, points->count - 1);
+  }
+  size_t n_tiles = (size_t)out->tiles_x * (size_t)out->tiles_y;
+  if (!ysg__line_visible(&f) || n_slots == 0) {
+    memset(out->tiles, 0, n_tiles);
+    return YSG_OK;
+  }
+  ysg_bins bins;
+  ysg__bins_bind(&bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
+  int64_t need = ysg__bins_build(&bins, prims, n_slots);
+  if (need > st->cap_items) {
+    memset(out->tiles, 0, n_tiles);
+    return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
+                               "frame %d needs %lld segment-in-tile references, more than the "
+                               "%d planned; raise bin_capacity",
+                               frame->index, (long long)need, st->cap_items);
+  }
+  ysg__line_render(n, &f, segs, cols, &bins, out);
+  return YSG_OK;
+}
+
+const ysg_node_type ysg__node_line = {
+    .name = "line",
+    .category = "render",
+    .doc =
+        "Anti-aliased strokes with round caps along polylines (`curves`) or straight edges "
+        "between `points` (`edges`), all of one node forming one union shape: coverage is that "
+        "of the nearest stroke, so joints and crossings never double-blend. Coverage is the "
+        "exact pixel area of the stroke beside straight parts, integrated across round caps "
+        "(widths below 1 px fade with the width). Styles: solid, dashed, dotted, dash_dot and "
+        "gradient; patterns are measured along each curve's or edge's arc length and restart "
+        "at its start, shifted by `phase` (as SVG's dash offset). Rules: segments with a NaN "
+        "or infinite end are skipped and add no arc length; huge finite coordinates are "
+        "clipped to the canvas in double precision; edges naming a point beyond this frame's "
+        "points are skipped and reported once as a warning; a curve whose length is 0 draws "
+        "one dot.",
+    .inputs = inputs,
+    .n_inputs = 3,
+    .outputs = outputs,
+    .n_outputs = 1,
+    .params = params,
+    .n_params = P_COUNT,
+    .infer = line_infer,
+    .run = line_run,
+    .destroy = line_destroy,
+};

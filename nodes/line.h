@@ -1,0 +1,36 @@
+/* line.h — what the `line` node's files share: the per-frame settings read from the params
+ * (turned into a ysg_line_frame by ysg__line_frame_setup, which the CUDA test uses too), and the
+ * CPU passes in nodes/line_prims.c: building segments from the inputs and rendering the tiles. */
+#ifndef YSG_LINE_H
+#define YSG_LINE_H
+
+#include "line_math.h"
+#include "ysgraph/node.h"
+
+/* The node's parameter values for one frame, as read from the schema (colours linear straight). */
+typedef struct ysg_line_settings {
+  int style; /* YSG_LINE_* */
+  double width, opacity, dash, gap, phase, spacing;
+  float color[4], color2[4];
+  int point_colors; /* the param, before looking at the points' attributes */
+} ysg_line_settings;
+
+/* Fill f for a canvas of width × height. points_rgba: the points carry colours this frame. */
+void ysg__line_frame_setup(ysg_line_frame *f, const ysg_line_settings *s, int width, int height,
+                           int points_rgba);
+
+/* Whether f can put anything on the canvas at all (width, opacity and colours not all zero). */
+int ysg__line_visible(const ysg_line_frame *f);
+
+/* Segments of this frame's edges (curves NULL) or curves (points/edges NULL) into slots
+ * 0..*n_slots-1 of segs/prims (and cols, 8 floats a slot, when f->gradient), in parallel on
+ * the node's threads. Returns how many edges name a point outside 0..count-1 (skipped). */
+int ysg__line_build(const ysg_node *n, const ysg_line_frame *f, const ysg_value *curves,
+                    const ysg_value *points, const ysg_value *edges, ysg_line_seg *segs,
+                    ysg_bin_prim *prims, float *cols, int *n_slots);
+
+/* Render every tile of out from binned segments (tiles in parallel); empty tiles only get 0. */
+void ysg__line_render(const ysg_node *n, const ysg_line_frame *f, const ysg_line_seg *segs,
+                      const float *cols, const ysg_bins *bins, ysg_value *out);
+
+#endif /* YSG_LINE_H */
