@@ -1,0 +1,374 @@
+/* bench_graph.c — the graph node's exact neighbour searches side by side: knn (k = 5) and radius
+ * (radius scaled with the density to ~10 neighbours a point) over N = 1 000, 10 000, 100 000
+ * uniform random points on a 1920 × 1080 canvas, by the uniform grid (1 thread, direct call; and
+ * the node in a 2-thread pipeline), FAISS's exact flat L2 index (1 thread), brute force, and the
+ * CUDA kernels when a device exists. Every method's edges are checked against the grid's first
+ * (llm.c-style: validate, then time). Prints the machine, a table and one JSON line.
+ * Usage: bench_graph [--quick] (--quick: no O(N²) methods at N = 100 000). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cuda/graph_api.h"
+#include "../nodes/graph.h"
+#include "internal.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* ---- brute force ------------------------------------------------------------------------------
+ */
+static float d2(const float *xy, int i, int j) {
+  float dx = xy[2 * j] - xy[2 * i], dy = xy[2 * j + 1] - xy[2 * i + 1];
+  return dx * dx + dy * dy;
+}
+
+/* every point against every other, top k by (distance, index); the union as the grid builds it */
+static long brute_knn(const float *xy, int n, int k, int32_t *ij, int cap, int32_t *nbr,
+                      int32_t *rowcnt, uint8_t *emit) {
+  float bd[64];
+  int32_t bj[64];
+  for (int i = 0; i < n; i++) {
+    int m = 0;
+    for (int j = 0; j < n; j++) {
+      if (j == i) continue;
+      float d = d2(xy, i, j);
+      if (m == k && !(d < bd[k - 1])) continue;
+      int p = m < k ? m++ : k - 1;
+      for (; p > 0 && d < bd[p - 1]; p--) {
+        bd[p] = bd[p - 1];
+        bj[p] = bj[p - 1];
+      }
+      bd[p] = d;
+      bj[p] = j;
+    }
+    for (int t = 0; t < k; t++) nbr[(size_t)i * k + t] = t < m ? bj[t] : -1;
+  }
+  return ysg__knn_edges_from_nbr(NULL, nbr, NULL, n, k, ij, cap, rowcnt, emit);
+}
+
+static long brute_radius(const float *xy, int n, float r, int32_t *ij, int cap) {
+  float r2 = r * r;
+  long m = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      if (d2(xy, i, j) <= r2) {
+        if (m < cap) {
+          ij[2 * m] = i;
+          ij[2 * m + 1] = j;
+        }
+        m++;
+      }
+  return m <= cap ? m : -m - 1;
+}
+
+/* ---- the node in a pipeline
+ * ---------------------------------------------------------------------- */
+static const float *P_xy;
+static int P_n;
+static const ysg_port_def src_out[] = {
+    {"points", YSG_POINTS, 0, "the benchmark's points", NULL, 0}};
+static ysg_status src_infer(ysg_node *n) {
+  ysg_node_output(n, 0)->capacity = P_n > 0 ? P_n : 1;
+  return YSG_OK;
+}
+static ysg_status src_run(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  ysg_value *v = ysg_node_output(n, 0);
+  memcpy(v->xy, P_xy, sizeof(float) * 2 * (size_t)P_n);
+  v->count = P_n;
+  v->attrs = 0;
+  return YSG_OK;
+}
+static const ysg_node_type src_type = {.name = "bpts",
+                                       .category = "bench",
+                                       .doc = "points",
+                                       .outputs = src_out,
+                                       .n_outputs = 1,
+                                       .infer = src_infer,
+                                       .run = src_run};
+
+/* Median ms of the graph node (2 threads) over reps frames; its edges copied into ij. */
+static double node_ms(int radius_mode, float r, int reps, int32_t *ij, long *m, char *why,
+                      size_t whycap) {
+  ysg_context_options o;
+  ysg_context_options_init(&o);
+  o.threads = 2;
+  ysg_context *ctx = NULL;
+  ysg_pipeline *p = NULL;
+  double res = -1;
+  if (ysg_context_create(&o, &ctx) || ysg_register_node_type(ctx, &src_type)) goto done;
+  char args[128], src[512];
+  if (radius_mode)
+    snprintf(args, sizeof args, "mode='radius', max_edges=4000000, radius=%.9g", r);
+  else
+    snprintf(args, sizeof args, "mode='knn', k=5");
+  snprintf(src, sizeof src,
+           "canvas{width=1920,height=1080,frames=1000}\n"
+           "graph{points=bpts{name='p'}, name='g', %s}\n",
+           args);
+  static const char *const keep[] = {"g.edges"};
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.keep = keep;
+  lo.n_keep = 1;
+  if (ysg_pipeline_load_string(ctx, src, "bench.lua", &lo, &p)) goto done;
+  double *t = malloc(sizeof(double) * (size_t)reps);
+  for (int f = 0; f < reps; f++) {
+    double t0 = now_ms();
+    if (ysg_pipeline_run_frame(p, f)) {
+      free(t);
+      goto done;
+    }
+    t[f] = now_ms() - t0;
+  }
+  qsort(t, (size_t)reps, sizeof *t, cmp_double);
+  res = t[reps / 2];
+  free(t);
+  const ysg_value *v = NULL;
+  if (ysg_pipeline_get_value(p, "g.edges", &v)) {
+    res = -1;
+    goto done;
+  }
+  memcpy(ij, v->ij, sizeof(int32_t) * 2 * (size_t)v->count);
+  *m = v->count;
+done:
+  if (res < 0) snprintf(why, whycap, "%s", ctx ? ysg_errmsg(ctx) : "no context");
+  if (p) ysg_pipeline_destroy(p);
+  if (ctx) ysg_context_destroy(ctx);
+  return res;
+}
+
+/* ---- one row -----------------------------------------------------------------------------------
+ */
+enum { C_GRID, C_NODE, C_FAISS, C_BRUTE, C_CUDA, N_COLS };
+static const char *const col_names[N_COLS] = {"grid 1T", "node 2T", "faiss flat 1T", "brute 1T",
+                                              "cuda"};
+static const char *const col_keys[N_COLS] = {"grid_ms", "node_2t_ms", "faiss_ms", "brute_ms",
+                                             "cuda_ms"};
+
+typedef struct row {
+  int n, radius_mode;
+  float r;
+  long edges;
+  double ms[N_COLS]; /* < 0: not run */
+  char note[N_COLS][160];
+  int ok[N_COLS]; /* edges equal the grid's */
+} row;
+
+static int same(const int32_t *a, long na, const int32_t *b, long nb) {
+  return na == nb && memcmp(a, b, sizeof(int32_t) * 2 * (size_t)na) == 0;
+}
+
+static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
+  int n = rw->n, k = 5, cap = rw->radius_mode ? 4000000 : n * k;
+  float *xy = malloc(sizeof(float) * 2 * (size_t)n);
+  for (int i = 0; i < n; i++) {
+    xy[2 * i] = (float)((mix(2 * (uint64_t)i) >> 11) * 0x1.0p-53 * 1920);
+    xy[2 * i + 1] = (float)((mix(2 * (uint64_t)i + 1) >> 11) * 0x1.0p-53 * 1080);
+  }
+  int32_t *ref = malloc(sizeof(int32_t) * 2 * (size_t)cap),
+          *got = malloc(sizeof(int32_t) * 2 * (size_t)cap);
+  size_t tb = rw->radius_mode ? ysg__graph_radius_tmp_bytes(n) : ysg__graph_knn_tmp_bytes(n, k);
+  size_t fb =
+      rw->radius_mode ? ysg__graph_faiss_radius_tmp_bytes(cap) : ysg__graph_faiss_tmp_bytes(n, k);
+  void *tmp = malloc(tb > fb ? tb : fb);
+  int reps = n <= 1000 ? 50 : (n <= 10000 ? 20 : 7);
+  int slow_reps = n <= 1000 ? 5 : 1, skip_slow = quick && n >= 100000;
+  double *t = malloc(sizeof(double) * 64);
+  for (int c = 0; c < N_COLS; c++) rw->ms[c] = -1, rw->note[c][0] = 0, rw->ok[c] = 0;
+
+  /* grid, 1 thread: the reference for the others */
+  for (int r = 0; r < reps; r++) {
+    double t0 = now_ms();
+    rw->edges = rw->radius_mode ? ysg__graph_radius(NULL, xy, n, rw->r, ref, cap, tmp)
+                                : ysg__graph_knn(NULL, xy, n, k, ref, cap, tmp);
+    t[r] = now_ms() - t0;
+  }
+  qsort(t, (size_t)reps, sizeof *t, cmp_double);
+  rw->ms[C_GRID] = t[reps / 2];
+  rw->ok[C_GRID] = rw->edges >= 0;
+
+  long m = 0;
+  P_xy = xy;
+  P_n = n;
+  rw->ms[C_NODE] =
+      node_ms(rw->radius_mode, rw->r, reps, got, &m, rw->note[C_NODE], sizeof rw->note[0]);
+  rw->ok[C_NODE] = rw->ms[C_NODE] >= 0 && same(got, m, ref, rw->edges);
+
+  char err[256] = "";
+  for (int r = 0; r < slow_reps && !skip_slow; r++) {
+    double t0 = now_ms();
+    ysg_status s;
+    if (rw->radius_mode) {
+      s = ysg__graph_faiss_radius(xy, n, rw->r, got, cap, &m, tmp, err, sizeof err);
+    } else {
+      int mi = 0;
+      s = ysg__graph_faiss_knn(xy, n, k, got, cap, &mi, tmp, err, sizeof err);
+      m = mi;
+    }
+    t[r] = now_ms() - t0;
+    if (s) {
+      snprintf(rw->note[C_FAISS], sizeof rw->note[0], "%s", err);
+      break;
+    }
+    if (r == slow_reps - 1) {
+      qsort(t, (size_t)slow_reps, sizeof *t, cmp_double);
+      rw->ms[C_FAISS] = t[slow_reps / 2];
+      rw->ok[C_FAISS] = same(got, m, ref, rw->edges);
+    }
+  }
+  if (skip_slow) snprintf(rw->note[C_FAISS], sizeof rw->note[0], "skipped (--quick)");
+
+  int32_t *nbr = malloc(sizeof(int32_t) * (size_t)n * k + 4),
+          *rowcnt = malloc(sizeof(int32_t) * ((size_t)n + 1));
+  uint8_t *emit = malloc((size_t)n * k + 4);
+  for (int r = 0; r < slow_reps && !skip_slow; r++) {
+    double t0 = now_ms();
+    m = rw->radius_mode ? brute_radius(xy, n, rw->r, got, cap)
+                        : brute_knn(xy, n, k, got, cap, nbr, rowcnt, emit);
+    t[r] = now_ms() - t0;
+  }
+  if (!skip_slow) {
+    qsort(t, (size_t)slow_reps, sizeof *t, cmp_double);
+    rw->ms[C_BRUTE] = t[slow_reps / 2];
+    rw->ok[C_BRUTE] = same(got, m, ref, rw->edges);
+  } else {
+    snprintf(rw->note[C_BRUTE], sizeof rw->note[0], "skipped (--quick)");
+  }
+
+  if (have_cuda) {
+    int ne = 0;
+    int32_t st[YSG_GRAPH_STATUS_WORDS];
+    double ms = 0;
+    if (ysg__cuda_graph_host(rw->radius_mode, xy, n, k, rw->r, got, cap, &ne, st, reps, &ms, err,
+                             sizeof err) == YSG_OK) {
+      rw->ms[C_CUDA] = ms;
+      rw->ok[C_CUDA] = same(got, ne, ref, rw->edges);
+    } else {
+      snprintf(rw->note[C_CUDA], sizeof rw->note[0], "%s", err);
+    }
+  } else {
+    snprintf(rw->note[C_CUDA], sizeof rw->note[0], "%s", cuda_why);
+  }
+  free(nbr);
+  free(rowcnt);
+  free(emit);
+  free(t);
+  free(tmp);
+  free(ref);
+  free(got);
+  free(xy);
+}
+
+static void cpu_model(char *out, size_t cap) {
+  snprintf(out, cap, "unknown CPU");
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return;
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    const char *v = strchr(line, ':');
+    if (strncmp(line, "model name", 10) || !v) continue;
+    for (v++; *v == ' ' || *v == '\t'; v++) {
+    }
+    snprintf(out, cap, "%s", v);
+    out[strcspn(out, "\n")] = 0;
+    break;
+  }
+  fclose(f);
+}
+
+int main(int argc, char **argv) {
+  int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  /* FAISS on one thread like the other single-thread columns: its search opens an OpenMP
+   * region per 16-query batch, and on a shared 2-core machine those barriers dominated (and
+   * varied 20×); the node column sets its own 2 threads. OMP_NUM_THREADS set by the caller wins. */
+  setenv("OMP_NUM_THREADS", "1", 0);
+  char cpu[256], why[256] = "";
+  cpu_model(cpu, sizeof cpu);
+  int have_cuda = ysg__cuda_probe(why, sizeof why);
+  long cores = 0;
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (f) {
+    char line[512];
+    while (fgets(line, sizeof line, f)) cores += strncmp(line, "processor", 9) == 0;
+    fclose(f);
+  }
+  printf("machine: %s, %ld cores; CUDA: %s\n", cpu, cores, have_cuda ? "device present" : why);
+  printf(
+      "times: median ms per graph (cuda: device time, transfers excluded); ok = edges equal "
+      "the grid's\n\n");
+  const int sizes[] = {1000, 10000, 100000};
+  row rows[6];
+  int nr = 0;
+  for (int z = 0; z < 3; z++)
+    for (int mode = 0; mode < 2; mode++) {
+      row *rw = &rows[nr++];
+      rw->n = sizes[z];
+      rw->radius_mode = mode;
+      /* ~10 neighbours a point: π r² · N / (1920 · 1080) = 10 */
+      rw->r = mode ? (float)sqrt(10.0 * 1920 * 1080 / (3.141592653589793 * sizes[z])) : 0;
+      run_row(rw, quick, have_cuda, why);
+    }
+  printf("| mode | N | edges |");
+  for (int c = 0; c < N_COLS; c++) printf(" %s ms |", col_names[c]);
+  printf("\n|---|---|---|");
+  for (int c = 0; c < N_COLS; c++) printf("---|");
+  printf("\n");
+  for (int i = 0; i < nr; i++) {
+    const row *rw = &rows[i];
+    char mode[32];
+    if (rw->radius_mode)
+      snprintf(mode, sizeof mode, "radius %.1f", rw->r);
+    else
+      snprintf(mode, sizeof mode, "knn k=5");
+    printf("| %s | %d | %ld |", mode, rw->n, rw->edges);
+    for (int c = 0; c < N_COLS; c++) {
+      if (rw->ms[c] >= 0)
+        printf(" %.3f%s |", rw->ms[c], rw->ok[c] ? "" : " MISMATCH");
+      else
+        printf(" n/a |");
+    }
+    printf("\n");
+  }
+  for (int i = 0; i < nr; i++)
+    for (int c = 0; c < N_COLS; c++)
+      if (rows[i].ms[c] < 0 && rows[i].note[c][0] && (c != C_CUDA || i == 0))
+        printf("note: %s N=%d %s: %s\n", rows[i].radius_mode ? "radius" : "knn", rows[i].n,
+               col_names[c], rows[i].note[c]);
+  printf("\n{\"bench\":\"graph\",\"machine\":\"%s\",\"cores\":%ld,\"cuda\":%s,\"results\":[", cpu,
+         cores, have_cuda ? "true" : "false");
+  int bad = 0;
+  for (int i = 0; i < nr; i++) {
+    const row *rw = &rows[i];
+    printf("%s{\"mode\":\"%s\",\"n\":%d,\"k\":5,\"radius\":%.3f,\"edges\":%ld", i ? "," : "",
+           rw->radius_mode ? "radius" : "knn", rw->n, rw->radius_mode ? rw->r : 0.0, rw->edges);
+    for (int c = 0; c < N_COLS; c++) {
+      if (rw->ms[c] >= 0)
+        printf(",\"%s\":%.4f", col_keys[c], rw->ms[c]);
+      else
+        printf(",\"%s\":null", col_keys[c]);
+      if (rw->ms[c] >= 0 && !rw->ok[c]) bad++;
+    }
+    printf("}");
+  }
+  printf("],\"mismatches\":%d}\n", bad);
+  return bad ? 1 : 0;
+}
