@@ -1,6 +1,6 @@
 /* test_pipelines.c — golden checks for every bundled pipeline: each pipelines/*.lua loads, plans
  * with arena == lower bound, and renders frames that match tests/golden/<name>_fNNNN.png within one
- * 8-bit level per channel (rendered small through the pipeline's width/height params).
+ * 8-bit level per channel.
  * Regenerate after an intended change with YSG_UPDATE_GOLDEN=1 (then look at the images). */
 #include <criterion/criterion.h>
 #include <png.h>
@@ -11,18 +11,15 @@
 
 #include "util.h"
 
-#define GW 192
-#define GH 108
+#define GW 1280
+#define GH 720
 
-static ysg_pipeline *load_small(ysg_context *ctx, const char *name, const char *outdir) {
+static ysg_pipeline *load_pipeline(ysg_context *ctx, const char *name, const char *outdir) {
   char path[1024];
   snprintf(path, sizeof path, "%s/pipelines/%s.lua", YSG_SOURCE_DIR, name);
-  ysg_define defs[] = {{"width", "192"}, {"height", "108"}};
   const char *keep[] = {"frame"};
   ysg_load_options lo;
   ysg_load_options_init(&lo);
-  lo.defines = defs;
-  lo.n_defines = 2;
   lo.keep = keep;
   lo.n_keep = 1;
   lo.output_dir = outdir;
@@ -67,7 +64,8 @@ static void golden_frame(ysg_pipeline *p, const char *name, int frame) {
     cr_log_warn("wrote golden %s", path);
     return;
   }
-  cr_assert(read_png8(path, want, GW, GH), "cannot read golden %s (YSG_UPDATE_GOLDEN=1 makes it)", path);
+  cr_assert(read_png8(path, want, GW, GH), "cannot read golden %s (YSG_UPDATE_GOLDEN=1 makes it)",
+            path);
   int worst = 0, where = 0;
   for (int i = 0; i < GW * GH * 4; i++) {
     int d = abs((int)got[i] - (int)want[i]);
@@ -80,7 +78,7 @@ static void golden_frame(ysg_pipeline *p, const char *name, int frame) {
 Test(pipelines, showcase_golden) {
   ysg_context *ctx = ysgt_ctx();
   const char *dir = ysgt_tmpdir();
-  ysg_pipeline *p = load_small(ctx, "showcase", dir);
+  ysg_pipeline *p = load_pipeline(ctx, "showcase", dir);
   ysg_plan_info pi;
   ysg_pipeline_plan(p, &pi);
   cr_assert_eq(pi.arena_bytes, pi.lower_bound_bytes);
@@ -90,14 +88,16 @@ Test(pipelines, showcase_golden) {
   char out[1024];
   snprintf(out, sizeof out, "%s/frames/0017.png", dir);
   cr_assert_eq(access(out, F_OK), 0, "the png node did not write %s", out);
-  /* the showcase's look: a dark backdrop, brighter towards the bottom, darker in the corners */
+  /* the showcase's look: an opaque dark-blue backdrop, darker in the corners, with bright
+   * overlay pixels (lines, boxes, dots) somewhere on it */
   static uint8_t px[GW * GH * 4];
   ysg_pipeline_read_rgba8(p, "frame", px, 0);
-  const uint8_t *top = px + (size_t)(2 * GW + GW / 2) * 4, *bottom = px + (size_t)((GH - 3) * GW + GW / 2) * 4;
-  const uint8_t *corner = px + (size_t)((GH - 1) * GW) * 4;
-  cr_assert_lt(top[2], bottom[2]);
-  cr_assert_lt(corner[2], bottom[2]);
-  cr_assert_eq(top[3], 255);
+  const uint8_t *corner = px, *mid_bottom = px + (size_t)((GH - 3) * GW + GW / 2) * 4;
+  cr_assert_lt(corner[2], mid_bottom[2]);
+  cr_assert_eq(corner[3], 255);
+  int bright = 0;
+  for (int i = 0; i < GW * GH; i++) bright += px[i * 4] > 180 || px[i * 4 + 1] > 180;
+  cr_assert_gt(bright, 1000, "only %d bright overlay pixels", bright);
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
