@@ -4,6 +4,7 @@
  * the node in a 2-thread pipeline), FAISS's exact flat L2 index (1 thread), brute force, and the
  * CUDA kernels when a device exists. Every method's edges are checked against the grid's first
  * (llm.c-style: validate, then time). Prints the machine, a table and one JSON line.
+ * Then the Qhull-based modes at the same sizes: Delaunay, the MST over its edges, clipped Voronoi.
  * Usage: bench_graph [--quick] (--quick: no O(N²) methods at N = 100 000). */
 #include <math.h>
 #include <stdio.h>
@@ -295,6 +296,64 @@ static void cpu_model(char *out, size_t cap) {
   fclose(f);
 }
 
+/* Delaunay (Qhull), MST (Kruskal over the Delaunay edges) and clipped Voronoi at N points:
+ * median ms of reps runs each; prints one table row and returns its JSON object. */
+static void geometry_row(int n, int reps, char *json, size_t cap) {
+  float *xy = malloc(sizeof(float) * 2 * (size_t)n);
+  for (int i = 0; i < n; i++) {
+    xy[2 * i] = (float)(mix(2 * (uint64_t)i + 777) % 1920000) / 1000.0f;
+    xy[2 * i + 1] = (float)(mix(2 * (uint64_t)i + 778) % 1080000) / 1000.0f;
+  }
+  int cap_e = 3 * n + 8, cap_v = 6 * n + 16;
+  int32_t *ij = malloc(sizeof(int32_t) * 2 * (size_t)cap_e),
+          *mst = malloc(sizeof(int32_t) * 2 * (size_t)n);
+  int32_t *vij = malloc(sizeof(int32_t) * 2 * (size_t)cap_e);
+  float *vxy = malloc(sizeof(float) * 2 * (size_t)cap_v);
+  size_t tb = ysg__delaunay_tmp_bytes(n);
+  if (ysg__mst_tmp_bytes(n, cap_e) > tb) tb = ysg__mst_tmp_bytes(n, cap_e);
+  if (ysg__voronoi_tmp_bytes(n) > tb) tb = ysg__voronoi_tmp_bytes(n);
+  void *tmp = malloc(tb);
+  double *t[3];
+  for (int k = 0; k < 3; k++) t[k] = malloc(sizeof(double) * (size_t)reps);
+  int ne = 0, nm = 0, nv = 0, nve = 0, fb = 0;
+  char err[256] = "";
+  ysg_status st = YSG_OK;
+  for (int r = 0; r < reps && st == YSG_OK; r++) {
+    double t0 = now_ms();
+    st = ysg__delaunay(xy, n, ij, cap_e, &ne, &fb, tmp, err, sizeof err);
+    double t1 = now_ms();
+    nm = ysg__mst(xy, n, ij, ne, mst, tmp);
+    double t2 = now_ms();
+    if (st == YSG_OK)
+      st = ysg__voronoi(xy, n, 1920, 1080, vxy, cap_v, &nv, vij, cap_e, &nve, tmp, err, sizeof err);
+    double t3 = now_ms();
+    t[0][r] = t1 - t0;
+    t[1][r] = t2 - t1;
+    t[2][r] = t3 - t2;
+  }
+  double med[3] = {-1, -1, -1};
+  if (st == YSG_OK)
+    for (int k = 0; k < 3; k++) {
+      qsort(t[k], (size_t)reps, sizeof(double), cmp_double);
+      med[k] = t[k][reps / 2];
+    }
+  if (st == YSG_OK)
+    printf("| %d | %d | %.3f | %d | %.3f | %d | %.3f |\n", n, ne, med[0], nm, med[1], nve, med[2]);
+  else
+    printf("| %d | n/a: %s |\n", n, err);
+  snprintf(json, cap,
+           "{\"n\":%d,\"delaunay_edges\":%d,\"delaunay_ms\":%.4f,\"mst_edges\":%d,\"mst_ms\":%.4f,"
+           "\"voronoi_edges\":%d,\"voronoi_ms\":%.4f}",
+           n, ne, med[0], nm, med[1], nve, med[2]);
+  for (int k = 0; k < 3; k++) free(t[k]);
+  free(tmp);
+  free(vxy);
+  free(vij);
+  free(mst);
+  free(ij);
+  free(xy);
+}
+
 int main(int argc, char **argv) {
   int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
   /* FAISS on one thread like the other single-thread columns: its search opens an OpenMP
@@ -370,5 +429,14 @@ int main(int argc, char **argv) {
     printf("}");
   }
   printf("],\"mismatches\":%d}\n", bad);
+
+  printf("\nQhull modes, uniform points on 1920 x 1080 (median ms):\n");
+  printf(
+      "| N | delaunay edges | delaunay ms | mst edges | mst ms | voronoi edges | voronoi ms |\n");
+  printf("|---|---|---|---|---|---|---|\n");
+  char js[3][256];
+  for (int z = 0; z < 3; z++) geometry_row(sizes[z], z == 2 ? 3 : 9, js[z], sizeof js[z]);
+  printf("\n{\"bench\":\"graph_geometry\",\"machine\":\"%s\",\"results\":[%s,%s,%s]}\n", cpu, js[0],
+         js[1], js[2]);
   return bad ? 1 : 0;
 }
