@@ -85,25 +85,30 @@ void *ysg_node_scratch(const ysg_node *n, int handle) {
   return n->p->arena + n->p->buffers[n->scratch[handle].buffer].offset;
 }
 
-ysg_status ysg_node_fail(ysg_node *n, ysg_status status, const char *fmt, ...) {
+/* "FILE:LINE: node 'N' (T): " + ("parameter 'P': " when param >= 0) + the message */
+static ysg_status vfail(ysg_node *n, int param, ysg_status status, const char *fmt, va_list ap) {
   char pre[512], msg[YSG_ERRMSG_CAP];
   ysg__node_prefix(n, 0, pre, sizeof pre);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  if (param < 0) return ysg__seterr(n->p->ctx, status, "%s%s", pre, msg);
+  return ysg__seterr(n->p->ctx, status, "%sparameter '%s': %s", pre, n->type->params[param].name,
+                     msg);
+}
+
+ysg_status ysg_node_fail(ysg_node *n, ysg_status status, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  ysg_status s = vfail(n, -1, status, fmt, ap);
   va_end(ap);
-  return ysg__seterr(n->p->ctx, status, "%s%s", pre, msg);
+  return s;
 }
 
 ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status, const char *fmt, ...) {
-  char pre[512], msg[YSG_ERRMSG_CAP];
-  ysg__node_prefix(n, 0, pre, sizeof pre);
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  ysg_status s = vfail(n, param, status, fmt, ap);
   va_end(ap);
-  return ysg__seterr(n->p->ctx, status, "%sparameter '%s': %s", pre, n->type->params[param].name,
-                     msg);
+  return s;
 }
 
 void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...) {

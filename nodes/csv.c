@@ -1,6 +1,7 @@
 /* csv.c — the shared CSV reader (see csv.h): whole-file read at init, header matching against a
  * column schema, per-field validation with messages that point at the data file's line and the
- * node that read it, and the frame index the source nodes use to hand out one frame's rows.
+ * node that read it, the frame index the source nodes use to hand out one frame's rows, and the
+ * row source of the points and boxes nodes.
  * Format: comma-separated, no quoting; fields trimmed; CRLF accepted; blank lines and lines
  * starting with '#' skipped; a UTF-8 byte-order mark is ignored. */
 #include "csv.h"
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "color.h"
+#include "rows.h"
 
 #define SHOW_MAX 64 /* longest field text quoted in a message */
 
@@ -434,4 +436,98 @@ int ysg__frame_index_find(const ysg_frame_index *fi, int f, int *first) {
   if (lo == fi->n_frames || fi->frames[lo] != f) return 0;
   *first = fi->start[lo];
   return fi->start[lo + 1] - fi->start[lo];
+}
+
+typedef struct rows_source {
+  ysg_frame_index fi;
+  ysg_rows rows; /* grouped by frame in file order */
+} rows_source;
+
+void ysg__csv_rows_destroy(ysg_node *n) {
+  rows_source *st = ysg_node_state(n);
+  if (!st) return;
+  ysg__frame_index_free(n, &st->fi);
+  ysg__rows_free(n, &st->rows);
+  ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+static ysg_status rows_fill(ysg_node *n, rows_source *st, const ysg_csv *c,
+                            const ysg_csv_rows_cols *m) {
+  ysg_context *ctx = n->p->ctx;
+  size_t rows = (size_t)(c->n_rows ? c->n_rows : 1);
+  int32_t *perm = ysg__alloc(ctx, sizeof *perm * rows);
+  int32_t *frames = ysg__alloc(ctx, sizeof *frames * rows);
+  if (!perm || !frames) {
+    ysg__free(ctx, perm);
+    ysg__free(ctx, frames);
+    return YSG_ERR_NOMEM;
+  }
+  ysg_status s = YSG_OK;
+  int framed = ysg__csv_has(c, m->frame);
+  if (framed)
+    s = ysg__csv_sort_by_frame(c, m->frame, perm);
+  else
+    for (int r = 0; r < c->n_rows; r++) perm[r] = r;
+  for (int k = 0; k < c->n_rows && framed; k++)
+    frames[k] = (int32_t)ysg__csv_get(c, perm[k], m->frame);
+  if (!s) s = ysg__frame_index_build(n, framed ? frames : NULL, c->n_rows, &st->fi);
+  ysg_rows *t = &st->rows;
+  int has_id = ysg__csv_has(c, m->id), has_rgba = ysg__csv_has(c, m->rgba[0]);
+  int has_radius = m->radius >= 0 && ysg__csv_has(c, m->radius);
+  if (!s) {
+    t->dims = m->dims;
+    t->pos = ysg_node_alloc(n, sizeof(float) * (size_t)m->dims * rows);
+    if (has_id) t->id = ysg_node_alloc(n, sizeof(int32_t) * rows);
+    if (has_radius) t->radius = ysg_node_alloc(n, sizeof(float) * rows);
+    if (has_rgba) t->rgba = ysg_node_alloc(n, sizeof(float) * 4 * rows);
+    if (!t->pos || (has_id && !t->id) || (has_radius && !t->radius) || (has_rgba && !t->rgba))
+      s = YSG_ERR_NOMEM;
+  }
+  for (int k = 0; k < c->n_rows && !s; k++) {
+    int r = perm[k];
+    for (int q = 0; q < m->dims; q++)
+      t->pos[m->dims * k + q] = (float)ysg__csv_get(c, r, m->pos + q);
+    if (t->id) t->id[k] = (int32_t)ysg__csv_get(c, r, m->id);
+    if (t->radius) t->radius[k] = (float)ysg__csv_get(c, r, m->radius);
+    if (t->rgba) ysg__csv_rgba(c, r, m->rgba, &t->rgba[4 * k]);
+  }
+  t->attrs = (t->id ? YSG_ATTR_ID : 0u) | (t->radius ? YSG_ATTR_RADIUS : 0u) |
+             (t->rgba ? YSG_ATTR_RGBA : 0u);
+  ysg__free(ctx, perm);
+  ysg__free(ctx, frames);
+  return s;
+}
+
+ysg_status ysg__csv_rows_init(ysg_node *n, int param, const ysg_csv_spec *spec,
+                              const ysg_csv_rows_cols *cols) {
+  ysg_csv c;
+  ysg_status s = ysg__csv_read(n, param, spec, &c);
+  if (s) return s;
+  s = ysg__csv_check_rgba(&c, cols->rgba);
+  rows_source *st = s ? NULL : ysg_node_alloc(n, sizeof *st);
+  if (!s && !st) s = YSG_ERR_NOMEM;
+  if (st) {
+    ysg_node_set_state(n, st);
+    s = rows_fill(n, st, &c, cols);
+    if (s) ysg__csv_rows_destroy(n);
+  }
+  ysg__csv_free(&c);
+  return s;
+}
+
+ysg_status ysg__csv_rows_infer(ysg_node *n) {
+  const rows_source *st = ysg_node_state(n);
+  ysg_value *v = ysg_node_output(n, 0);
+  v->capacity = st->fi.max_rows;
+  v->attrs = st->rows.attrs;
+  return YSG_OK;
+}
+
+ysg_status ysg__csv_rows_run(ysg_node *n, const ysg_frame *f) {
+  const rows_source *st = ysg_node_state(n);
+  int first;
+  int k = ysg__frame_index_find(&st->fi, f->index, &first);
+  ysg__rows_copy(&st->rows, first, k, ysg_node_output(n, 0));
+  return YSG_OK;
 }

@@ -1,7 +1,8 @@
-/* csv.h — the shared CSV reader of the data-source nodes (points, edges, boxes, later MOT tracks)
- * and the per-frame row index they keep. A file is read once at init against a column schema;
- * every value is checked (kind, finite, |value| <= 1e7) and errors name the data file and line,
- * the column, what was expected and found, then the node and its pipeline location. */
+/* csv.h — the shared CSV reader of the data-source nodes (points, edges, boxes, later MOT tracks),
+ * the per-frame row index they keep, and the row source that points and boxes are built on. A file
+ * is read once at init against a column schema; every value is checked (kind, finite, |value| <=
+ * 1e7) and errors name the data file and line, the column, what was expected and found, then the
+ * node and its pipeline location. */
 #ifndef YSG_CSV_H
 #define YSG_CSV_H
 
@@ -93,5 +94,22 @@ ysg_status ysg__frame_index_build(ysg_node *n, const int32_t *frames, int n_rows
 void ysg__frame_index_free(ysg_node *n, ysg_frame_index *fi);
 /* Rows of frame f: *first within the sorted rows, returns the count (0 for frames without rows). */
 int ysg__frame_index_find(const ysg_frame_index *fi, int f, int *first);
+
+/* The points and boxes sources: every row read at init, grouped by frame in file order, and each
+ * frame's run of them copied out. The schema indices of the columns they read (-1: none): */
+typedef struct ysg_csv_rows_cols {
+  int pos;  /* first of `dims` consecutive position columns: x,y (points) or x,y,w,h (boxes) */
+  int dims; /* 2 or 4 */
+  int frame, id, radius;
+  int rgba[4];
+} ysg_csv_rows_cols;
+
+/* init: read the file of PATH param `param` and keep its rows in node state. The other three
+ * serve as the node type's callbacks as they are. */
+ysg_status ysg__csv_rows_init(ysg_node *n, int param, const ysg_csv_spec *spec,
+                              const ysg_csv_rows_cols *cols);
+ysg_status ysg__csv_rows_infer(ysg_node *n);
+ysg_status ysg__csv_rows_run(ysg_node *n, const ysg_frame *f);
+void ysg__csv_rows_destroy(ysg_node *n);
 
 #endif /* YSG_CSV_H */

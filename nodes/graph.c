@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../cuda/graph_api.h"
+#include "bump.h"
 #include "graph.h"
 #include "internal.h"
 
@@ -34,20 +35,8 @@ enum { B_GRID, B_FAISS };
 
 static const char *const mode_names[] = {"knn", "radius", "delaunay", "mst", "voronoi"};
 
+#define SCRATCH_ALIGN 256 /* bytes: each piece of the scratch (ysg_bump) starts on a multiple */
 #define RADIUS_EDGES_PER_POINT 32 /* automatic capacity of the radius mode */
-
-static size_t al(size_t b) { return (b + 255) & ~(size_t)255; }
-
-typedef struct bump {
-  char *base;
-  size_t used;
-} bump;
-
-static void *take(bump *b, size_t bytes) {
-  void *r = b->base ? b->base + b->used : NULL;
-  b->used += al(bytes);
-  return r;
-}
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
 
@@ -92,28 +81,30 @@ static size_t search_bytes(const graph_state *st) {
 }
 
 static size_t scratch_layout(const graph_state *st, void *mem, graph_ws *w) {
-  bump b = {mem, 0};
+  ysg_bump b = {mem, 0, SCRATCH_ALIGN};
   int e = st->cap_edges;
-  w->search = take(&b, search_bytes(st));
-  w->del_ij = st->mode == M_MST ? take(&b, sizeof(int32_t) * 2 * (size_t)st->cap_del) : NULL;
-  w->mst_tmp = st->mode == M_MST ? take(&b, ysg__mst_tmp_bytes(st->cap_in, st->cap_del)) : NULL;
-  w->cap_tmp = take(&b, ysg__degree_cap_tmp_bytes(st->cap_pts, e));
+  w->search = ysg__bump_take(&b, search_bytes(st));
+  w->del_ij =
+      st->mode == M_MST ? ysg__bump_take(&b, sizeof(int32_t) * 2 * (size_t)st->cap_del) : NULL;
+  w->mst_tmp =
+      st->mode == M_MST ? ysg__bump_take(&b, ysg__mst_tmp_bytes(st->cap_in, st->cap_del)) : NULL;
+  w->cap_tmp = ysg__bump_take(&b, ysg__degree_cap_tmp_bytes(st->cap_pts, e));
   if (st->persist >= 0) {
-    w->surv_key = take(&b, sizeof(uint64_t) * (size_t)e);
-    w->surv_val = take(&b, sizeof(uint32_t) * (size_t)e);
-    w->mrg_ij = take(&b, sizeof(int32_t) * 2 * (size_t)e);
-    w->mrg_ref = take(&b, sizeof(float) * (size_t)e);
-    w->id_keys = take(&b, sizeof(uint64_t) * (size_t)st->cap_in);
-    w->radix = take(&b, 12 * zmax((size_t)e, (size_t)st->cap_in));
+    w->surv_key = ysg__bump_take(&b, sizeof(uint64_t) * (size_t)e);
+    w->surv_val = ysg__bump_take(&b, sizeof(uint32_t) * (size_t)e);
+    w->mrg_ij = ysg__bump_take(&b, sizeof(int32_t) * 2 * (size_t)e);
+    w->mrg_ref = ysg__bump_take(&b, sizeof(float) * (size_t)e);
+    w->id_keys = ysg__bump_take(&b, sizeof(uint64_t) * (size_t)st->cap_in);
+    w->radix = ysg__bump_take(&b, 12 * zmax((size_t)e, (size_t)st->cap_in));
   }
   return b.used;
 }
 
 static size_t persist_layout(const graph_state *st, void *mem, graph_ws *w) {
-  bump b = {mem, 0};
-  w->pa = take(&b, sizeof(int32_t) * (size_t)st->cap_edges);
-  w->pb = take(&b, sizeof(int32_t) * (size_t)st->cap_edges);
-  w->pref = take(&b, sizeof(float) * (size_t)st->cap_edges);
+  ysg_bump b = {mem, 0, SCRATCH_ALIGN};
+  w->pa = ysg__bump_take(&b, sizeof(int32_t) * (size_t)st->cap_edges);
+  w->pb = ysg__bump_take(&b, sizeof(int32_t) * (size_t)st->cap_edges);
+  w->pref = ysg__bump_take(&b, sizeof(float) * (size_t)st->cap_edges);
   return b.used;
 }
 
@@ -450,13 +441,13 @@ typedef struct faiss_ws {
 } faiss_ws;
 
 static size_t faiss_layout(void *tmp, int n, int k, faiss_ws *w) {
-  bump b = {tmp, 0};
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
   size_t kk = (size_t)(k > 0 ? k : 0) + 1, nn = (size_t)(n > 0 ? n : 1);
-  w->labels = take(&b, sizeof(int64_t) * FAISS_BATCH * kk);
-  w->dists = take(&b, sizeof(float) * FAISS_BATCH * kk);
-  w->nbr = take(&b, sizeof(int32_t) * nn * (kk - 1 > 0 ? kk - 1 : 1));
-  w->rowcnt = take(&b, sizeof(int32_t) * (nn + 1));
-  w->emit = take(&b, nn * (kk - 1 > 0 ? kk - 1 : 1));
+  w->labels = ysg__bump_take(&b, sizeof(int64_t) * FAISS_BATCH * kk);
+  w->dists = ysg__bump_take(&b, sizeof(float) * FAISS_BATCH * kk);
+  w->nbr = ysg__bump_take(&b, sizeof(int32_t) * nn * (kk - 1 > 0 ? kk - 1 : 1));
+  w->rowcnt = ysg__bump_take(&b, sizeof(int32_t) * (nn + 1));
+  w->emit = ysg__bump_take(&b, nn * (kk - 1 > 0 ? kk - 1 : 1));
   return b.used;
 }
 

@@ -5,24 +5,15 @@
  * sized by the *_tmp_bytes functions. */
 #include <string.h>
 
+#include "bump.h"
 #include "graph.h"
 #include "ysgraph/node.h"
 
 #define MAX_K 64
 
-static size_t al(size_t b) { return (b + 63) & ~(size_t)63; }
+#define SCRATCH_ALIGN 64 /* bytes: each piece of the scratch (ysg_bump) starts on a multiple */
 
-/* Consecutive 64-byte aligned pieces of the scratch; base NULL only counts. */
-typedef struct bump {
-  char *base;
-  size_t used;
-} bump;
-
-static void *take(bump *b, size_t bytes) {
-  void *r = b->base ? b->base + b->used : NULL;
-  b->used += al(bytes);
-  return r;
-}
+static size_t al(size_t b) { return (b + SCRATCH_ALIGN - 1) & ~(size_t)(SCRATCH_ALIGN - 1); }
 
 int ysg__graph_bounds(const float *xy, int n, float b[4]) {
   b[0] = b[1] = b[2] = b[3] = 0;
@@ -44,11 +35,11 @@ typedef struct grid_ws {
   float *sxy;
 } grid_ws;
 
-static void grid_layout(bump *b, int n, grid_ws *w) {
-  w->cellof = take(b, sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-  w->start = take(b, sizeof(int32_t) * ((size_t)ysg_grid_max_cells(n) + 1));
-  w->order = take(b, sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-  w->sxy = take(b, sizeof(float) * 2 * (size_t)(n > 0 ? n : 1));
+static void grid_layout(ysg_bump *b, int n, grid_ws *w) {
+  w->cellof = ysg__bump_take(b, sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+  w->start = ysg__bump_take(b, sizeof(int32_t) * ((size_t)ysg_grid_max_cells(n) + 1));
+  w->order = ysg__bump_take(b, sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+  w->sxy = ysg__bump_take(b, sizeof(float) * 2 * (size_t)(n > 0 ? n : 1));
 }
 
 /* Counting sort by cell: scanning the points in index order keeps each cell ascending. */
@@ -96,11 +87,11 @@ typedef struct knn_ws {
 } knn_ws;
 
 static size_t knn_layout(void *tmp, int n, int k, knn_ws *w) {
-  bump b = {tmp, 0};
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
   grid_layout(&b, n, &w->grid);
-  w->nbr = take(&b, sizeof(int32_t) * (size_t)(n > 0 ? n : 1) * (size_t)(k > 0 ? k : 1));
-  w->rowcnt = take(&b, sizeof(int32_t) * ((size_t)(n > 0 ? n : 0) + 1));
-  w->emit = take(&b, (size_t)(n > 0 ? n : 1) * (size_t)(k > 0 ? k : 1));
+  w->nbr = ysg__bump_take(&b, sizeof(int32_t) * (size_t)(n > 0 ? n : 1) * (size_t)(k > 0 ? k : 1));
+  w->rowcnt = ysg__bump_take(&b, sizeof(int32_t) * ((size_t)(n > 0 ? n : 0) + 1));
+  w->emit = ysg__bump_take(&b, (size_t)(n > 0 ? n : 1) * (size_t)(k > 0 ? k : 1));
   return b.used;
 }
 
@@ -209,9 +200,9 @@ typedef struct radius_ws {
 } radius_ws;
 
 static size_t radius_layout(void *tmp, int n, radius_ws *w) {
-  bump b = {tmp, 0};
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
   grid_layout(&b, n, &w->grid);
-  w->rowcnt = take(&b, sizeof(int32_t) * ((size_t)(n > 0 ? n : 0) + 1));
+  w->rowcnt = ysg__bump_take(&b, sizeof(int32_t) * ((size_t)(n > 0 ? n : 0) + 1));
   return b.used;
 }
 
@@ -317,9 +308,9 @@ static int bitlen(uint32_t v) {
 
 int ysg__edges_sort_unique(int32_t *ij, int n, void *tmp) {
   if (n <= 0) return 0;
-  bump b = {tmp, 0};
-  uint64_t *keys = take(&b, sizeof(uint64_t) * (size_t)n);
-  void *rt = take(&b, radix_tmp_bytes(n));
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
+  uint64_t *keys = ysg__bump_take(&b, sizeof(uint64_t) * (size_t)n);
+  void *rt = ysg__bump_take(&b, radix_tmp_bytes(n));
   uint32_t mx = 0;
   for (int e = 0; e < 2 * n; e++)
     if ((uint32_t)ij[e] > mx) mx = (uint32_t)ij[e];
@@ -358,11 +349,11 @@ size_t ysg__degree_cap_tmp_bytes(int n_points, int n_edges) {
 
 int ysg__edges_degree_cap(const float *xy, int n_points, int32_t *ij, int n, int cap, void *tmp) {
   if (n <= 0) return 0;
-  bump b = {tmp, 0};
-  uint64_t *keys = take(&b, sizeof(uint64_t) * (size_t)n);
-  void *rt = take(&b, radix_tmp_bytes(n));
-  int32_t *deg = take(&b, sizeof(int32_t) * (size_t)(n_points > 0 ? n_points : 1));
-  uint8_t *keep = take(&b, (size_t)n);
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
+  uint64_t *keys = ysg__bump_take(&b, sizeof(uint64_t) * (size_t)n);
+  void *rt = ysg__bump_take(&b, radix_tmp_bytes(n));
+  int32_t *deg = ysg__bump_take(&b, sizeof(int32_t) * (size_t)(n_points > 0 ? n_points : 1));
+  uint8_t *keep = ysg__bump_take(&b, (size_t)n);
   /* squared lengths are >= 0, so their float bits sort as unsigned integers; the edge index
    * breaks ties, and the edges are sorted (i, j), so ties go by (i, j) */
   for (int e = 0; e < n; e++) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bump.h"
 #include "graph.h"
 
 #ifdef YSG_HAVE_QHULL
@@ -17,20 +18,9 @@
 
 /* ---- scratch layout -------------------------------------------------------------------- */
 
-static size_t al(size_t b) { return (b + 15) & ~(size_t)15; }
+#define SCRATCH_ALIGN 16 /* bytes: each piece of the scratch (ysg_bump) starts on a multiple */
 
-/* Hands out consecutive 16-byte aligned pieces of the scratch; with base == NULL it only counts,
- * so one layout function gives both the pointers and the *_tmp_bytes sizes. */
-typedef struct bump {
-  char *base;
-  size_t used;
-} bump;
-
-static void *take(bump *b, size_t bytes) {
-  void *r = b->base ? b->base + b->used : NULL;
-  b->used += al(bytes);
-  return r;
-}
+static size_t al(size_t b) { return (b + SCRATCH_ALIGN - 1) & ~(size_t)(SCRATCH_ALIGN - 1); }
 
 typedef struct pt {
   float x, y;
@@ -131,23 +121,23 @@ static size_t ent_cap(int n) { return 3 * (size_t)tri_cap(n) + (size_t)n; }
 
 static size_t tri_layout(int n, void *tmp, tri_ws *ws) {
   if (n < 0) n = 0;
-  bump b = {tmp, 0};
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
   tri_ws w;
 #ifdef YSG_HAVE_QHULL
-  w.qh = take(&b, sizeof(qhT));
+  w.qh = ysg__bump_take(&b, sizeof(qhT));
 #else
   w.qh = NULL;
 #endif
-  w.pts = take(&b, (size_t)n * sizeof(pt));
-  w.pbuf = take(&b, (size_t)n * sizeof(pt));
-  w.uid = take(&b, (size_t)n * sizeof(int32_t));
-  w.orig = take(&b, (size_t)n * sizeof(int32_t));
-  w.near = take(&b, (size_t)n * sizeof(int32_t));
-  w.dxy = take(&b, (size_t)n * 2 * sizeof(double));
+  w.pts = ysg__bump_take(&b, (size_t)n * sizeof(pt));
+  w.pbuf = ysg__bump_take(&b, (size_t)n * sizeof(pt));
+  w.uid = ysg__bump_take(&b, (size_t)n * sizeof(int32_t));
+  w.orig = ysg__bump_take(&b, (size_t)n * sizeof(int32_t));
+  w.near = ysg__bump_take(&b, (size_t)n * sizeof(int32_t));
+  w.dxy = ysg__bump_take(&b, (size_t)n * 2 * sizeof(double));
   w.tcap = tri_cap(n);
-  w.tri = take(&b, (size_t)w.tcap * 3 * sizeof(int32_t));
-  w.ents = take(&b, ent_cap(n) * sizeof(ent));
-  w.ebuf = take(&b, ent_cap(n) * sizeof(ent));
+  w.tri = ysg__bump_take(&b, (size_t)w.tcap * 3 * sizeof(int32_t));
+  w.ents = ysg__bump_take(&b, ent_cap(n) * sizeof(ent));
+  w.ebuf = ysg__bump_take(&b, ent_cap(n) * sizeof(ent));
   w.n_u = w.n_tri = 0;
   if (ws) *ws = w;
   return b.used;
@@ -171,16 +161,16 @@ static size_t vor_layout(int n, void *tmp, vor_ws *ws) {
   if (n < 0) n = 0;
   vor_ws w;
   size_t base = tri_layout(n, tmp, &w.t);
-  bump b = {tmp, base};
+  ysg_bump b = {tmp, base, SCRATCH_ALIGN};
   if (!tmp) b.base = NULL;
   w.ecap = 3 * n + 8;
-  w.cc = take(&b, (size_t)w.t.tcap * 2 * sizeof(double));
-  w.uf = take(&b, (size_t)w.t.tcap * sizeof(int32_t));
-  w.vc = take(&b, (size_t)w.ecap * 2 * sizeof(pt));
-  w.vbuf = take(&b, (size_t)w.ecap * 2 * sizeof(pt));
-  w.vmap = take(&b, (size_t)w.ecap * 2 * sizeof(int32_t));
-  w.ek = take(&b, (size_t)w.ecap * sizeof(uint64_t));
-  w.ekbuf = take(&b, (size_t)w.ecap * sizeof(uint64_t));
+  w.cc = ysg__bump_take(&b, (size_t)w.t.tcap * 2 * sizeof(double));
+  w.uf = ysg__bump_take(&b, (size_t)w.t.tcap * sizeof(int32_t));
+  w.vc = ysg__bump_take(&b, (size_t)w.ecap * 2 * sizeof(pt));
+  w.vbuf = ysg__bump_take(&b, (size_t)w.ecap * 2 * sizeof(pt));
+  w.vmap = ysg__bump_take(&b, (size_t)w.ecap * 2 * sizeof(int32_t));
+  w.ek = ysg__bump_take(&b, (size_t)w.ecap * sizeof(uint64_t));
+  w.ekbuf = ysg__bump_take(&b, (size_t)w.ecap * sizeof(uint64_t));
   if (ws) *ws = w;
   return b.used;
 }
@@ -205,11 +195,11 @@ static int32_t find(int32_t *parent, int32_t x) {
 
 int ysg__mst(const float *xy, int n, const int32_t *ij, int n_edges, int32_t *out, void *tmp) {
   if (n < 2 || n_edges <= 0) return 0;
-  bump b = {tmp, 0};
-  int32_t *parent = take(&b, (size_t)n * sizeof(int32_t));
-  int32_t *size = take(&b, (size_t)n * sizeof(int32_t));
-  wedge *e = take(&b, (size_t)n_edges * sizeof(wedge));
-  wedge *ebuf = take(&b, (size_t)n_edges * sizeof(wedge));
+  ysg_bump b = {tmp, 0, SCRATCH_ALIGN};
+  int32_t *parent = ysg__bump_take(&b, (size_t)n * sizeof(int32_t));
+  int32_t *size = ysg__bump_take(&b, (size_t)n * sizeof(int32_t));
+  wedge *e = ysg__bump_take(&b, (size_t)n_edges * sizeof(wedge));
+  wedge *ebuf = ysg__bump_take(&b, (size_t)n_edges * sizeof(wedge));
   size_t m = 0;
   for (int k = 0; k < n_edges; k++) {
     int32_t i = ij[2 * k], j = ij[2 * k + 1];

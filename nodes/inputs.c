@@ -9,6 +9,7 @@
 
 #include "color.h"
 #include "internal.h"
+#include "rows.h"
 
 #define MAX_ABS 1e7 /* coordinate limit, as for CSV data */
 
@@ -18,19 +19,13 @@ enum { P_CAPACITY };
 
 typedef struct rows_state {
   int cap, count;
-  uint32_t attrs;
-  float *pos;    /* points (cap, 2) xy; boxes (cap, 4) xywh — pixels */
-  int32_t *id;   /* (cap) */
-  float *radius; /* (cap), points only */
-  float *rgba;   /* (cap, 4) linear-light straight alpha */
+  ysg_rows rows; /* (cap) rows, all four arrays allocated (radius for points only) */
 } rows_state;
 
 static void rows_destroy(ysg_node *n) {
   rows_state *st = ysg_node_state(n);
   if (!st) return;
-  void *arrays[] = {st->pos, st->id, st->radius, st->rgba};
-  for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
-    if (arrays[i]) ysg_node_free(n, arrays[i]);
+  ysg__rows_free(n, &st->rows);
   ysg_node_free(n, st);
   ysg_node_set_state(n, NULL);
 }
@@ -41,11 +36,13 @@ static ysg_status rows_init(ysg_node *n, int dims, int with_radius) {
   ysg_node_set_state(n, st);
   st->cap = ysg_node_int(n, P_CAPACITY);
   size_t cap = (size_t)st->cap;
-  st->pos = ysg_node_alloc(n, sizeof(float) * (size_t)dims * cap);
-  st->id = ysg_node_alloc(n, sizeof(int32_t) * cap);
-  st->rgba = ysg_node_alloc(n, sizeof(float) * 4 * cap);
-  if (with_radius) st->radius = ysg_node_alloc(n, sizeof(float) * cap);
-  if (!st->pos || !st->id || !st->rgba || (with_radius && !st->radius)) {
+  ysg_rows *r = &st->rows;
+  r->dims = dims;
+  r->pos = ysg_node_alloc(n, sizeof(float) * (size_t)dims * cap);
+  r->id = ysg_node_alloc(n, sizeof(int32_t) * cap);
+  r->rgba = ysg_node_alloc(n, sizeof(float) * 4 * cap);
+  if (with_radius) r->radius = ysg_node_alloc(n, sizeof(float) * cap);
+  if (!r->pos || !r->id || !r->rgba || (with_radius && !r->radius)) {
     rows_destroy(n);
     return YSG_ERR_NOMEM;
   }
@@ -61,30 +58,10 @@ static ysg_status rows_infer(ysg_node *n) {
   return YSG_OK;
 }
 
-static ysg_status points_in_run(ysg_node *n, const ysg_frame *f) {
+static ysg_status rows_run(ysg_node *n, const ysg_frame *f) {
   (void)f; /* the input holds until the next set call */
   const rows_state *st = ysg_node_state(n);
-  ysg_value *v = ysg_node_output(n, 0);
-  size_t k = (size_t)st->count;
-  memcpy(v->xy, st->pos, k * 2 * sizeof(float));
-  if (st->attrs & YSG_ATTR_ID) memcpy(v->id, st->id, k * sizeof(int32_t));
-  if (st->attrs & YSG_ATTR_RADIUS) memcpy(v->radius, st->radius, k * sizeof(float));
-  if (st->attrs & YSG_ATTR_RGBA) memcpy(v->rgba, st->rgba, k * 4 * sizeof(float));
-  v->count = st->count;
-  v->attrs = st->attrs;
-  return YSG_OK;
-}
-
-static ysg_status boxes_in_run(ysg_node *n, const ysg_frame *f) {
-  (void)f; /* the input holds until the next set call */
-  const rows_state *st = ysg_node_state(n);
-  ysg_value *v = ysg_node_output(n, 0);
-  size_t k = (size_t)st->count;
-  memcpy(v->xywh, st->pos, k * 4 * sizeof(float));
-  if (st->attrs & YSG_ATTR_ID) memcpy(v->id, st->id, k * sizeof(int32_t));
-  if (st->attrs & YSG_ATTR_RGBA) memcpy(v->rgba, st->rgba, k * 4 * sizeof(float));
-  v->count = st->count;
-  v->attrs = st->attrs;
+  ysg__rows_copy(&st->rows, 0, st->count, ysg_node_output(n, 0));
   return YSG_OK;
 }
 
@@ -143,13 +120,13 @@ ysg_status ysg__input_set_points(ysg_node *n, const ysg_points_desc *d) {
     if (d->rgba && (s = check_rgba(n, "point", i, &d->rgba[4 * i]))) return s;
   }
   size_t k = (size_t)d->count;
-  if (k) memcpy(st->pos, d->xy, k * 2 * sizeof(float));
-  if (d->id && k) memcpy(st->id, d->id, k * sizeof(int32_t));
-  if (d->radius && k) memcpy(st->radius, d->radius, k * sizeof(float));
-  if (d->rgba) copy_rgba(st->rgba, d->rgba, d->count);
+  if (k) memcpy(st->rows.pos, d->xy, k * 2 * sizeof(float));
+  if (d->id && k) memcpy(st->rows.id, d->id, k * sizeof(int32_t));
+  if (d->radius && k) memcpy(st->rows.radius, d->radius, k * sizeof(float));
+  if (d->rgba) copy_rgba(st->rows.rgba, d->rgba, d->count);
   st->count = d->count;
-  st->attrs = (d->id ? YSG_ATTR_ID : 0u) | (d->radius ? YSG_ATTR_RADIUS : 0u) |
-              (d->rgba ? YSG_ATTR_RGBA : 0u);
+  st->rows.attrs = (d->id ? YSG_ATTR_ID : 0u) | (d->radius ? YSG_ATTR_RADIUS : 0u) |
+                   (d->rgba ? YSG_ATTR_RGBA : 0u);
   return YSG_OK;
 }
 
@@ -169,11 +146,11 @@ ysg_status ysg__input_set_boxes(ysg_node *n, const ysg_boxes_desc *d) {
     if (d->rgba && (s = check_rgba(n, "box", i, &d->rgba[4 * i]))) return s;
   }
   size_t k = (size_t)d->count;
-  if (k) memcpy(st->pos, d->xywh, k * 4 * sizeof(float));
-  if (d->id && k) memcpy(st->id, d->id, k * sizeof(int32_t));
-  if (d->rgba) copy_rgba(st->rgba, d->rgba, d->count);
+  if (k) memcpy(st->rows.pos, d->xywh, k * 4 * sizeof(float));
+  if (d->id && k) memcpy(st->rows.id, d->id, k * sizeof(int32_t));
+  if (d->rgba) copy_rgba(st->rows.rgba, d->rgba, d->count);
   st->count = d->count;
-  st->attrs = (d->id ? YSG_ATTR_ID : 0u) | (d->rgba ? YSG_ATTR_RGBA : 0u);
+  st->rows.attrs = (d->id ? YSG_ATTR_ID : 0u) | (d->rgba ? YSG_ATTR_RGBA : 0u);
   return YSG_OK;
 }
 
@@ -374,7 +351,7 @@ const ysg_node_type ysg__node_points_in = {
     .flags = YSG_NODE_INPUT | YSG_NODE_HOST,
     .init = points_in_init,
     .infer = rows_infer,
-    .run = points_in_run,
+    .run = rows_run,
     .destroy = rows_destroy,
 };
 
@@ -393,7 +370,7 @@ const ysg_node_type ysg__node_boxes_in = {
     .flags = YSG_NODE_INPUT | YSG_NODE_HOST,
     .init = boxes_in_init,
     .infer = rows_infer,
-    .run = boxes_in_run,
+    .run = rows_run,
     .destroy = rows_destroy,
 };
 
