@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "curve_math.h"
 #include "ysgraph.h"
 #include "ysgraph/node.h"
@@ -20,32 +19,14 @@
 #define MAX_POINTS 6000
 static const int sizes[2] = {1000, 30000};
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* ---- geometry: points over a 4K canvas, each edge to one of a point's next few in x order ---- */
+static uint64_t rng;
 static struct {
   int np, ne;
   float xy[MAX_POINTS * 2];
   int32_t id[MAX_POINTS];
   int32_t ij[MAX_EDGES * 2];
 } B;
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static double uniform(double lo, double hi) { /* splitmix64 */
-  uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
-}
 
 static int cmp_x(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
@@ -56,14 +37,14 @@ static int cmp_x(const void *a, const void *b) {
 static void make_geometry(int ne) {
   B.np = ne / 5;
   for (int i = 0; i < B.np; i++) {
-    B.xy[2 * i] = (float)uniform(20, 3820);
-    B.xy[2 * i + 1] = (float)uniform(20, 2140);
+    B.xy[2 * i] = (float)bench_uniform(&rng, 20, 3820);
+    B.xy[2 * i + 1] = (float)bench_uniform(&rng, 20, 2140);
     B.id[i] = i;
   }
   qsort(B.xy, (size_t)B.np, 2 * sizeof(float), cmp_x);
   B.ne = ne;
   for (int e = 0; e < ne; e++) {
-    int i = e / 5, j = i + 1 + (int)uniform(0, 8);
+    int i = e / 5, j = i + 1 + (int)bench_uniform(&rng, 0, 8);
     if (j >= B.np) j = (i + B.np / 2) % B.np;
     B.ij[2 * e] = i < j ? i : j;
     B.ij[2 * e + 1] = i < j ? j : i;
@@ -161,51 +142,19 @@ static result measure(ysg_context *ctx, int type, int S, int reps, int warmup) {
   if (ok) {
     const ysg_value *v = NULL;
     r.ok = !ysg_pipeline_get_value(p, "c", &v) && validate(v, S);
-    double best = dt[0];
-    for (int k = 1; k < reps; k++) best = dt[k] < best ? dt[k] : best;
-    r.min_ms = best;
-    r.ms = median(dt, reps);
+    r.ms = bench_median(dt, reps);
+    r.min_ms = dt[0]; /* sorted by bench_median */
   }
   free(dt);
   ysg_pipeline_destroy(p);
   return r;
 }
 
-/* ---- the machine, output --------------------------------------------------------------------- */
-static void cpu_model(char *out, size_t cap) {
-  snprintf(out, cap, "unknown CPU");
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (!f) return;
-  char line[512];
-  while (fgets(line, sizeof line, f)) {
-    const char *v = strchr(line, ':');
-    if (strncmp(line, "model name", 10) || !v) continue;
-    for (v++; *v == ' ' || *v == '\t'; v++) {
-    }
-    snprintf(out, cap, "%s", v);
-    out[strcspn(out, "\n")] = 0;
-    break;
-  }
-  fclose(f);
-}
-
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-    if (*u == '"' || *u == '\\')
-      fprintf(f, "\\%c", *u);
-    else if (*u < 0x20)
-      fprintf(f, "\\u%04x", *u);
-    else
-      fputc(*u, f);
-  }
-  fputc('"', f);
-}
-
+/* ---- output --------------------------------------------------------------------------------- */
 static void write_json(FILE *f, const char *cpu, int cores, int threads, int S, int reps,
                        int warmup, result res[][2]) {
   fprintf(f, "{\"bench\":\"curve\",\"machine\":");
-  json_str(f, cpu);
+  bench_json_str(f, cpu);
   fprintf(f, ",\"cores\":%d,\"threads\":%d,\"samples\":%d,\"reps\":%d,\"warmup\":%d", cores,
           threads, S, reps, warmup);
   fprintf(f, ",\"cuda\":\"not measured (no device)\",\"results\":[");
@@ -242,11 +191,6 @@ static void print_table(const char *cpu, int cores, int threads, int S, int reps
   printf("\nCUDA: not measured here (cuda/curve.cu; no device on this machine)\n\n");
 }
 
-static void log_fn(void *ud, ysg_log_level level, const char *msg) {
-  (void)ud;
-  fprintf(stderr, "bench_curve: %s: %s\n", level >= YSG_LOG_WARN ? "warning" : "note", msg);
-}
-
 int main(int argc, char **argv) {
   int threads = 2, reps = 30, warmup = 3, S = 32;
   const char *json_path = NULL;
@@ -279,7 +223,8 @@ int main(int argc, char **argv) {
   ysg_context_options o;
   ysg_context_options_init(&o);
   o.threads = threads;
-  o.log = log_fn;
+  o.log = bench_log;
+  o.log_ud = (void *)"bench_curve";
   o.log_level = YSG_LOG_WARN;
   ysg_context *ctx = NULL;
   if (ysg_context_create(&o, &ctx) || ysg_register_node_type(ctx, &bgeo_type)) {
@@ -297,8 +242,8 @@ int main(int argc, char **argv) {
     }
   }
   char cpu[256];
-  cpu_model(cpu, sizeof cpu);
-  int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  bench_cpu_model(cpu, sizeof cpu);
+  int cores = bench_cores();
   print_table(cpu, cores, threads, S, reps, warmup, res);
   write_json(stdout, cpu, cores, threads, S, reps, warmup, res);
   if (json_path) {

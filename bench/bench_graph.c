@@ -10,29 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../cuda/graph_api.h"
 #include "../nodes/graph.h"
+#include "bench_util.h"
 #include "internal.h"
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* ---- brute force ------------------------------------------------------------------------------
  */
@@ -133,15 +115,14 @@ static double node_ms(int radius_mode, float r, int reps, int32_t *ij, long *m, 
   if (ysg_pipeline_load_string(ctx, src, "bench.lua", &lo, &p)) goto done;
   double *t = malloc(sizeof(double) * (size_t)reps);
   for (int f = 0; f < reps; f++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (ysg_pipeline_run_frame(p, f)) {
       free(t);
       goto done;
     }
-    t[f] = now_ms() - t0;
+    t[f] = bench_now_ms() - t0;
   }
-  qsort(t, (size_t)reps, sizeof *t, cmp_double);
-  res = t[reps / 2];
+  res = bench_median(t, reps);
   free(t);
   const ysg_value *v = NULL;
   if (ysg_pipeline_get_value(p, "g.edges", &v)) {
@@ -182,8 +163,8 @@ static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
   int n = rw->n, k = 5, cap = rw->radius_mode ? 4000000 : n * k;
   float *xy = malloc(sizeof(float) * 2 * (size_t)n);
   for (int i = 0; i < n; i++) {
-    xy[2 * i] = (float)((mix(2 * (uint64_t)i) >> 11) * 0x1.0p-53 * 1920);
-    xy[2 * i + 1] = (float)((mix(2 * (uint64_t)i + 1) >> 11) * 0x1.0p-53 * 1080);
+    xy[2 * i] = (float)((bench_mix64(2 * (uint64_t)i) >> 11) * 0x1.0p-53 * 1920);
+    xy[2 * i + 1] = (float)((bench_mix64(2 * (uint64_t)i + 1) >> 11) * 0x1.0p-53 * 1080);
   }
   int32_t *ref = malloc(sizeof(int32_t) * 2 * (size_t)cap),
           *got = malloc(sizeof(int32_t) * 2 * (size_t)cap);
@@ -198,13 +179,12 @@ static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
 
   /* grid, 1 thread: the reference for the others */
   for (int r = 0; r < reps; r++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     rw->edges = rw->radius_mode ? ysg__graph_radius(NULL, xy, n, rw->r, ref, cap, tmp)
                                 : ysg__graph_knn(NULL, xy, n, k, ref, cap, tmp);
-    t[r] = now_ms() - t0;
+    t[r] = bench_now_ms() - t0;
   }
-  qsort(t, (size_t)reps, sizeof *t, cmp_double);
-  rw->ms[C_GRID] = t[reps / 2];
+  rw->ms[C_GRID] = bench_median(t, reps);
   rw->ok[C_GRID] = rw->edges >= 0;
 
   long m = 0;
@@ -216,7 +196,7 @@ static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
 
   char err[256] = "";
   for (int r = 0; r < slow_reps && !skip_slow; r++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     ysg_status s;
     if (rw->radius_mode) {
       s = ysg__graph_faiss_radius(xy, n, rw->r, got, cap, &m, tmp, err, sizeof err);
@@ -225,14 +205,13 @@ static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
       s = ysg__graph_faiss_knn(xy, n, k, got, cap, &mi, tmp, err, sizeof err);
       m = mi;
     }
-    t[r] = now_ms() - t0;
+    t[r] = bench_now_ms() - t0;
     if (s) {
       snprintf(rw->note[C_FAISS], sizeof rw->note[0], "%s", err);
       break;
     }
     if (r == slow_reps - 1) {
-      qsort(t, (size_t)slow_reps, sizeof *t, cmp_double);
-      rw->ms[C_FAISS] = t[slow_reps / 2];
+      rw->ms[C_FAISS] = bench_median(t, slow_reps);
       rw->ok[C_FAISS] = same(got, m, ref, rw->edges);
     }
   }
@@ -242,14 +221,13 @@ static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
           *rowcnt = malloc(sizeof(int32_t) * ((size_t)n + 1));
   uint8_t *emit = malloc((size_t)n * k + 4);
   for (int r = 0; r < slow_reps && !skip_slow; r++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     m = rw->radius_mode ? brute_radius(xy, n, rw->r, got, cap)
                         : brute_knn(xy, n, k, got, cap, nbr, rowcnt, emit);
-    t[r] = now_ms() - t0;
+    t[r] = bench_now_ms() - t0;
   }
   if (!skip_slow) {
-    qsort(t, (size_t)slow_reps, sizeof *t, cmp_double);
-    rw->ms[C_BRUTE] = t[slow_reps / 2];
+    rw->ms[C_BRUTE] = bench_median(t, slow_reps);
     rw->ok[C_BRUTE] = same(got, m, ref, rw->edges);
   } else {
     snprintf(rw->note[C_BRUTE], sizeof rw->note[0], "skipped (--quick)");
@@ -279,30 +257,13 @@ static void run_row(row *rw, int quick, int have_cuda, const char *cuda_why) {
   free(xy);
 }
 
-static void cpu_model(char *out, size_t cap) {
-  snprintf(out, cap, "unknown CPU");
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (!f) return;
-  char line[512];
-  while (fgets(line, sizeof line, f)) {
-    const char *v = strchr(line, ':');
-    if (strncmp(line, "model name", 10) || !v) continue;
-    for (v++; *v == ' ' || *v == '\t'; v++) {
-    }
-    snprintf(out, cap, "%s", v);
-    out[strcspn(out, "\n")] = 0;
-    break;
-  }
-  fclose(f);
-}
-
 /* Delaunay (Qhull), MST (Kruskal over the Delaunay edges) and clipped Voronoi at N points:
  * median ms of reps runs each; prints one table row and returns its JSON object. */
 static void geometry_row(int n, int reps, char *json, size_t cap) {
   float *xy = malloc(sizeof(float) * 2 * (size_t)n);
   for (int i = 0; i < n; i++) {
-    xy[2 * i] = (float)(mix(2 * (uint64_t)i + 777) % 1920000) / 1000.0f;
-    xy[2 * i + 1] = (float)(mix(2 * (uint64_t)i + 778) % 1080000) / 1000.0f;
+    xy[2 * i] = (float)(bench_mix64(2 * (uint64_t)i + 777) % 1920000) / 1000.0f;
+    xy[2 * i + 1] = (float)(bench_mix64(2 * (uint64_t)i + 778) % 1080000) / 1000.0f;
   }
   int cap_e = 3 * n + 8, cap_v = 6 * n + 16;
   int32_t *ij = malloc(sizeof(int32_t) * 2 * (size_t)cap_e),
@@ -319,24 +280,21 @@ static void geometry_row(int n, int reps, char *json, size_t cap) {
   char err[256] = "";
   ysg_status st = YSG_OK;
   for (int r = 0; r < reps && st == YSG_OK; r++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     st = ysg__delaunay(xy, n, ij, cap_e, &ne, &fb, tmp, err, sizeof err);
-    double t1 = now_ms();
+    double t1 = bench_now_ms();
     nm = ysg__mst(xy, n, ij, ne, mst, tmp);
-    double t2 = now_ms();
+    double t2 = bench_now_ms();
     if (st == YSG_OK)
       st = ysg__voronoi(xy, n, 1920, 1080, vxy, cap_v, &nv, vij, cap_e, &nve, tmp, err, sizeof err);
-    double t3 = now_ms();
+    double t3 = bench_now_ms();
     t[0][r] = t1 - t0;
     t[1][r] = t2 - t1;
     t[2][r] = t3 - t2;
   }
   double med[3] = {-1, -1, -1};
   if (st == YSG_OK)
-    for (int k = 0; k < 3; k++) {
-      qsort(t[k], (size_t)reps, sizeof(double), cmp_double);
-      med[k] = t[k][reps / 2];
-    }
+    for (int k = 0; k < 3; k++) med[k] = bench_median(t[k], reps);
   if (st == YSG_OK)
     printf("| %d | %d | %.3f | %d | %.3f | %d | %.3f |\n", n, ne, med[0], nm, med[1], nve, med[2]);
   else
@@ -361,16 +319,10 @@ int main(int argc, char **argv) {
    * varied 20×); the node column sets its own 2 threads. OMP_NUM_THREADS set by the caller wins. */
   setenv("OMP_NUM_THREADS", "1", 0);
   char cpu[256], why[256] = "";
-  cpu_model(cpu, sizeof cpu);
+  bench_cpu_model(cpu, sizeof cpu);
   int have_cuda = ysg__cuda_probe(why, sizeof why);
-  long cores = 0;
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (f) {
-    char line[512];
-    while (fgets(line, sizeof line, f)) cores += strncmp(line, "processor", 9) == 0;
-    fclose(f);
-  }
-  printf("machine: %s, %ld cores; CUDA: %s\n", cpu, cores, have_cuda ? "device present" : why);
+  int cores = bench_cores();
+  printf("machine: %s, %d cores; CUDA: %s\n", cpu, cores, have_cuda ? "device present" : why);
   printf(
       "times: median ms per graph (cuda: device time, transfers excluded); ok = edges equal "
       "the grid's\n\n");
@@ -412,8 +364,9 @@ int main(int argc, char **argv) {
       if (rows[i].ms[c] < 0 && rows[i].note[c][0] && (c != C_CUDA || i == 0))
         printf("note: %s N=%d %s: %s\n", rows[i].radius_mode ? "radius" : "knn", rows[i].n,
                col_names[c], rows[i].note[c]);
-  printf("\n{\"bench\":\"graph\",\"machine\":\"%s\",\"cores\":%ld,\"cuda\":%s,\"results\":[", cpu,
-         cores, have_cuda ? "true" : "false");
+  printf("\n{\"bench\":\"graph\",\"machine\":");
+  bench_json_str(stdout, cpu);
+  printf(",\"cores\":%d,\"cuda\":%s,\"results\":[", cores, have_cuda ? "true" : "false");
   int bad = 0;
   for (int i = 0; i < nr; i++) {
     const row *rw = &rows[i];
@@ -436,7 +389,8 @@ int main(int argc, char **argv) {
   printf("|---|---|---|---|---|---|---|\n");
   char js[3][256];
   for (int z = 0; z < 3; z++) geometry_row(sizes[z], z == 2 ? 3 : 9, js[z], sizeof js[z]);
-  printf("\n{\"bench\":\"graph_geometry\",\"machine\":\"%s\",\"results\":[%s,%s,%s]}\n", cpu, js[0],
-         js[1], js[2]);
+  printf("\n{\"bench\":\"graph_geometry\",\"machine\":");
+  bench_json_str(stdout, cpu);
+  printf(",\"results\":[%s,%s,%s]}\n", js[0], js[1], js[2]);
   return bad ? 1 : 0;
 }

@@ -10,31 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "ysgraph.h"
 
 #define CLEAR_W 3840
 #define CLEAR_H 2160
 #define CLEAR_BYTES ((size_t)CLEAR_W * CLEAR_H * 8) /* FP16 RGBA */
 #define CLEAR_REPS 10
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void on_log(void *ud, ysg_log_level level, const char *msg) {
-  (void)ud;
-  fprintf(stderr, "bench_pipeline: %s: %s\n", level >= YSG_LOG_WARN ? "warning" : "note", msg);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* ---- memory-bandwidth reference ----------------------------------------------------------------
  */
@@ -68,7 +52,7 @@ static double time_clear(unsigned char *buf, int nthreads, double *median) {
   }
   double dt[CLEAR_REPS];
   for (int rep = 0; rep < CLEAR_REPS; rep++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     for (int t = 1; t < nthreads; t++) {
       created[t] = pthread_create(&tid[t], NULL, clear_part, &jobs[t]) == 0;
       if (!created[t]) clear_part(&jobs[t]); /* no thread: do its share here */
@@ -76,49 +60,16 @@ static double time_clear(unsigned char *buf, int nthreads, double *median) {
     clear_part(&jobs[0]);
     for (int t = 1; t < nthreads; t++)
       if (created[t]) pthread_join(tid[t], NULL);
-    dt[rep] = now_ms() - t0;
+    dt[rep] = bench_now_ms() - t0;
   }
-  qsort(dt, CLEAR_REPS, sizeof dt[0], cmp_double);
-  *median = (dt[(CLEAR_REPS - 1) / 2] + dt[CLEAR_REPS / 2]) / 2;
+  *median = bench_median(dt, CLEAR_REPS);
   return dt[0];
-}
-
-/* ---- machine --------------------------------------------------------------------------------- */
-static void cpu_model(char *out, size_t cap) {
-  snprintf(out, cap, "unknown");
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (!f) return;
-  char line[512];
-  while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, "model name", 10)) continue;
-    const char *v = strchr(line, ':');
-    if (!v) continue;
-    v++;
-    while (*v == ' ' || *v == '\t') v++;
-    snprintf(out, cap, "%s", v);
-    out[strcspn(out, "\n")] = 0;
-    break;
-  }
-  fclose(f);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb, (void)flag, (void)ftw;
   remove(path);
   return 0;
-}
-
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-    if (*u == '"' || *u == '\\')
-      fprintf(f, "\\%c", *u);
-    else if (*u < 0x20)
-      fprintf(f, "\\u%04x", *u);
-    else
-      fputc(*u, f);
-  }
-  fputc('"', f);
 }
 
 typedef struct result {
@@ -136,9 +87,9 @@ typedef struct result {
 static void print_json(FILE *f, const result *r) {
   double gb = CLEAR_BYTES / 1e9;
   fputs("{\"bench\":\"pipeline\",\"file\":", f);
-  json_str(f, r->file);
+  bench_json_str(f, r->file);
   fputs(",\"cpu\":", f);
-  json_str(f, r->cpu);
+  bench_json_str(f, r->cpu);
   fprintf(f, ",\"cores\":%d,\"threads\":%d,\"backend\":\"%s\",\"width\":%d,\"height\":%d", r->cores,
           r->threads, r->backend, r->width, r->height);
   fprintf(f, ",\"frames\":%d,\"warmup\":%d", r->frames, r->warmup);
@@ -146,7 +97,7 @@ static void print_json(FILE *f, const result *r) {
           r->mean, r->median, r->p90, r->min, r->max);
   fprintf(f, ",\"flush_ms\":%.4f,\"arena_bytes\":%zu,\"lower_bound_bytes\":%zu,\"order\":",
           r->flush_ms, r->arena, r->lower);
-  json_str(f, r->order);
+  bench_json_str(f, r->order);
   fprintf(f,
           ",\"clear\":{\"bytes\":%zu,\"memset_ms\":%.4f,\"memset_gbs\":%.3f,"
           "\"memset_median_ms\":%.4f,\"parallel_ms\":%.4f,\"parallel_gbs\":%.3f,"
@@ -157,9 +108,9 @@ static void print_json(FILE *f, const result *r) {
           r->mean / r->memset_ms, r->mean / r->par_ms);
   for (int i = 0; i < r->n_nodes; i++) {
     fputs(i ? ",{\"name\":" : "{\"name\":", f);
-    json_str(f, r->info[i].name);
+    bench_json_str(f, r->info[i].name);
     fputs(",\"type\":", f);
-    json_str(f, r->info[i].type);
+    bench_json_str(f, r->info[i].type);
     fprintf(f, ",\"ms_per_frame\":%.4f}", r->node_ms[i]);
   }
   fputs("]}\n", f);
@@ -211,8 +162,8 @@ int main(int argc, char **argv) {
   r.file = file;
   r.frames = frames;
   r.warmup = warmup;
-  cpu_model(r.cpu, sizeof r.cpu);
-  r.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  bench_cpu_model(r.cpu, sizeof r.cpu);
+  r.cores = bench_cores();
   r.threads = threads ? threads : r.cores;
 
   char outdir[] = "/tmp/ysgbench.XXXXXX";
@@ -223,7 +174,8 @@ int main(int argc, char **argv) {
   ysg_context_options co;
   ysg_context_options_init(&co);
   co.threads = threads;
-  co.log = on_log;
+  co.log = bench_log;
+  co.log_ud = (void *)"bench_pipeline";
   co.log_level = YSG_LOG_WARN;
   ysg_context *ctx = NULL;
   ysg_pipeline *p = NULL;
@@ -259,13 +211,13 @@ int main(int argc, char **argv) {
   r.node_ms = calloc((size_t)r.n_nodes + 1, sizeof *r.node_ms);
   for (int i = 0; i < r.n_nodes; i++) ysg_pipeline_node_info(p, i, &r.info[i]);
   for (int f = 0; f < frames && !s; f++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     s = ysg_pipeline_run_frame(p, (warmup + f) % span);
-    times[f] = now_ms() - t0;
+    times[f] = bench_now_ms() - t0;
   }
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   if (!s) s = ysg_pipeline_flush(p);
-  r.flush_ms = now_ms() - t0;
+  r.flush_ms = bench_now_ms() - t0;
   if (s) {
     fprintf(stderr, "bench_pipeline: %s\n", ysg_errmsg(ctx));
     rc = s == YSG_ERR_IO ? 3 : 1;
@@ -280,11 +232,10 @@ int main(int argc, char **argv) {
   double sum = 0;
   for (int f = 0; f < frames; f++) sum += times[f];
   r.mean = sum / frames;
-  qsort(times, (size_t)frames, sizeof *times, cmp_double);
+  r.median = bench_median(times, frames);
   r.min = times[0];
   r.max = times[frames - 1];
-  r.median = frames % 2 ? times[frames / 2] : (times[frames / 2 - 1] + times[frames / 2]) / 2;
-  r.p90 = times[(int)((frames - 1) * 0.9 + 0.5)];
+  r.p90 = bench_percentile(times, frames, 0.9);
 
   unsigned char *buf = aligned_alloc(4096, CLEAR_BYTES);
   if (!buf) {

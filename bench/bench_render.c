@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "ysgraph.h"
 #include "ysgraph/node.h"
 
@@ -32,32 +32,8 @@
 #define BOX_RADIUS 6 /* px: box corners */
 #define PI 3.14159265358979323846
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* ---- geometry (fixed seed, so every run and both renderers draw the same picture) ------------ */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static double uniform(double lo, double hi) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
-}
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 typedef struct geom {
   float *edge_xy;  /* (EDGE_POINTS, 2) pixels */
@@ -77,8 +53,8 @@ static int make_edges(geom *g, int w, int h) {
   double gap = 20 * sqrt((double)w * h / (3840.0 * 2160.0));
   for (int i = 0; i < n; i++) {
     for (int tries = 0, near = 1; near && tries < 1000; tries++) {
-      g->edge_xy[2 * i] = (float)uniform(8, w - 8);
-      g->edge_xy[2 * i + 1] = (float)uniform(8, h - 8);
+      g->edge_xy[2 * i] = (float)bench_uniform(&rng, 8, w - 8);
+      g->edge_xy[2 * i + 1] = (float)bench_uniform(&rng, 8, h - 8);
       near = 0;
       for (int j = 0; j < i && !near; j++)
         near = hypot(g->edge_xy[2 * j] - g->edge_xy[2 * i],
@@ -119,9 +95,8 @@ static int make_edges(geom *g, int w, int h) {
   free(nb);
   free(linked);
   if (e < N_EDGES) return free(len), -1;
-  qsort(len, N_EDGES, sizeof *len, cmp_double);
+  g->len_med = bench_median(len, N_EDGES);
   g->len_min = len[0];
-  g->len_med = len[N_EDGES / 2];
   g->len_max = len[N_EDGES - 1];
   free(len);
   return 0;
@@ -133,7 +108,7 @@ static void make_curves(geom *g) {
   for (int e = 0; e < N_EDGES; e++) {
     const float *a = &g->edge_xy[2 * g->ij[2 * e]], *b = &g->edge_xy[2 * g->ij[2 * e + 1]];
     double dx = b[0] - a[0], dy = b[1] - a[1];
-    double b1 = uniform(-0.35, 0.35), b2 = b1 * uniform(0.3, 1.2);
+    double b1 = bench_uniform(&rng, -0.35, 0.35), b2 = b1 * bench_uniform(&rng, 0.3, 1.2);
     double c1x = a[0] + dx / 3 - dy * b1, c1y = a[1] + dy / 3 + dx * b1;
     double c2x = a[0] + 2 * dx / 3 - dy * b2, c2y = a[1] + 2 * dy / 3 + dx * b2;
     for (int s = 0; s < SAMPLES; s++) {
@@ -152,19 +127,19 @@ static void make_boxes_dots(geom *g, int w, int h) {
   double k = sqrt((double)w * h / (3840.0 * 2160.0));
   k = k > 1 ? 1 : k;
   for (int i = 0; i < N_BOXES; i++) {
-    double bw = uniform(20, 200) * k, bh = uniform(20, 200) * k;
+    double bw = bench_uniform(&rng, 20, 200) * k, bh = bench_uniform(&rng, 20, 200) * k;
     if (bw > w - 4) bw = w - 4;
     if (bh > h - 4) bh = h - 4;
     float *o = &g->xywh[4 * i];
-    o[0] = (float)uniform(2, w - 2 - bw);
-    o[1] = (float)uniform(2, h - 2 - bh);
+    o[0] = (float)bench_uniform(&rng, 2, w - 2 - bw);
+    o[1] = (float)bench_uniform(&rng, 2, h - 2 - bh);
     o[2] = (float)bw;
     o[3] = (float)bh;
   }
   for (int i = 0; i < N_DOTS; i++) {
-    g->dot_xy[2 * i] = (float)uniform(0, w);
-    g->dot_xy[2 * i + 1] = (float)uniform(0, h);
-    g->dot_r[i] = (float)uniform(2, 8);
+    g->dot_xy[2 * i] = (float)bench_uniform(&rng, 0, w);
+    g->dot_xy[2 * i + 1] = (float)bench_uniform(&rng, 0, h);
+    g->dot_r[i] = (float)bench_uniform(&rng, 2, 8);
   }
 }
 
@@ -339,9 +314,9 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
   for (int f = 0; !s && f < reps; f++) {
     ysg_node_info a, b;
     ysg_pipeline_node_info(p, node, &a);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     s = ysg_pipeline_run_frame(p, 0);
-    frame_dt[f] = now_ms() - t0;
+    frame_dt[f] = bench_now_ms() - t0;
     ysg_pipeline_node_info(p, node, &b);
     dt[f] = b.total_ms - a.total_ms;
   }
@@ -356,9 +331,9 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
   int drawn = 0, nt = v->tiles_x * v->tiles_y;
   for (int t = 0; t < nt; t++) drawn += v->tiles[t] != 0;
   r->tiles_drawn = nt ? (double)drawn / nt : 0;
-  r->ysg_ms = median(dt, reps);
+  r->ysg_ms = bench_median(dt, reps);
   r->ysg_min = dt[0];
-  r->frame_ms = median(frame_dt, reps);
+  r->frame_ms = bench_median(frame_dt, reps);
   r->ok = 1;
   ysg_pipeline_destroy(p);
   return 0;
@@ -438,21 +413,21 @@ static int run_cairo(const scene *sc, const geom *g, int w, int h, int warmup, i
     return -1;
   }
   for (int f = 0; f < warmup + reps; f++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     cairo_draw(cr, sc, g, one_path);
     cairo_surface_flush(surf);
-    if (f >= warmup) dt[f - warmup] = now_ms() - t0;
+    if (f >= warmup) dt[f - warmup] = bench_now_ms() - t0;
   }
-  r->cairo_ms = median(dt, reps);
+  r->cairo_ms = bench_median(dt, reps);
   r->cairo_min = dt[0];
   for (int f = 0; f < reps; f++) {
     cairo_surface_mark_dirty(surf); /* else Cairo knows the surface is clear and skips the work */
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     cairo_clear(cr);
     cairo_surface_flush(surf);
-    dt[f] = now_ms() - t0;
+    dt[f] = bench_now_ms() - t0;
   }
-  r->cairo_clear_ms = median(dt, reps);
+  r->cairo_clear_ms = bench_median(dt, reps);
   cairo_draw(cr, sc, g, one_path);
   cairo_surface_flush(surf);
   const unsigned char *data = cairo_image_surface_get_data(surf);
@@ -482,7 +457,7 @@ static int run_cairo(const scene *sc, const geom *g, int w, int h, int warmup, i
 }
 #endif
 
-/* ---- the bandwidth floor and the machine ------------------------------------------------------
+/* ---- the bandwidth floor and the load on the machine -----------------------------------------
  */
 /* Best-of-CLEAR_REPS memset of the buffer with byte value. Zero is the clear (the floor asked
  * for); a non-zero byte is timed too because some machines store zero lines much faster than
@@ -493,12 +468,12 @@ static double time_memset(size_t bytes, int value) {
   memset(buf, 1, bytes); /* fault the pages in before timing */
   double best = 1e30;
   for (int rep = 0; rep < CLEAR_REPS; rep++) {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     memset(buf, value, bytes);
 #if defined(__GNUC__)
     __asm__ volatile("" : : "r"(buf) : "memory"); /* the stores are the point: keep them */
 #endif
-    double dt = now_ms() - t0;
+    double dt = bench_now_ms() - t0;
     best = dt < best ? dt : best;
   }
   free(buf);
@@ -526,36 +501,6 @@ static double own_cpu_s(void) {
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void cpu_model(char *out, size_t cap) {
-  snprintf(out, cap, "unknown CPU");
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (!f) return;
-  char line[512];
-  while (fgets(line, sizeof line, f)) {
-    const char *v = strchr(line, ':');
-    if (strncmp(line, "model name", 10) || !v) continue;
-    for (v++; *v == ' ' || *v == '\t'; v++) {
-    }
-    snprintf(out, cap, "%s", v);
-    out[strcspn(out, "\n")] = 0;
-    break;
-  }
-  fclose(f);
-}
-
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
-    if (*u == '"' || *u == '\\')
-      fprintf(f, "\\%c", *u);
-    else if (*u < 0x20)
-      fprintf(f, "\\u%04x", *u);
-    else
-      fputc(*u, f);
-  }
-  fputc('"', f);
-}
-
 typedef struct run_info {
   char cpu[256];
   const char *cairo_version; /* NULL: not found */
@@ -569,7 +514,7 @@ typedef struct run_info {
 
 static void print_json(FILE *f, const run_info *ri, const result *res) {
   fputs("{\"bench\":\"render\",\"cpu\":", f);
-  json_str(f, ri->cpu);
+  bench_json_str(f, ri->cpu);
   fprintf(f, ",\"cores\":%d,\"threads\":%d,\"width\":%d,\"height\":%d,\"reps\":%d,\"warmup\":%d",
           ri->cores, ri->threads, ri->width, ri->height, ri->reps, ri->warmup);
   fprintf(f, ",\"clear\":{\"bytes\":%zu,\"memset_ms\":%.4f,\"nonzero_memset_ms\":%.4f}",
@@ -577,7 +522,7 @@ static void print_json(FILE *f, const run_info *ri, const result *res) {
   fprintf(f, ",\"other_load_cores\":%.3f", ri->other_load);
   fputs(",\"cairo\":", f);
   if (ri->cairo_version)
-    json_str(f, ri->cairo_version);
+    bench_json_str(f, ri->cairo_version);
   else
     fputs("null", f);
   fprintf(f, ",\"cairo_strategy\":\"%s\"", ri->one_path ? "one_path" : "per_shape");
@@ -679,11 +624,6 @@ static void print_report(const run_info *ri, const result *res) {
 
 /* ---- main
  * ---------------------------------------------------------------------------------------- */
-static void on_log(void *ud, ysg_log_level level, const char *msg) {
-  (void)ud;
-  fprintf(stderr, "bench_render: %s: %s\n", level >= YSG_LOG_WARN ? "warning" : "note", msg);
-}
-
 static const char usage_text[] =
     "usage: bench_render [--size WxH] [--threads N] [--reps N] [--warmup K] [--json PATH]\n"
     "                    [--cairo-one-path]\n"
@@ -727,8 +667,8 @@ int main(int argc, char **argv) {
   if (ri.threads < 1 || ri.reps < 1 || ri.warmup < 0)
     return usage("expected --threads >= 1, --reps >= 1, --warmup >= 0");
 
-  cpu_model(ri.cpu, sizeof ri.cpu);
-  ri.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  bench_cpu_model(ri.cpu, sizeof ri.cpu);
+  ri.cores = bench_cores();
 #ifdef YSG_HAVE_CAIRO
   ri.cairo_version = cairo_version_string();
 #endif
@@ -770,7 +710,8 @@ int main(int argc, char **argv) {
   ysg_context_options co;
   ysg_context_options_init(&co);
   co.threads = ri.threads;
-  co.log = on_log;
+  co.log = bench_log;
+  co.log_ud = (void *)"bench_render";
   co.log_level = YSG_LOG_WARN;
   links_type.userdata = &g;
   arcs_type.userdata = &g;
@@ -780,7 +721,7 @@ int main(int argc, char **argv) {
     rc = 1;
     goto done;
   }
-  double busy0, wall0 = now_ms(), own0 = own_cpu_s();
+  double busy0, wall0 = bench_now_ms(), own0 = own_cpu_s();
   int have_busy = !machine_busy_s(&busy0);
   for (int i = 0; i < N_SCENES; i++) {
     if (run_ysgraph(ctx, &scenes[i], &g, ri.width, ri.height, ri.warmup, ri.reps, dt, frame_dt,
@@ -794,7 +735,7 @@ int main(int argc, char **argv) {
       rc = 1;
 #endif
   }
-  double busy1, wall_s = (now_ms() - wall0) / 1e3;
+  double busy1, wall_s = (bench_now_ms() - wall0) / 1e3;
   ri.other_load = -1;
   if (have_busy && !machine_busy_s(&busy1) && wall_s > 0) {
     ri.other_load = (busy1 - busy0 - (own_cpu_s() - own0)) / wall_s;

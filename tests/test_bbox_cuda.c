@@ -28,124 +28,7 @@ static void require_device(void) {
 }
 
 #ifdef YSG_HAVE_CUDA
-/* ---- test sources: per-frame boxes or points from the static scene S ----------------------- */
-#define MAXF 32
-#define MAXE 64
-
-typedef struct scene {
-  int cap;
-  uint32_t attrs;
-  int count[MAXF];
-  float pos[MAXF][MAXE][4]; /* boxes x, y, w, h; points x, y */
-  int32_t id[MAXF][MAXE];
-  float radius[MAXF][MAXE];
-  float rgba[MAXF][MAXE][4];
-} scene;
-
-static scene S;
-
-static void scene_reset(int cap, uint32_t attrs) {
-  memset(&S, 0, sizeof S);
-  S.cap = cap;
-  S.attrs = attrs;
-}
-
-static int scene_box(int f, float x, float y, float w, float h) {
-  int i = S.count[f]++;
-  cr_assert(i < MAXE && i < S.cap);
-  S.pos[f][i][0] = x;
-  S.pos[f][i][1] = y;
-  S.pos[f][i][2] = w;
-  S.pos[f][i][3] = h;
-  return i;
-}
-static int scene_point(int f, float x, float y, int32_t id, float radius) {
-  int i = scene_box(f, x, y, 0, 0);
-  S.id[f][i] = id;
-  S.radius[f][i] = radius;
-  return i;
-}
-
-static ysg_status tsrc_infer(ysg_node *n) {
-  ysg_node_output(n, 0)->capacity = S.cap;
-  return YSG_OK;
-}
-
-static ysg_status tsrc_run(ysg_node *n, const ysg_frame *fr) {
-  ysg_value *v = ysg_node_output(n, 0);
-  int f = fr->index < MAXF ? fr->index : MAXF - 1, c = S.count[f];
-  for (int i = 0; i < c; i++) {
-    if (v->type == YSG_BOXES)
-      memcpy(v->xywh + 4 * i, S.pos[f][i], 4 * sizeof(float));
-    else
-      memcpy(v->xy + 2 * i, S.pos[f][i], 2 * sizeof(float));
-    v->id[i] = S.id[f][i];
-    if (v->type == YSG_POINTS) v->radius[i] = S.radius[f][i];
-    memcpy(v->rgba + 4 * i, S.rgba[f][i], 4 * sizeof(float));
-  }
-  v->count = c;
-  v->attrs = S.attrs;
-  return YSG_OK;
-}
-
-static const ysg_port_def tboxes_out[] = {{"boxes", YSG_BOXES, 0, "S's boxes", NULL, 0}};
-static const ysg_port_def tpoints_out[] = {{"points", YSG_POINTS, 0, "S's points", NULL, 0}};
-static const ysg_node_type tboxes_type = {.name = "tboxes",
-                                          .category = "test",
-                                          .doc = "Test boxes.",
-                                          .outputs = tboxes_out,
-                                          .n_outputs = 1,
-                                          .infer = tsrc_infer,
-                                          .run = tsrc_run};
-static const ysg_node_type tpoints_type = {.name = "tpoints",
-                                           .category = "test",
-                                           .doc = "Test points.",
-                                           .outputs = tpoints_out,
-                                           .n_outputs = 1,
-                                           .infer = tsrc_infer,
-                                           .run = tsrc_run};
-
-typedef struct run {
-  ysg_context *ctx;
-  ysg_pipeline *p;
-  const ysg_value *v;
-} run;
-
-/* W×H canvas, source `src` ("tboxes" or "tpoints"), bbox params `args` */
-static run start(int W, int H, const char *src, const char *args) {
-  char lua[2048];
-  snprintf(lua, sizeof lua,
-           "canvas{width=%d,height=%d,frames=%d}\nlocal s = %s{}\n"
-           "out = bbox{%s=s, name='out', %s}\n",
-           W, H, MAXF, src, strcmp(src, "tboxes") == 0 ? "boxes" : "points", args);
-  run r;
-  r.ctx = ysgt_ctx();
-  cr_assert_not_null(r.ctx);
-  cr_assert_eq(ysg_register_node_type(r.ctx, &tboxes_type), YSG_OK, "%s", ysg_errmsg(r.ctx));
-  cr_assert_eq(ysg_register_node_type(r.ctx, &tpoints_type), YSG_OK, "%s", ysg_errmsg(r.ctx));
-  r.p = NULL;
-  ysg_status s = ysgt_load(r.ctx, lua, &r.p);
-  cr_assert_eq(s, YSG_OK, "load failed: %s\n%s", ysg_errmsg(r.ctx), lua);
-  r.v = NULL;
-  return r;
-}
-
-static const ysg_value *frame(run *r, int f) {
-  cr_assert_eq(ysg_pipeline_run_frame(r->p, f), YSG_OK, "%s", ysg_errmsg(r->ctx));
-  cr_assert_eq(ysg_pipeline_get_value(r->p, "out", &r->v), YSG_OK, "%s", ysg_errmsg(r->ctx));
-  return r->v;
-}
-
-static void finish(run *r) {
-  ysg_pipeline_destroy(r->p);
-  ysg_context_destroy(r->ctx);
-}
-
-/* channel c of pixel (x, y); pixels of tiles marked empty read as 0 */
-static double chan(const ysg_value *v, int x, int y, int c) {
-  if (!v->tiles[(y / YSG_TILE) * v->tiles_x + x / YSG_TILE]) return 0.0;
-  return ysg_half_to_float(v->px[((size_t)y * (size_t)v->width + (size_t)x) * 4 + (size_t)c]);
-}
+#include "bbox_scene.h"
 
 /* ---- the launcher against the CPU node ------------------------------------------------------ */
 static char err[1024];
@@ -161,7 +44,7 @@ static void *dalloc(size_t bytes) {
  * settings; every frame's pixels within 1e-3 (both run bbox_math.h; nvcc's FMA contraction
  * can move a rounding) and tile flags identical. */
 static void cuda_matches(const char *src, const char *args, int W, int H, int nf) {
-  run r = start(W, H, src, args);
+  run r = start(1, W, H, src, args);
   ysg_node *node = ysg__node_find(r.p, "out");
   cr_assert_not_null(node);
   int points = strcmp(src, "tpoints") == 0, cap = S.cap;

@@ -92,27 +92,10 @@ static const ysg_node_type geo_type = {.name = "tgeo",
                                        .infer = geo_infer};
 
 /* ---- running a curve pipeline ---------------------------------------------------------------- */
-static char logbuf[4096];
-static int n_logs;
-static void capture_log(void *ud, ysg_log_level level, const char *msg) {
-  (void)ud;
-  if (level == YSG_LOG_WARN) {
-    snprintf(logbuf, sizeof logbuf, "%s", msg);
-    n_logs++;
-  }
-}
-
 static ysg_context *make_ctx(int threads) {
-  ysg_context_options o;
-  ysg_context_options_init(&o);
-  o.threads = threads;
-  o.log = capture_log;
-  o.log_level = YSG_LOG_WARN;
-  ysg_context *ctx = NULL;
-  cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
+  ysg_context *ctx = ysgt_ctx_warn(threads);
+  cr_assert_not_null(ctx);
   cr_assert_eq(ysg_register_node_type(ctx, &geo_type), YSG_OK, "%s", ysg_errmsg(ctx));
-  n_logs = 0;
-  logbuf[0] = 0;
   return ctx;
 }
 
@@ -731,8 +714,8 @@ Test(curve, edges_beyond_the_points_are_skipped_and_reported_once) {
   cr_assert_eq(ysg_pipeline_get_value(p, "c", &v), YSG_OK);
   cr_expect_eq(v->count, 4); /* only (-1, 2) names no point */
   cr_expect_eq(v->capacity, MAXE);
-  cr_expect_eq(n_logs, 1);
-  cr_expect_str_eq(logbuf,
+  cr_expect_eq(ysgt_n_warnings, 1);
+  cr_expect_str_eq(ysgt_warning,
                    "test.lua:3: node 'c' (curve): frame 0: 1 of 5 edges name a point outside "
                    "0..5 (the points of this frame); such edges get no curve, and this is "
                    "reported once");
@@ -745,7 +728,7 @@ Test(curve, edges_beyond_the_points_are_skipped_and_reported_once) {
     cr_expect(!memcmp(v->xy + 2 * 4, &G.xy[2 * 0], 8) && !memcmp(v->xy + 2 * 7, &G.xy[2 * 2], 8),
               "frame %d: the second curve is not (0, 2)", f);
   }
-  cr_expect_eq(n_logs, 1, "%d warnings", n_logs);
+  cr_expect_eq(ysgt_n_warnings, 1, "%d warnings", ysgt_n_warnings);
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
@@ -874,9 +857,9 @@ Test(curve, cuda_matches_cpu) {
     double worst = 0;
     int bad = 0;
     for (size_t q = 0; q < (size_t)ref.count * S * 2; q++) {
-      double d = fabs((double)gxy[q] - ref.xy[q]);
-      worst = fmax(worst, d);
-      if (!(d <= 1e-4) && bad++ < 5)
+      double e = fabs((double)gxy[q] - ref.xy[q]);
+      worst = fmax(worst, e);
+      if (!(e <= 1e-4) && bad++ < 5)
         cr_log_error("%s: curve %zu sample %zu %c: cpu %.7f gpu %.7f", cc->type, q / (2 * S),
                      q / 2 % S, q % 2 ? 'y' : 'x', ref.xy[q], gxy[q]);
     }

@@ -15,21 +15,6 @@ static ysg_status load_with(ysg_context *ctx, const char *src, const ysg_load_op
   return ysg_pipeline_load_string(ctx, src, "test.lua", lo, out);
 }
 
-/* load must fail with status and exactly msg, leaving no pipeline */
-static void expect_fail(const char *src, const ysg_load_options *lo, ysg_status status,
-                        const char *msg) {
-  ysg_context *ctx = ysgt_ctx();
-  cr_assert_not_null(ctx);
-  ysg_pipeline *p = (ysg_pipeline *)1;
-  ysg_status s = load_with(ctx, src, lo, &p);
-  cr_expect_eq(s, status, "status %s for:\n%s\nmessage: %s", ysg_status_name(s), src,
-               ysg_errmsg(ctx));
-  cr_expect_null(p);
-  cr_expect_str_eq(ysg_errmsg(ctx), msg, "for:\n%s\ngot:      %s\nexpected: %s", src,
-                   ysg_errmsg(ctx), msg);
-  ysg_context_destroy(ctx);
-}
-
 static ysg_pipeline *must_load(ysg_context *ctx, const char *src, const ysg_load_options *lo) {
   ysg_pipeline *p = NULL;
   ysg_status s = load_with(ctx, src, lo, &p);
@@ -94,36 +79,41 @@ Test(dsl, canvas_table_background_and_overrides) {
 }
 
 Test(dsl, canvas_errors) {
-  expect_fail("canvas{width=-5}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'width' expects an integer in 1..32768, got -5");
-  expect_fail("canvas{width=8}\ncanvas{height=40000}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: canvas: 'height' expects an integer in 1..32768, got 40000");
-  expect_fail("canvas{frames=2.5}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'frames' expects an integer in 1..10000000, got 2.5");
-  expect_fail("canvas{width='wide'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'width' expects an integer in 1..32768, got string");
-  expect_fail("canvas{fps=0}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'fps' expects a number > 0, got 0");
-  expect_fail("canvas{widht=5}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: unknown key 'widht' (known: width, height, frames, fps, "
-              "background)");
+  ysgt_expect_load_fail("canvas{width=-5}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: canvas: 'width' expects an integer in 1..32768, got -5");
+  ysgt_expect_load_fail("canvas{width=8}\ncanvas{height=40000}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: canvas: 'height' expects an integer in 1..32768, got 40000");
+  ysgt_expect_load_fail("canvas{frames=2.5}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: canvas: 'frames' expects an integer in 1..10000000, got 2.5");
+  ysgt_expect_load_fail("canvas{width='wide'}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: canvas: 'width' expects an integer in 1..32768, got string");
+  ysgt_expect_load_fail("canvas{fps=0}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: canvas: 'fps' expects a number > 0, got 0");
+  ysgt_expect_load_fail(
+      "canvas{widht=5}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: canvas: unknown key 'widht' (known: width, height, frames, fps, "
+      "background)");
   /* the smallest unknown key is named, whatever the hash order */
-  expect_fail("canvas{zz=1, aa=2, width=4}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: unknown key 'aa' (known: width, height, frames, fps, "
-              "background)");
-  expect_fail("canvas{background=true}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'background' expects a colour (\"#rrggbb[aa]\" or {r,g,b[,a]}), "
-              "got boolean");
-  expect_fail("canvas{background='#12345'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'background' expects a colour (\"#rrggbb[aa]\" or {r,g,b[,a]}), "
-              "got '#12345'");
-  expect_fail("canvas{background={1, 0}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'background': expected {r,g,b[,a]} with 3 or 4 numbers, got 2 "
-              "entries");
-  expect_fail("canvas{background={1, 2, 0}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: 'background': colour entry 2 is 2, expected a number in 0..1");
-  expect_fail("canvas(5)", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: canvas: expected a table, got number");
+  ysgt_expect_load_fail("canvas{zz=1, aa=2, width=4}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: canvas: unknown key 'aa' (known: width, height, frames, fps, "
+                        "background)");
+  ysgt_expect_load_fail(
+      "canvas{background=true}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: canvas: 'background' expects a colour (\"#rrggbb[aa]\" or {r,g,b[,a]}), "
+      "got boolean");
+  ysgt_expect_load_fail(
+      "canvas{background='#12345'}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: canvas: 'background' expects a colour (\"#rrggbb[aa]\" or {r,g,b[,a]}), "
+      "got '#12345'");
+  ysgt_expect_load_fail(
+      "canvas{background={1, 0}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: canvas: 'background': expected {r,g,b[,a]} with 3 or 4 numbers, got 2 "
+      "entries");
+  ysgt_expect_load_fail(
+      "canvas{background={1, 2, 0}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: canvas: 'background': colour entry 2 is 2, expected a number in 0..1");
+  ysgt_expect_load_fail("canvas(5)", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: canvas: expected a table, got number");
 }
 
 /* ---- param() and --set ----------------------------------------------------------------------- */
@@ -166,17 +156,18 @@ Test(dsl, param_define_errors) {
   ysg_define d = {"w", "abc"};
   lo.defines = &d;
   lo.n_defines = 1;
-  expect_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set w=abc: expected a number");
+  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set w=abc: expected a number");
   d.value = "12px";
-  expect_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set w=12px: expected a number");
+  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set w=12px: expected a number");
   d = (ysg_define){"tall", "maybe"};
-  expect_fail(param_src, &lo, YSG_ERR_PIPELINE,
-              "--set tall=maybe: expected a boolean (true, false, 1 or 0)");
+  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE,
+                        "--set tall=maybe: expected a boolean (true, false, 1 or 0)");
   d = (ysg_define){"speed", "3"};
-  expect_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set speed: the pipeline has no param 'speed'");
-  expect_fail("param(1, 2)", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: param: expected a name (string), got 1");
-  expect_fail(
+  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE,
+                        "--set speed: the pipeline has no param 'speed'");
+  ysgt_expect_load_fail("param(1, 2)", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: param: expected a name (string), got 1");
+  ysgt_expect_load_fail(
       "param('x')", NULL, YSG_ERR_PIPELINE,
       "test.lua:1: param 'x': the default must be a number, a boolean or a string, got no value");
 }
@@ -198,14 +189,15 @@ Test(dsl, node_param_defines) {
   ysg_context_destroy(ctx);
 
   d = (ysg_define){"foo.bar", "1"};
-  expect_fail(src, &lo, YSG_ERR_PIPELINE, "--set foo.bar=1: no node named 'foo'");
+  ysgt_expect_load_fail(src, &lo, YSG_ERR_PIPELINE, "--set foo.bar=1: no node named 'foo'");
   d = (ysg_define){"bg.colr", "1"};
-  expect_fail(src, &lo, YSG_ERR_PIPELINE,
-              "--set bg.colr=1: node 'bg' (fill) has no parameter 'colr'");
+  ysgt_expect_load_fail(src, &lo, YSG_ERR_PIPELINE,
+                        "--set bg.colr=1: node 'bg' (fill) has no parameter 'colr'");
   d = (ysg_define){"bg.color", "zz"}; /* the engine's message, unchanged */
-  expect_fail(src, &lo, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'bg' (fill): parameter 'color': expected a colour \"#rrggbb\" or "
-              "\"#rrggbbaa\", got 'zz'");
+  ysgt_expect_load_fail(
+      src, &lo, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'bg' (fill): parameter 'color': expected a colour \"#rrggbb\" or "
+      "\"#rrggbbaa\", got 'zz'");
 }
 
 /* ---- constructors, handles, names ------------------------------------------------------------ */
@@ -241,50 +233,60 @@ Test(dsl, default_names_files_and_lines) {
 }
 
 Test(dsl, constructor_errors) {
-  expect_fail("fill{}\nmerge(5)", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: merge: expected a table of parameters, got number");
-  expect_fail("merge()", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: merge: expected a table of parameters, got no value");
-  expect_fail("merge({}, {})", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: merge: expected a table of parameters, got 2 arguments");
-  expect_fail("fill{}\nmerge{opacty=1}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'merge_1' (merge): unknown key 'opacty' (inputs: layers; "
-              "parameters: background)");
-  expect_fail("fill{name=3}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: fill: 'name' expects a string, got 3");
-  expect_fail("fill{'#ffffff'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'fill_1' (fill): unexpected positional value [1] (give parameters "
-              "as key = value)");
+  ysgt_expect_load_fail("fill{}\nmerge(5)", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: merge: expected a table of parameters, got number");
+  ysgt_expect_load_fail("merge()", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: merge: expected a table of parameters, got no value");
+  ysgt_expect_load_fail("merge({}, {})", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: merge: expected a table of parameters, got 2 arguments");
+  ysgt_expect_load_fail("fill{}\nmerge{opacty=1}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: node 'merge_1' (merge): unknown key 'opacty' (inputs: layers; "
+                        "parameters: background)");
+  ysgt_expect_load_fail("fill{name=3}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: fill: 'name' expects a string, got 3");
+  ysgt_expect_load_fail(
+      "fill{'#ffffff'}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'fill_1' (fill): unexpected positional value [1] (give parameters "
+      "as key = value)");
   /* keys are processed sorted: 'bogus' before 'colr', 'layers' before 'zzz' */
-  expect_fail("fill{colr=1, bogus=2}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'fill_1' (fill): unknown key 'bogus' (parameters: color)");
-  expect_fail("merge{zzz=1, layers=5}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'merge_1' (merge): input 'layers': expected a node, a port or a "
-              "list of them, got 5");
-  expect_fail("local a = fill{name='a'}\nlocal b = fill{name='a'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: duplicate node name 'a' (first used at test.lua:1)");
+  ysgt_expect_load_fail(
+      "fill{colr=1, bogus=2}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'fill_1' (fill): unknown key 'bogus' (parameters: color)");
+  ysgt_expect_load_fail(
+      "merge{zzz=1, layers=5}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'merge_1' (merge): input 'layers': expected a node, a port or a "
+      "list of them, got 5");
+  ysgt_expect_load_fail("local a = fill{name='a'}\nlocal b = fill{name='a'}", NULL,
+                        YSG_ERR_PIPELINE,
+                        "test.lua:2: duplicate node name 'a' (first used at test.lua:1)");
 }
 
 Test(dsl, param_value_errors) {
-  expect_fail("\n\nfill{name='f', color=true}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:3: node 'f' (fill): parameter 'color': expected a colour (\"#rrggbb[aa]\" "
-              "or {r,g,b[,a]}), got boolean");
-  expect_fail("fill{color={1, 0, 0, 2}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'fill_1' (fill): parameter 'color': colour entry 4 is 2, expected "
-              "a number in 0..1");
-  expect_fail("scatter{count='many'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'scatter_1' (scatter): parameter 'count': expected an integer, got "
-              "string");
+  ysgt_expect_load_fail(
+      "\n\nfill{name='f', color=true}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:3: node 'f' (fill): parameter 'color': expected a colour (\"#rrggbb[aa]\" "
+      "or {r,g,b[,a]}), got boolean");
+  ysgt_expect_load_fail(
+      "fill{color={1, 0, 0, 2}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'fill_1' (fill): parameter 'color': colour entry 4 is 2, expected "
+      "a number in 0..1");
+  ysgt_expect_load_fail(
+      "scatter{count='many'}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'scatter_1' (scatter): parameter 'count': expected an integer, got "
+      "string");
   /* from the engine: ranges, integrality, static parameters */
-  expect_fail("scatter{count=2.5}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'scatter_1' (scatter): parameter 'count': expected an integer, got "
-              "2.5");
-  expect_fail("scatter{count=-1}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'scatter_1' (scatter): parameter 'count': expected an integer in "
-              "0..1000000, got -1");
-  expect_fail("scatter{count=function() return 3 end}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'scatter_1' (scatter): parameter 'count': cannot be a function of "
-              "time (it is fixed when the pipeline loads)");
+  ysgt_expect_load_fail(
+      "scatter{count=2.5}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'scatter_1' (scatter): parameter 'count': expected an integer, got "
+      "2.5");
+  ysgt_expect_load_fail(
+      "scatter{count=-1}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'scatter_1' (scatter): parameter 'count': expected an integer in "
+      "0..1000000, got -1");
+  ysgt_expect_load_fail(
+      "scatter{count=function() return 3 end}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'scatter_1' (scatter): parameter 'count': cannot be a function of "
+      "time (it is fixed when the pipeline loads)");
 }
 
 Test(dsl, ports_and_inputs) {
@@ -302,18 +304,21 @@ Test(dsl, ports_and_inputs) {
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 
-  expect_fail("local pts = scatter{name='pts'}\n\n\n\nlocal e = pts.edgez", NULL, YSG_ERR_PIPELINE,
-              "test.lua:5: node 'pts' (scatter) has no output 'edgez' (outputs: points)");
-  expect_fail("local f = fill{}\nf.color = 1", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'fill_1' (fill): handles are read-only; set parameters in the "
-              "constructor");
-  expect_fail(
+  ysgt_expect_load_fail("local pts = scatter{name='pts'}\n\n\n\nlocal e = pts.edgez", NULL,
+                        YSG_ERR_PIPELINE,
+                        "test.lua:5: node 'pts' (scatter) has no output 'edgez' (outputs: points)");
+  ysgt_expect_load_fail(
+      "local f = fill{}\nf.color = 1", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'fill_1' (fill): handles are read-only; set parameters in the "
+      "constructor");
+  ysgt_expect_load_fail(
       "local f = fill{}\npng{image={f}, path='o.png'}", NULL, YSG_ERR_PIPELINE,
       "test.lua:2: node 'png_1' (png): input 'image': expected a node or a port, got table");
   /* type mismatches are the engine's */
-  expect_fail("local s = scatter{}\nmerge{layers={s}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'merge_1' (merge): input 'layers[1]' expects image, got points "
-              "from 'scatter_1'");
+  ysgt_expect_load_fail(
+      "local s = scatter{}\nmerge{layers={s}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'merge_1' (merge): input 'layers[1]' expects image, got points "
+      "from 'scatter_1'");
 }
 
 /* ---- multi inputs and link params --------------------------------------------------------------
@@ -341,19 +346,23 @@ Test(dsl, multi_input_link_params) {
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 
-  expect_fail("local a = fill{}\nmerge{layers={{a, opacty=1}}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'merge_1' (merge): input 'layers[1]': unknown key 'opacty' (link "
-              "parameters: mode, opacity)");
-  expect_fail("local a = fill{}\nmerge{layers={a, mode='add'}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'merge_1' (merge): input 'layers': unexpected key 'mode' in the "
-              "list (link parameters go per entry: {node, param = value})");
-  expect_fail("local a = fill{}\nmerge{layers={a, {mode='add'}}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'merge_1' (merge): input 'layers[2]': expected a node, a port or "
-              "{node, param = value, ...}, got a table without a node at [1]");
-  expect_fail("local a = fill{}\nmerge{layers={{a, opacity='half'}}}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'merge_1' (merge): input 'layers[1]' parameter 'opacity': "
-              "expected a number, got string");
-  expect_fail(
+  ysgt_expect_load_fail(
+      "local a = fill{}\nmerge{layers={{a, opacty=1}}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'merge_1' (merge): input 'layers[1]': unknown key 'opacty' (link "
+      "parameters: mode, opacity)");
+  ysgt_expect_load_fail(
+      "local a = fill{}\nmerge{layers={a, mode='add'}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'merge_1' (merge): input 'layers': unexpected key 'mode' in the "
+      "list (link parameters go per entry: {node, param = value})");
+  ysgt_expect_load_fail(
+      "local a = fill{}\nmerge{layers={a, {mode='add'}}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'merge_1' (merge): input 'layers[2]': expected a node, a port or "
+      "{node, param = value, ...}, got a table without a node at [1]");
+  ysgt_expect_load_fail(
+      "local a = fill{}\nmerge{layers={{a, opacity='half'}}}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'merge_1' (merge): input 'layers[1]' parameter 'opacity': "
+      "expected a number, got string");
+  ysgt_expect_load_fail(
       "local a = fill{}\nmerge{layers={{a, mode='glow'}}}", NULL, YSG_ERR_PIPELINE,
       "test.lua:2: node 'merge_1' (merge): input 'layers[1]' parameter 'mode': expected "
       "one of normal|add|multiply|screen|overlay|lighten|darken|difference|max|min, got 'glow'");
@@ -463,17 +472,18 @@ Test(dsl, animated_param_errors) {
 
 /* ---- Lua errors ------------------------------------------------------------------------------ */
 Test(dsl, lua_errors_as_lua_gives_them) {
-  expect_fail("canvas{width=8}\n\nlocal x = @", NULL, YSG_ERR_PIPELINE,
-              "test.lua:3: unexpected symbol near '@'");
-  expect_fail("local x\nx.y = 1", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: attempt to index a nil value (local 'x')");
-  expect_fail("error('plain')", NULL, YSG_ERR_PIPELINE, "test.lua:1: plain");
-  expect_fail("error({})", NULL, YSG_ERR_PIPELINE, "(error object is a table value)");
-  expect_fail("error(setmetatable({}, {__tostring = function() return 'custom' end}))", NULL,
-              YSG_ERR_PIPELINE, "custom");
+  ysgt_expect_load_fail("canvas{width=8}\n\nlocal x = @", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:3: unexpected symbol near '@'");
+  ysgt_expect_load_fail("local x\nx.y = 1", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: attempt to index a nil value (local 'x')");
+  ysgt_expect_load_fail("error('plain')", NULL, YSG_ERR_PIPELINE, "test.lua:1: plain");
+  ysgt_expect_load_fail("error({})", NULL, YSG_ERR_PIPELINE, "(error object is a table value)");
+  ysgt_expect_load_fail("error(setmetatable({}, {__tostring = function() return 'custom' end}))",
+                        NULL, YSG_ERR_PIPELINE, "custom");
   /* an engine error caught by the script and raised again keeps its status and text */
-  expect_fail("fill{name='a'}\nlocal ok, e = pcall(fill, {name='a'})\nerror(e, 0)", NULL,
-              YSG_ERR_PIPELINE, "test.lua:2: duplicate node name 'a' (first used at test.lua:1)");
+  ysgt_expect_load_fail("fill{name='a'}\nlocal ok, e = pcall(fill, {name='a'})\nerror(e, 0)", NULL,
+                        YSG_ERR_PIPELINE,
+                        "test.lua:2: duplicate node name 'a' (first used at test.lua:1)");
 }
 
 Test(dsl, chunkname_default_and_null_options) {

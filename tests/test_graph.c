@@ -286,27 +286,10 @@ static const ysg_node_type tp_type = {.name = "tpts",
                                       .infer = tp_infer,
                                       .run = tp_run};
 
-static char logbuf[1024];
-static int n_warn;
-static void on_log(void *ud, ysg_log_level level, const char *msg) {
-  (void)ud;
-  if (level == YSG_LOG_WARN) {
-    snprintf(logbuf, sizeof logbuf, "%s", msg);
-    n_warn++;
-  }
-}
-
 static ysg_context *ctx_new(int threads) {
-  ysg_context_options o;
-  ysg_context_options_init(&o);
-  o.threads = threads;
-  o.log = on_log;
-  o.log_level = YSG_LOG_WARN;
-  ysg_context *ctx = NULL;
-  cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
+  ysg_context *ctx = ysgt_ctx_warn(threads);
+  cr_assert_not_null(ctx);
   cr_assert_eq(ysg_register_node_type(ctx, &tp_type), YSG_OK, "%s", ysg_errmsg(ctx));
-  n_warn = 0;
-  logbuf[0] = 0;
   return ctx;
 }
 
@@ -793,9 +776,10 @@ Test(graph, geometry_modes) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "%s", ysg_errmsg(ctx));
   e = edges_of(p);
   cr_assert_eq(e->count, 49);
-  cr_assert_eq(n_warn, 1, "one warning per run, got %d", n_warn);
-  cr_assert(strstr(logbuf, "node 'g' (graph)") && strstr(logbuf, "linking them as a chain"), "%s",
-            logbuf);
+  cr_assert_eq(ysgt_n_warnings, 1, "one warning per run, got %d", ysgt_n_warnings);
+  cr_assert(
+      strstr(ysgt_warning, "node 'g' (graph)") && strstr(ysgt_warning, "linking them as a chain"),
+      "%s", ysgt_warning);
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
   free(ref);

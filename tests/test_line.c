@@ -15,114 +15,7 @@
 #include "internal.h"
 #include "util.h"
 
-/* ---- `tgeo`: points, edges and curves from G ------------------------------------------------ */
-#define MAXP 1024
-#define MAXE 1024
-#define MAXC 16
-#define MAXS 1024
-static struct geo {
-  int np, np_later; /* points this frame; np_later >= 0: the count from frame 1 on */
-  int ne, nc, S;
-  int rgba; /* points carry colours */
-  float xy[MAXP * 2], col[MAXP * 4];
-  int32_t ij[MAXE * 2];
-  float cxy[MAXC * MAXS * 2];
-} G;
-
-static void geo_reset(void) {
-  memset(&G, 0, sizeof G);
-  G.S = 2;
-  G.np_later = -1;
-}
-static void add_point(float x, float y) {
-  G.xy[2 * G.np] = x;
-  G.xy[2 * G.np + 1] = y;
-  G.np++;
-}
-static void add_edge(int i, int j) {
-  G.ij[2 * G.ne] = i;
-  G.ij[2 * G.ne + 1] = j;
-  G.ne++;
-}
-static void add_segment(float ax, float ay, float bx, float by) {
-  add_edge(G.np, G.np + 1);
-  add_point(ax, ay);
-  add_point(bx, by);
-}
-
-static const ysg_port_def geo_out[] = {
-    {"points", YSG_POINTS, 0, "G's points", NULL, 0},
-    {"edges", YSG_EDGES, 0, "G's edges", NULL, 0},
-    {"curves", YSG_CURVES, 0, "G's curves", NULL, 0},
-};
-
-static ysg_status geo_infer(ysg_node *n) {
-  ysg_node_output(n, 0)->capacity = MAXP;
-  ysg_node_output(n, 1)->capacity = MAXE;
-  ysg_node_output(n, 2)->capacity = MAXC;
-  ysg_node_output(n, 2)->samples = G.S;
-  return YSG_OK;
-}
-
-static ysg_status geo_run(ysg_node *n, const ysg_frame *f) {
-  ysg_value *p = ysg_node_output(n, 0), *e = ysg_node_output(n, 1), *c = ysg_node_output(n, 2);
-  p->count = f->index > 0 && G.np_later >= 0 ? G.np_later : G.np;
-  memcpy(p->xy, G.xy, sizeof(float) * 2 * (size_t)G.np);
-  memcpy(p->rgba, G.col, sizeof(float) * 4 * (size_t)G.np);
-  p->attrs = G.rgba ? YSG_ATTR_RGBA : 0u;
-  e->count = G.ne;
-  memcpy(e->ij, G.ij, sizeof(int32_t) * 2 * (size_t)G.ne);
-  c->count = G.nc;
-  for (int k = 0; k < G.nc; k++) {
-    memcpy(c->xy + (size_t)k * G.S * 2, G.cxy + (size_t)k * MAXS * 2, sizeof(float) * 2 * G.S);
-    c->ij[2 * k] = 0;
-    c->ij[2 * k + 1] = 0;
-  }
-  return YSG_OK;
-}
-
-static const ysg_node_type geo_type = {.name = "tgeo",
-                                       .category = "test",
-                                       .doc = "Test geometry from the test's arrays.",
-                                       .outputs = geo_out,
-                                       .n_outputs = 3,
-                                       .run = geo_run,
-                                       .infer = geo_infer};
-
-/* ---- running a line pipeline ---------------------------------------------------------------- */
-static char logbuf[4096];
-static int n_logs;
-static void capture_log(void *ud, ysg_log_level level, const char *msg) {
-  (void)ud;
-  if (level == YSG_LOG_WARN) {
-    snprintf(logbuf, sizeof logbuf, "%s", msg);
-    n_logs++;
-  }
-}
-
-static ysg_context *make_ctx(int threads) {
-  ysg_context_options o;
-  ysg_context_options_init(&o);
-  o.threads = threads;
-  o.log = capture_log;
-  o.log_level = YSG_LOG_WARN;
-  ysg_context *ctx = NULL;
-  cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
-  cr_assert_eq(ysg_register_node_type(ctx, &geo_type), YSG_OK, "%s", ysg_errmsg(ctx));
-  n_logs = 0;
-  logbuf[0] = 0;
-  return ctx;
-}
-
-static const char *line_src(int w, int h, const char *args) {
-  static char buf[2048];
-  snprintf(buf, sizeof buf,
-           "canvas{width=%d,height=%d,frames=4,background='#00000000'}\n"
-           "local g = tgeo{name='g'}\n"
-           "out = line{%s, name='out'}\n",
-           w, h, args);
-  return buf;
-}
+#include "line_geo.h"
 
 /* An image's pixels as floats (w·h·4), zero under empty tiles. */
 static float *image_floats(const ysg_value *v) {
@@ -710,9 +603,9 @@ Test(line, edges_beyond_the_points_are_skipped_and_reported_once) {
     cr_expect(px[(8 * 64 + 30) * 4 + 3] == 1.0f, "frame %d: edge 0-1 is drawn", f);
     cr_expect(px[(20 * 64 + 50) * 4 + 3] == (f == 0 ? 1.0f : 0.0f), "frame %d: edge 1-2", f);
     free(px);
-    cr_expect_eq(n_logs, 1, "frame %d: %d warnings", f, n_logs);
+    cr_expect_eq(ysgt_n_warnings, 1, "frame %d: %d warnings", f, ysgt_n_warnings);
   }
-  cr_expect_str_eq(logbuf,
+  cr_expect_str_eq(ysgt_warning,
                    "test.lua:3: node 'out' (line): frame 0: 1 of 3 edges name a point outside "
                    "0..2 (the points of this frame); such edges are skipped, and this is "
                    "reported once");

@@ -18,85 +18,7 @@
 #include "../cuda/line_api.h"
 #endif
 
-/* ---- `tgeo`: points, edges and curves from G ------------------------------------------------ */
-#define MAXP 512
-#define MAXE 512
-#define MAXC 8
-#define MAXS 64
-static struct geo {
-  int np, ne, nc, S, rgba;
-  float xy[MAXP * 2], col[MAXP * 4];
-  int32_t ij[MAXE * 2];
-  float cxy[MAXC * MAXS * 2];
-} G;
-
-static const ysg_port_def geo_out[] = {
-    {"points", YSG_POINTS, 0, "G's points", NULL, 0},
-    {"edges", YSG_EDGES, 0, "G's edges", NULL, 0},
-    {"curves", YSG_CURVES, 0, "G's curves", NULL, 0},
-};
-
-static ysg_status geo_infer(ysg_node *n) {
-  ysg_node_output(n, 0)->capacity = MAXP;
-  ysg_node_output(n, 1)->capacity = MAXE;
-  ysg_node_output(n, 2)->capacity = MAXC;
-  ysg_node_output(n, 2)->samples = G.S;
-  return YSG_OK;
-}
-
-static ysg_status geo_run(ysg_node *n, const ysg_frame *f) {
-  (void)f;
-  ysg_value *p = ysg_node_output(n, 0), *e = ysg_node_output(n, 1), *c = ysg_node_output(n, 2);
-  p->count = G.np;
-  memcpy(p->xy, G.xy, sizeof(float) * 2 * (size_t)G.np);
-  memcpy(p->rgba, G.col, sizeof(float) * 4 * (size_t)G.np);
-  p->attrs = G.rgba ? YSG_ATTR_RGBA : 0u;
-  e->count = G.ne;
-  memcpy(e->ij, G.ij, sizeof(int32_t) * 2 * (size_t)G.ne);
-  c->count = G.nc;
-  memcpy(c->xy, G.cxy, sizeof(float) * 2 * (size_t)G.nc * G.S);
-  memset(c->ij, 0, sizeof(int32_t) * 2 * (size_t)G.nc);
-  return YSG_OK;
-}
-
-static const ysg_node_type geo_type = {.name = "tgeo",
-                                       .category = "test",
-                                       .doc = "Test geometry from the test's arrays.",
-                                       .outputs = geo_out,
-                                       .n_outputs = 3,
-                                       .run = geo_run,
-                                       .infer = geo_infer};
-
-static void add_point(float x, float y) {
-  G.xy[2 * G.np] = x;
-  G.xy[2 * G.np + 1] = y;
-  G.np++;
-}
-static void add_edge(int i, int j) {
-  G.ij[2 * G.ne] = i;
-  G.ij[2 * G.ne + 1] = j;
-  G.ne++;
-}
-
-static ysg_context *make_ctx(int threads) {
-  ysg_context_options o;
-  ysg_context_options_init(&o);
-  o.threads = threads;
-  ysg_context *ctx = NULL;
-  cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
-  cr_assert_eq(ysg_register_node_type(ctx, &geo_type), YSG_OK, "%s", ysg_errmsg(ctx));
-  return ctx;
-}
-
-static const char *line_src(int w, int h, const char *args) {
-  static char buf[2048];
-  snprintf(buf, sizeof buf,
-           "canvas{width=%d,height=%d,frames=1,background='#00000000'}\n"
-           "local g = tgeo{name='g'}\n"
-           "out = line{%s, name='out'}\n",
-           w, h, args);
-  return buf;
-}
+#include "line_geo.h"
 
 static char args[1024];
 
@@ -130,8 +52,7 @@ static uint32_t lcg(uint32_t *s) {
 
 /* 200 random points (some off the canvas) and up to 300 edges between those closer than 40 px */
 static void random_edges(uint32_t seed, int w, int h) {
-  memset(&G, 0, sizeof G);
-  G.S = 2;
+  geo_reset();
   for (int k = 0; k < 200; k++)
     add_point((float)(lcg(&seed) % (unsigned)(w * 130)) / 100.0f - 0.15f * w,
               (float)(lcg(&seed) % (unsigned)(h * 130)) / 100.0f - 0.15f * h);
@@ -162,8 +83,7 @@ Test(line, threads_give_identical_bits_and_tiles_mark_only_strokes) {
   ysg_pipeline_destroy(p1);
   ysg_pipeline_destroy(p2);
   /* one short stroke in tile (1,1) of an 8×8 grid: its footprint (width/2 + 1 px) stays there */
-  memset(&G, 0, sizeof G);
-  G.S = 2;
+  geo_reset();
   add_point(20.5f, 20.5f);
   add_point(26.5f, 22.5f);
   add_edge(0, 1);
@@ -219,8 +139,8 @@ Test(line, cuda_matches_cpu) {
     for (int c = 0; c < G.nc; c++)
       for (int k = 0; k < G.S; k++) {
         double t = k / 39.0;
-        G.cxy[(c * G.S + k) * 2] = (float)(20 + 260 * t);
-        G.cxy[(c * G.S + k) * 2 + 1] = (float)(30 + 25 * c + 40 * sin(6 * t + c));
+        G.cxy[(c * MAXS + k) * 2] = (float)(20 + 260 * t);
+        G.cxy[(c * MAXS + k) * 2 + 1] = (float)(30 + 25 * c + 40 * sin(6 * t + c));
       }
     snprintf(args, sizeof args, "%s, %s",
              scenes[sc].curves ? "curves=g.curves" : "points=g.points, edges=g.edges",

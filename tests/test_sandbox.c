@@ -16,20 +16,6 @@ static ysg_status load(ysg_context *ctx, const char *src, const ysg_load_options
   return ysg_pipeline_load_string(ctx, src, "test.lua", lo, out);
 }
 
-static void expect_fail(const char *src, const ysg_load_options *lo, ysg_status status,
-                        const char *msg) {
-  ysg_context *ctx = ysgt_ctx();
-  cr_assert_not_null(ctx);
-  ysg_pipeline *p = (ysg_pipeline *)1;
-  ysg_status s = load(ctx, src, lo, &p);
-  cr_expect_eq(s, status, "status %s for:\n%s\nmessage: %s", ysg_status_name(s), src,
-               ysg_errmsg(ctx));
-  cr_expect_null(p);
-  cr_expect_str_eq(ysg_errmsg(ctx), msg, "for:\n%s\ngot:      %s\nexpected: %s", src,
-                   ysg_errmsg(ctx), msg);
-  ysg_context_destroy(ctx);
-}
-
 static void expect_ok(const char *src, const ysg_load_options *lo) {
   ysg_context *ctx = ysgt_ctx();
   ysg_pipeline *p = NULL;
@@ -40,21 +26,26 @@ static void expect_ok(const char *src, const ysg_load_options *lo) {
 }
 
 Test(sandbox, removed_facilities_are_refused) {
-  expect_fail("fill{}\nlocal f = io.open('x')", NULL, YSG_ERR_PIPELINE, "test.lua:2: 'io' " HINT);
-  expect_fail("os.execute('true')", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'os' " HINT);
-  expect_fail("local t = os.time()", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'os' " HINT);
-  expect_fail("local i = debug.getinfo(1)", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'debug' " HINT);
-  expect_fail("package.path = '/tmp/?.lua'", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'package' " HINT);
-  expect_fail("local x = require 'x'", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'require' " HINT);
-  expect_fail("dofile('x.lua')", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'dofile' " HINT);
-  expect_fail("local f = loadfile('x.lua')", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: 'loadfile' " HINT);
-  expect_fail("local d = string.dump(print)", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: 'string.dump' " HINT);
-  expect_fail("local d = ('x'):dump()", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'string.dump' " HINT);
+  ysgt_expect_load_fail("fill{}\nlocal f = io.open('x')", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: 'io' " HINT);
+  ysgt_expect_load_fail("os.execute('true')", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'os' " HINT);
+  ysgt_expect_load_fail("local t = os.time()", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'os' " HINT);
+  ysgt_expect_load_fail("local i = debug.getinfo(1)", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: 'debug' " HINT);
+  ysgt_expect_load_fail("package.path = '/tmp/?.lua'", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: 'package' " HINT);
+  ysgt_expect_load_fail("local x = require 'x'", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: 'require' " HINT);
+  ysgt_expect_load_fail("dofile('x.lua')", NULL, YSG_ERR_PIPELINE, "test.lua:1: 'dofile' " HINT);
+  ysgt_expect_load_fail("local f = loadfile('x.lua')", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: 'loadfile' " HINT);
+  ysgt_expect_load_fail("local d = string.dump(print)", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: 'string.dump' " HINT);
+  ysgt_expect_load_fail("local d = ('x'):dump()", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: 'string.dump' " HINT);
   /* the stand-ins cannot be taken apart by the script */
-  expect_fail("assert(getmetatable(io) == false)\nsetmetatable(io, {})", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: cannot change a protected metatable");
+  ysgt_expect_load_fail("assert(getmetatable(io) == false)\nsetmetatable(io, {})", NULL,
+                        YSG_ERR_PIPELINE, "test.lua:2: cannot change a protected metatable");
   /* what stays works */
   expect_ok(
       "local t = {3, 1, 2}\ntable.sort(t)\nassert(t[1] == 1)\n"
@@ -68,10 +59,10 @@ Test(sandbox, removed_facilities_are_refused) {
 }
 
 Test(sandbox, binary_chunks_are_refused) {
-  expect_fail("local f = load('\\27Lua\\84\\0')", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: binary chunks are not allowed in sandboxed pipelines");
+  ysgt_expect_load_fail("local f = load('\\27Lua\\84\\0')", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: binary chunks are not allowed in sandboxed pipelines");
   /* a reader function handing over a binary chunk, and an explicit mode 'b', change nothing */
-  expect_fail(
+  ysgt_expect_load_fail(
       "local parts = {'\\27Lua', '\\84\\0'}\nlocal i = 0\n"
       "local f = load(function() i = i + 1 return parts[i] end)",
       NULL, YSG_ERR_PIPELINE, "test.lua:3: binary chunks are not allowed in sandboxed pipelines");
@@ -80,8 +71,8 @@ Test(sandbox, binary_chunks_are_refused) {
       "local g = load('return _ENV', 'y', 't', {z = 1})\nassert(g().z == 1)\nfill{}",
       NULL);
   /* a whole script that is a binary chunk */
-  expect_fail("\x1bLua\x54", NULL, YSG_ERR_PIPELINE,
-              "test.lua: binary chunks are not allowed in sandboxed pipelines");
+  ysgt_expect_load_fail("\x1bLua\x54", NULL, YSG_ERR_PIPELINE,
+                        "test.lua: binary chunks are not allowed in sandboxed pipelines");
 }
 
 Test(sandbox, unsafe_mode_lifts_it) {
@@ -110,16 +101,17 @@ Test(sandbox, instruction_limit_stops_scripts) {
   ysg_load_options lo;
   ysg_load_options_init(&lo);
   lo.lua_instruction_limit = 100000;
-  expect_fail("canvas{width=8}\n\n\nwhile true do end", &lo, YSG_ERR_LIMIT,
-              "test.lua:4: instruction limit of 100000 exceeded (infinite loop?)");
+  ysgt_expect_load_fail("canvas{width=8}\n\n\nwhile true do end", &lo, YSG_ERR_LIMIT,
+                        "test.lua:4: instruction limit of 100000 exceeded (infinite loop?)");
   /* neither pcall, xpcall nor a coroutine can catch it and carry on */
-  expect_fail("while true do\n  pcall(function() while true do end end)\nend", &lo, YSG_ERR_LIMIT,
-              "test.lua:2: instruction limit of 100000 exceeded (infinite loop?)");
-  expect_fail(
+  ysgt_expect_load_fail("while true do\n  pcall(function() while true do end end)\nend", &lo,
+                        YSG_ERR_LIMIT,
+                        "test.lua:2: instruction limit of 100000 exceeded (infinite loop?)");
+  ysgt_expect_load_fail(
       "while true do\n  xpcall(function() while true do end end, function(e) return 'x' "
       "end)\nend",
       &lo, YSG_ERR_LIMIT, "test.lua:2: instruction limit of 100000 exceeded (infinite loop?)");
-  expect_fail(
+  ysgt_expect_load_fail(
       "local co = coroutine.create(function()\n  while true do end\nend)\n"
       "while true do coroutine.resume(co) end",
       &lo, YSG_ERR_LIMIT, "test.lua:2: instruction limit of 100000 exceeded (infinite loop?)");
@@ -162,21 +154,23 @@ Test(sandbox, memory_cap) {
   ysg_load_options lo;
   ysg_load_options_init(&lo);
   lo.lua_memory_limit = 4u << 20;
-  expect_fail("local t = {}\nfor i = 1, 1e7 do t[i] = i end", &lo, YSG_ERR_LIMIT,
-              "test.lua: memory limit of 4 MiB exceeded");
-  expect_fail("local s = string.rep('x', 1e8)", &lo, YSG_ERR_LIMIT,
-              "test.lua: memory limit of 4 MiB exceeded");
+  ysgt_expect_load_fail("local t = {}\nfor i = 1, 1e7 do t[i] = i end", &lo, YSG_ERR_LIMIT,
+                        "test.lua: memory limit of 4 MiB exceeded");
+  ysgt_expect_load_fail("local s = string.rep('x', 1e8)", &lo, YSG_ERR_LIMIT,
+                        "test.lua: memory limit of 4 MiB exceeded");
   /* caught and rethrown by the script: still the cap */
-  expect_fail("local ok, e = pcall(string.rep, 'x', 1e8)\nerror(e, 0)", &lo, YSG_ERR_LIMIT,
-              "test.lua: memory limit of 4 MiB exceeded");
+  ysgt_expect_load_fail("local ok, e = pcall(string.rep, 'x', 1e8)\nerror(e, 0)", &lo,
+                        YSG_ERR_LIMIT, "test.lua: memory limit of 4 MiB exceeded");
   lo.lua_memory_limit = 3u << 19;
-  expect_fail("local t = {}\nfor i = 1, 1e7 do t[#t + 1] = tostring(i) end", &lo, YSG_ERR_LIMIT,
-              "test.lua: memory limit of 1.5 MiB exceeded");
+  ysgt_expect_load_fail("local t = {}\nfor i = 1, 1e7 do t[#t + 1] = tostring(i) end", &lo,
+                        YSG_ERR_LIMIT, "test.lua: memory limit of 1.5 MiB exceeded");
   /* states too small to be created, or to open the libraries */
   lo.lua_memory_limit = 1024;
-  expect_fail("fill{}", &lo, YSG_ERR_LIMIT, "test.lua: memory limit of 0.000976562 MiB exceeded");
+  ysgt_expect_load_fail("fill{}", &lo, YSG_ERR_LIMIT,
+                        "test.lua: memory limit of 0.000976562 MiB exceeded");
   lo.lua_memory_limit = 16384;
-  expect_fail("fill{}", &lo, YSG_ERR_LIMIT, "test.lua: memory limit of 0.015625 MiB exceeded");
+  ysgt_expect_load_fail("fill{}", &lo, YSG_ERR_LIMIT,
+                        "test.lua: memory limit of 0.015625 MiB exceeded");
   /* the default cap leaves room for real scripts */
   expect_ok("local t = {}\nfor i = 1, 1e5 do t[i] = {i} end\nfill{}", NULL);
 }
@@ -205,16 +199,18 @@ Test(sandbox, memory_cap_in_callbacks) {
 
 /* ---- paths ----------------------------------------------------------------------------------- */
 Test(sandbox, paths_stay_inside) {
-  expect_fail("points{path='/etc/passwd'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:1: node 'points_1' (points): parameter 'path': '/etc/passwd': absolute "
-              "paths are not allowed in sandboxed pipelines (run with --unsafe to allow it)");
-  expect_fail(
+  ysgt_expect_load_fail(
+      "points{path='/etc/passwd'}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:1: node 'points_1' (points): parameter 'path': '/etc/passwd': absolute "
+      "paths are not allowed in sandboxed pipelines (run with --unsafe to allow it)");
+  ysgt_expect_load_fail(
       "\npoints{name='pts', path='data/../../x.csv'}", NULL, YSG_ERR_PIPELINE,
       "test.lua:2: node 'pts' (points): parameter 'path': 'data/../../x.csv': '..' may not "
       "leave the pipeline's directory in sandboxed pipelines (run with --unsafe to allow it)");
-  expect_fail("local f = fill{}\npng{image=f, path='/tmp/out.png'}", NULL, YSG_ERR_PIPELINE,
-              "test.lua:2: node 'png_1' (png): parameter 'path': '/tmp/out.png': absolute paths "
-              "are not allowed in sandboxed pipelines (run with --unsafe to allow it)");
+  ysgt_expect_load_fail(
+      "local f = fill{}\npng{image=f, path='/tmp/out.png'}", NULL, YSG_ERR_PIPELINE,
+      "test.lua:2: node 'png_1' (png): parameter 'path': '/tmp/out.png': absolute paths "
+      "are not allowed in sandboxed pipelines (run with --unsafe to allow it)");
 
   /* the same absolute path loads with --unsafe */
   const char *dir = ysgt_tmpdir();
@@ -244,8 +240,8 @@ Test(sandbox, paths_stay_inside) {
 /* ---- finalizers ---------------------------------------------------------------------------- */
 Test(sandbox, finalizers) {
   /* Lua runs __gc with hooks off, out of the instruction limit's reach: refused when sandboxed */
-  expect_fail("local t = {}\nsetmetatable(t, {__gc = function() while true do end end})", NULL,
-              YSG_ERR_PIPELINE, "test.lua:2: '__gc' metamethods " HINT);
+  ysgt_expect_load_fail("local t = {}\nsetmetatable(t, {__gc = function() while true do end end})",
+                        NULL, YSG_ERR_PIPELINE, "test.lua:2: '__gc' metamethods " HINT);
   expect_ok(
       "local mt = {__index = function() return 1 end}\n"
       "assert(setmetatable({}, mt).x == 1)\nfill{}",

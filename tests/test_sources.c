@@ -13,22 +13,7 @@
 #include "internal.h"
 #include "util.h"
 
-static ysg_context *ctx;
-static ysg_pipeline *pl;
-static const char *dir;
-
-static void setup(void) {
-  ctx = ysgt_ctx();
-  cr_assert_not_null(ctx);
-  dir = ysgt_tmpdir();
-  cr_assert_eq(chdir(dir), 0);
-  pl = NULL;
-}
-
-static void teardown(void) {
-  if (pl) ysg_pipeline_destroy(pl);
-  ysg_context_destroy(ctx);
-}
+#include "dir_fixture.h"
 
 TestSuite(sources, .init = setup, .fini = teardown);
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,30 @@ ysg_context *ysgt_ctx(void) {
   return ctx;
 }
 
+char ysgt_warning[4096];
+int ysgt_n_warnings;
+
+static void keep_warning(void *ud, ysg_log_level level, const char *msg) {
+  (void)ud;
+  if (level == YSG_LOG_WARN) {
+    snprintf(ysgt_warning, sizeof ysgt_warning, "%s", msg);
+    ysgt_n_warnings++;
+  }
+}
+
+ysg_context *ysgt_ctx_warn(int threads) {
+  ysg_context_options o;
+  ysg_context_options_init(&o);
+  o.threads = threads;
+  o.log = keep_warning;
+  o.log_level = YSG_LOG_WARN;
+  ysg_context *ctx = NULL;
+  if (ysg_context_create(&o, &ctx) != YSG_OK) return NULL;
+  ysgt_n_warnings = 0;
+  ysgt_warning[0] = 0;
+  return ctx;
+}
+
 ysg_status ysgt_load(ysg_context *ctx, const char *src, ysg_pipeline **out) {
   ysg_load_options lo;
   ysg_load_options_init(&lo);
@@ -83,4 +108,18 @@ ysg_status ysgt_load(ysg_context *ctx, const char *src, ysg_pipeline **out) {
   else if (p)
     ysg_pipeline_destroy(p);
   return s;
+}
+
+void ysgt_expect_load_fail(const char *src, const ysg_load_options *lo, ysg_status status,
+                           const char *msg) {
+  ysg_context *ctx = ysgt_ctx();
+  cr_assert_not_null(ctx);
+  ysg_pipeline *p = (ysg_pipeline *)1;
+  ysg_status s = ysg_pipeline_load_string(ctx, src, "test.lua", lo, &p);
+  cr_expect_eq(s, status, "status %s for:\n%s\nmessage: %s", ysg_status_name(s), src,
+               ysg_errmsg(ctx));
+  cr_expect_null(p);
+  cr_expect_str_eq(ysg_errmsg(ctx), msg, "for:\n%s\ngot:      %s\nexpected: %s", src,
+                   ysg_errmsg(ctx), msg);
+  ysg_context_destroy(ctx);
 }

@@ -1,5 +1,6 @@
 /* util.h — helpers shared by the Criterion tests: temporary directories, files, running the CLI,
- * and loading a pipeline from a string with a fresh context. */
+ * contexts (plain, or keeping warnings), and loading a pipeline from a string with a fresh
+ * context, expecting success or an exact error. */
 #ifndef YSG_TEST_UTIL_H
 #define YSG_TEST_UTIL_H
 
@@ -17,7 +18,17 @@ char *ysgt_read(const char *path, size_t *len);
 int ysgt_sh(const char *cmd, char **out, char **err);
 /* Context with one thread and no logging. */
 ysg_context *ysgt_ctx(void);
+/* Context with `threads` threads that keeps the last warning it logs in ysgt_warning and counts
+ * them in ysgt_n_warnings (both reset here); NULL when it cannot be created. */
+ysg_context *ysgt_ctx_warn(int threads);
+extern char ysgt_warning[4096];
+extern int ysgt_n_warnings;
 /* Load a pipeline from source (chunkname "test.lua"), returning the status; *out may be NULL. */
 ysg_status ysgt_load(ysg_context *ctx, const char *src, ysg_pipeline **out);
+
+/* Loading src with lo (NULL: defaults) must fail with status and exactly msg and leave no
+ * pipeline; a Criterion expectation, so a mismatch fails the calling test. */
+void ysgt_expect_load_fail(const char *src, const ysg_load_options *lo, ysg_status status,
+                           const char *msg);
 
 #endif

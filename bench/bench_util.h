@@ -1,0 +1,93 @@
+/* bench_util.h — what every benchmark program needs the same way: the machine it ran on (CPU model,
+ * cores), a monotonic ms clock, median/percentile of timings, a seeded splitmix64 for reproducible
+ * geometry, JSON string quoting and a log callback. Header-only (static inline) because each
+ * bench_*.c builds into its own executable. */
+#ifndef YSG_BENCH_UTIL_H
+#define YSG_BENCH_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ysgraph.h"
+
+static inline double bench_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sorts v in place (so v[0] is then the best time) and returns its median. */
+static inline double bench_median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The p-quantile (0..1) of a sorted array, nearest rank. */
+static inline double bench_percentile(const double *sorted, int n, double p) {
+  return sorted[(int)((n - 1) * p + 0.5)];
+}
+
+/* The "model name" line of /proc/cpuinfo, or "unknown CPU". */
+static inline void bench_cpu_model(char *out, size_t cap) {
+  snprintf(out, cap, "unknown CPU");
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return;
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    const char *v = strchr(line, ':');
+    if (strncmp(line, "model name", 10) || !v) continue;
+    for (v++; *v == ' ' || *v == '\t'; v++) {
+    }
+    snprintf(out, cap, "%s", v);
+    out[strcspn(out, "\n")] = 0;
+    break;
+  }
+  fclose(f);
+}
+
+static inline int bench_cores(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }
+
+/* splitmix64's output function; bench_uniform steps a state through it, so a fixed seed gives every
+ * run (and every renderer compared) the same geometry. */
+static inline uint64_t bench_mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+static inline double bench_uniform(uint64_t *state, double lo, double hi) {
+  uint64_t z = bench_mix64(*state);
+  *state += 0x9e3779b97f4a7c15ull;
+  return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
+}
+
+static inline void bench_json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+    if (*u == '"' || *u == '\\')
+      fprintf(f, "\\%c", *u);
+    else if (*u < 0x20)
+      fprintf(f, "\\u%04x", *u);
+    else
+      fputc(*u, f);
+  }
+  fputc('"', f);
+}
+
+/* A ysg_log_fn; set log_ud to the program's name (a const char *). */
+static inline void bench_log(void *ud, ysg_log_level level, const char *msg) {
+  fprintf(stderr, "%s: %s: %s\n", (const char *)ud, level >= YSG_LOG_WARN ? "warning" : "note",
+          msg);
+}
+
+#endif
