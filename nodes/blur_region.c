@@ -1,0 +1,388 @@
+/* blur_region.c — the `blur_region` effect node: blurs an image only inside soft masks around
+ * points (circles) or boxes (rounded rectangles). Regions are binned into 16×16 tiles
+ * (engine/bins.h) and the mask is evaluated per tile; the separable Gaussian runs only where a
+ * tile's mask is non-zero (horizontal pass over the rows those tiles need, vertical pass over
+ * those tiles), so a few small regions cost a fraction of a full-frame blur. Pixels outside all
+ * masks are the input's bits. Math: engine/region_math.h, shared with cuda/blur_region.cu. */
+#include <math.h>
+#include <string.h>
+
+#include "bins.h"
+#include "color.h"
+#include "region_math.h"
+#include "ysgraph/node.h"
+
+enum { P_RADIUS, P_CORNER, P_FALLOFF, P_SIGMA, P_OPACITY, P_TRUNCATE, P_BIN_CAPACITY, P_COUNT };
+enum { IN_IMAGE, IN_POINTS, IN_BOXES };
+
+static const ysg_param_def params[P_COUNT] = {
+    [P_RADIUS] = {"radius", YSG_PARAM_NUMBER, "40", 0, 10000, NULL, 0,
+                  "px: radius of the circle masked around each point"},
+    [P_CORNER] = {"corner", YSG_PARAM_NUMBER, "0", 0, 10000, NULL, 0,
+                  "px: corner radius of box masks (clamped to half the shorter side)"},
+    [P_FALLOFF] = {"falloff", YSG_PARAM_NUMBER, "16", 0, 10000, NULL, 0,
+                   "px: soft edge outside the shape, mask = 1 − smoothstep(distance / falloff)"},
+    [P_SIGMA] = {"sigma", YSG_PARAM_NUMBER, "6", 0, YSG_REGION_MAX_SIGMA, NULL, 0,
+                 "px: standard deviation of the Gaussian (0: no blur)"},
+    [P_OPACITY] = {"opacity", YSG_PARAM_NUMBER, "1", 0, 1, NULL, 0,
+                   "weight of the blurred picture where the mask is 1"},
+    [P_TRUNCATE] = {"truncate", YSG_PARAM_NUMBER, "3", 0.5, YSG_REGION_MAX_TRUNCATE, NULL, 0,
+                    "kernel radius in sigmas: floor(truncate · sigma + 0.5) px"},
+    [P_BIN_CAPACITY] =
+        {"bin_capacity", YSG_PARAM_INT, "0", 0, 2147483647.0, NULL, YSG_PARAM_STATIC,
+         "tile references a frame may use (0: max(16 × tiles, 256 × region capacity))"},
+};
+
+static const ysg_port_def inputs[] = {
+    [IN_IMAGE] = {"image", YSG_IMAGE, 0, "the picture to blur locally", NULL, 0},
+    [IN_POINTS] = {"points", YSG_POINTS, YSG_PORT_OPTIONAL,
+                   "a circle of `radius` around each point (or connect boxes)", NULL, 0},
+    [IN_BOXES] = {"boxes", YSG_BOXES, YSG_PORT_OPTIONAL,
+                  "each box, corners rounded by `corner` (or connect points)", NULL, 0},
+};
+
+static const ysg_port_def outputs[] = {
+    {"image", YSG_IMAGE, 0, "the image, blurred inside the masks, the input's size", NULL, 0},
+};
+
+#define N_GROUPS 64 /* row groups of the horizontal pass, each with its own row buffer */
+
+/* sizes fixed at infer; the arrays live in one arena scratch buffer */
+typedef struct br_state {
+  int port;      /* IN_POINTS or IN_BOXES */
+  int cap;       /* region capacity */
+  int cap_items; /* bin references */
+  int width, height, tiles_x, tiles_y, groups;
+  int scratch;
+  size_t off_bin_prims, off_bins, off_occ, off_weights, off_rows, off_h;
+} br_state;
+
+typedef struct br_job {
+  const ysg_region *regions;
+  const ysg_bins *bins;
+  const uint16_t *in;
+  const uint8_t *in_tiles; /* NULL: every tile may hold content */
+  uint16_t *out;
+  uint8_t *out_tiles;
+  uint8_t *occ;   /* (n_tiles) 1: some pixel of the tile has mask · opacity > 0 */
+  const float *w; /* (R + 1) one-sided kernel weights */
+  float *rows;    /* (groups, width + 2R, 4) row buffers of the horizontal pass */
+  float *h;       /* (height, width, 4) horizontal pass, written where a blurred tile needs it */
+  size_t row_cap; /* floats per row buffer */
+  float falloff, opacity;
+  int R, width, height, tiles_x, tiles_y, groups;
+} br_job;
+
+static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+static int tile_on(const uint8_t *tiles, int t) { return !tiles || tiles[t]; }
+
+/* The tile's pixel span: x0..x1 (exclusive), y0..y1. */
+static void tile_box(const br_job *j, int t, int *x0, int *y0, int *x1, int *y1) {
+  int tx = t % j->tiles_x, ty = t / j->tiles_x;
+  *x0 = tx * YSG_TILE;
+  *y0 = ty * YSG_TILE;
+  *x1 = *x0 + YSG_TILE < j->width ? *x0 + YSG_TILE : j->width;
+  *y1 = *y0 + YSG_TILE < j->height ? *y0 + YSG_TILE : j->height;
+}
+
+/* The mask of every pixel of tile t (m, row-major with stride YSG_TILE); returns 1 if any > 0. */
+static int tile_mask(const br_job *j, int t, float *m, int stop_at_first) {
+  int x0, y0, x1, y1;
+  tile_box(j, t, &x0, &y0, &x1, &y1);
+  const ysg_bins *b = j->bins;
+  int any = 0;
+  for (int i = 0; i < YSG_TILE * YSG_TILE; i++) m[i] = 0.0f;
+  for (int k = b->start[t]; k < b->start[t + 1]; k++) {
+    const ysg_region *r = &j->regions[b->items[k]];
+    if (ysg_region_rejects(r, j->falloff, (float)x0 + 0.5f, (float)y0 + 0.5f, (float)x1 - 0.5f,
+                           (float)y1 - 0.5f))
+      continue;
+    for (int y = y0; y < y1; y++) {
+      float *row = m + (y - y0) * YSG_TILE;
+      for (int x = x0; x < x1; x++) {
+        float v = ysg_region_mask(r, j->falloff, (float)x + 0.5f, (float)y + 0.5f);
+        if (v > row[x - x0]) row[x - x0] = v;
+        if (v > 0.0f) {
+          any = 1;
+          if (stop_at_first) return 1;
+        }
+      }
+    }
+  }
+  return any;
+}
+
+/* Pass 1, per tile: which tiles get blurred; the others are copied from the input (unless the
+ * output is the input: in place) with the input's flag. */
+static void classify_tiles(void *ud, int t0, int t1) {
+  const br_job *j = ud;
+  float m[YSG_TILE * YSG_TILE];
+  for (int t = t0; t < t1; t++) {
+    int on =
+        j->opacity > 0.0f && j->bins->start[t] != j->bins->start[t + 1] && tile_mask(j, t, m, 1);
+    j->occ[t] = (uint8_t)on;
+    if (on) continue;
+    int in_on = tile_on(j->in_tiles, t);
+    if (j->out_tiles) j->out_tiles[t] = (uint8_t)in_on;
+    if (j->out == j->in || !in_on) continue;
+    int x0, y0, x1, y1;
+    tile_box(j, t, &x0, &y0, &x1, &y1);
+    for (int y = y0; y < y1; y++) {
+      size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
+      memcpy(j->out + off, j->in + off, 8 * (size_t)(x1 - x0));
+    }
+  }
+}
+
+/* Input pixels [xa, xb) of row y as floats into dst, tiles marked empty read as 0. */
+static void load_row(const br_job *j, int y, int xa, int xb, float *dst) {
+  int ty = y / YSG_TILE;
+  for (int x = xa; x < xb;) {
+    int tx = x / YSG_TILE, e = (tx + 1) * YSG_TILE < xb ? (tx + 1) * YSG_TILE : xb;
+    if (tile_on(j->in_tiles, ty * j->tiles_x + tx))
+      ysg_halves_to_floats(j->in + ((size_t)y * (size_t)j->width + (size_t)x) * 4,
+                           dst + 4 * (x - xa), 4 * (e - x));
+    else
+      memset(dst + 4 * (x - xa), 0, sizeof(float) * 4 * (size_t)(e - x));
+    x = e;
+  }
+}
+
+/* Horizontal pass of row y over tile columns [txa, txb]: the input with R pixels either side
+ * (edge pixels repeated: clamp) into buf, then the convolution into j->h. */
+static void hpass_run(const br_job *j, int y, int txa, int txb, float *buf) {
+  int R = j->R, W = j->width;
+  int xa = txa * YSG_TILE, xb = (txb + 1) * YSG_TILE < W ? (txb + 1) * YSG_TILE : W;
+  int la = xa - R > 0 ? xa - R : 0, lb = xb + R < W ? xb + R : W;
+  float *b = buf + 4 * (size_t)(la - (xa - R)); /* buf index 0 is pixel xa − R */
+  load_row(j, y, la, lb, b);
+  for (int x = xa - R; x < la; x++) memcpy(buf + 4 * (x - (xa - R)), b, 16);
+  for (int x = lb; x < xb + R; x++) memcpy(buf + 4 * (x - (xa - R)), b + 4 * (lb - 1 - la), 16);
+  const float *w = j->w;
+  float *out = j->h + ((size_t)y * (size_t)W + (size_t)xa) * 4;
+  /* tap by tap over the whole run: long unit-stride loops the compiler vectorises */
+  int n4 = 4 * (xb - xa);
+  const float *c = buf + 4 * (size_t)R;
+  for (int i = 0; i < n4; i++) out[i] = w[0] * c[i];
+  for (int k = 1; k <= R; k++) {
+    const float *l = c - 4 * k, *r = c + 4 * k;
+    float wk = w[k];
+    for (int i = 0; i < n4; i++) out[i] += wk * (l[i] + r[i]);
+  }
+}
+
+/* Pass 2, per row group: every row a blurred tile's vertical kernel reaches, over the tile
+ * columns blurred within R rows of it. */
+static void hpass_groups(void *ud, int g0, int g1) {
+  const br_job *j = ud;
+  for (int g = g0; g < g1; g++) {
+    float *buf = j->rows + (size_t)g * j->row_cap;
+    int ya = (int)((int64_t)j->height * g / j->groups),
+        yb = (int)((int64_t)j->height * (g + 1) / j->groups);
+    for (int y = ya; y < yb; y++) {
+      /* output row yo reads rows yo − R .. yo + R: tile rows (y − R)/16 .. (y + R)/16 need y */
+      int ty0 = y - j->R > 0 ? (y - j->R) / YSG_TILE : 0;
+      int ty1 = (y + j->R) / YSG_TILE < j->tiles_y - 1 ? (y + j->R) / YSG_TILE : j->tiles_y - 1;
+      int run = -1;
+      for (int tx = 0; tx <= j->tiles_x; tx++) {
+        int need = 0;
+        for (int ty = ty0; tx < j->tiles_x && ty <= ty1 && !need; ty++)
+          need = j->occ[ty * j->tiles_x + tx];
+        if (need && run < 0) run = tx;
+        if (!need && run >= 0) {
+          hpass_run(j, y, run, tx - 1, buf);
+          run = -1;
+        }
+      }
+    }
+  }
+}
+
+/* Pass 3, per blurred tile: the vertical pass from j->h, blended with the original by
+ * mask · opacity; pixels whose weight is 0 keep the input's bits. */
+static void vpass_tiles(void *ud, int t0, int t1) {
+  const br_job *j = ud;
+  float m[YSG_TILE * YSG_TILE], acc[4 * YSG_TILE], orig[4 * YSG_TILE];
+  uint16_t bits[4 * YSG_TILE];
+  int R = j->R;
+  const float *w = j->w;
+  for (int t = t0; t < t1; t++) {
+    if (!j->occ[t]) continue;
+    int x0, y0, x1, y1;
+    tile_box(j, t, &x0, &y0, &x1, &y1);
+    tile_mask(j, t, m, 0);
+    int in_on = tile_on(j->in_tiles, t), any = 0, n4 = 4 * (x1 - x0);
+    for (int y = y0; y < y1; y++) {
+      size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
+      const float *c = j->h + off;
+      for (int i = 0; i < n4; i++) acc[i] = w[0] * c[i];
+      for (int k = 1; k <= R; k++) {
+        int ya = y - k < 0 ? 0 : y - k, yb = y + k >= j->height ? j->height - 1 : y + k;
+        const float *pa = j->h + ((size_t)ya * (size_t)j->width + (size_t)x0) * 4;
+        const float *pb = j->h + ((size_t)yb * (size_t)j->width + (size_t)x0) * 4;
+        for (int i = 0; i < n4; i++) acc[i] += w[k] * (pa[i] + pb[i]);
+      }
+      /* the original's bits first: in place, the output row overwrites them */
+      if (in_on)
+        memcpy(bits, j->in + off, sizeof(uint16_t) * (size_t)n4);
+      else
+        memset(bits, 0, sizeof(uint16_t) * (size_t)n4);
+      ysg_halves_to_floats(bits, orig, n4);
+      const float *mr = m + (y - y0) * YSG_TILE;
+      for (int x = 0; x < x1 - x0; x++) {
+        float a = mr[x] * j->opacity;
+        for (int ch = 0; ch < 4; ch++) {
+          float *v = acc + 4 * x + ch;
+          *v = a > 0.0f ? ysg_region_lerp(orig[4 * x + ch], *v, a) : orig[4 * x + ch];
+        }
+      }
+      ysg_floats_to_halves(acc, j->out + off, n4);
+      /* keep the input's exact bits where nothing was blended (also NaN payloads) */
+      for (int x = 0; x < x1 - x0; x++) {
+        if (!(mr[x] * j->opacity > 0.0f)) memcpy(j->out + off + 4 * (size_t)x, bits + 4 * x, 8);
+      }
+      for (int i = 0; i < n4 && !any; i++) any = (j->out[off + (size_t)i] & 0x7fffu) != 0;
+    }
+    if (j->out_tiles) j->out_tiles[t] = (uint8_t)(in_on || any);
+  }
+}
+
+static void br_destroy(ysg_node *n) {
+  void *st = ysg_node_state(n);
+  if (st) ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+static ysg_status br_infer(ysg_node *n) {
+  int np = ysg_node_input_count(n, IN_POINTS), nb = ysg_node_input_count(n, IN_BOXES);
+  if (np + nb != 1)
+    return ysg_node_fail(n, YSG_ERR_PIPELINE,
+                         "expected exactly one of the inputs 'points' and 'boxes' to be "
+                         "connected, found %s",
+                         np + nb == 0 ? "neither" : "both");
+  const ysg_value *img = ysg_node_input(n, IN_IMAGE, 0);
+  ysg_value *out = ysg_node_output(n, 0);
+  out->width = img->width;
+  out->height = img->height;
+  br_destroy(n); /* infer runs again when a pipeline is re-planned */
+  br_state *st = ysg_node_alloc(n, sizeof *st);
+  if (!st) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, st);
+  st->port = np ? IN_POINTS : IN_BOXES;
+  const ysg_value *src = ysg_node_input(n, st->port, 0);
+  st->cap = src && src->capacity > 0 ? src->capacity : 0;
+  st->width = img->width;
+  st->height = img->height;
+  st->tiles_x = (img->width + YSG_TILE - 1) / YSG_TILE;
+  st->tiles_y = (img->height + YSG_TILE - 1) / YSG_TILE;
+  int n_tiles = st->tiles_x * st->tiles_y;
+  int set = ysg_node_int(n, P_BIN_CAPACITY);
+  int64_t a = 16 * (int64_t)n_tiles, b = 256 * (int64_t)st->cap, c = a > b ? a : b;
+  st->cap_items = set > 0 ? set : (int)(c > 0x7fffffff ? 0x7fffffff : c);
+  st->groups = img->height < N_GROUPS ? (img->height > 0 ? img->height : 1) : N_GROUPS;
+  size_t cap = (size_t)(st->cap > 0 ? st->cap : 1);
+  size_t W = (size_t)(img->width > 0 ? img->width : 1),
+         H = (size_t)(img->height > 0 ? img->height : 1);
+  st->off_bin_prims = align64(cap * sizeof(ysg_region));
+  st->off_bins = st->off_bin_prims + align64(cap * sizeof(ysg_bin_prim));
+  st->off_occ = st->off_bins + align64(ysg__bins_bytes(st->tiles_x, st->tiles_y, st->cap_items));
+  st->off_weights = st->off_occ + align64((size_t)n_tiles + 1);
+  st->off_rows = st->off_weights + align64(sizeof(float) * (YSG_REGION_MAX_R + 1));
+  size_t row_cap = 4 * (W + 2 * (size_t)YSG_REGION_MAX_R);
+  st->off_h = st->off_rows + align64(sizeof(float) * row_cap * (size_t)st->groups);
+  size_t bytes = st->off_h + sizeof(float) * 4 * W * H;
+  return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
+}
+
+static ysg_status br_run(ysg_node *n, const ysg_frame *frame) {
+  (void)frame;
+  const br_state *st = ysg_node_state(n);
+  const ysg_value *img = ysg_node_input(n, IN_IMAGE, 0);
+  const ysg_value *src = ysg_node_input(n, st->port, 0);
+  ysg_value *out = ysg_node_output(n, 0);
+  if (img->width != st->width || img->height != st->height)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "the input image is %d×%d, planned as %d×%d",
+                         img->width, img->height, st->width, st->height);
+  unsigned char *mem = ysg_node_scratch(n, st->scratch);
+  ysg_region *regions = (ysg_region *)mem;
+  ysg_bin_prim *bp = (ysg_bin_prim *)(mem + st->off_bin_prims);
+  ysg_bins bins;
+  ysg__bins_bind(&bins, mem + st->off_bins, st->tiles_x, st->tiles_y, st->cap_items);
+  ysg_region_params p;
+  memset(&p, 0, sizeof p);
+  p.radius = (float)ysg_node_number(n, P_RADIUS);
+  p.corner = (float)ysg_node_number(n, P_CORNER);
+  p.falloff = (float)ysg_node_number(n, P_FALLOFF);
+  p.sigma = (float)ysg_node_number(n, P_SIGMA);
+  p.opacity = ysg_clamp01((float)ysg_node_number(n, P_OPACITY));
+  p.truncate = (float)ysg_node_number(n, P_TRUNCATE);
+  p.boxes = st->port == IN_BOXES;
+  int count = src->count < st->cap ? src->count : st->cap;
+  if (count < 0) count = 0;
+  for (int i = 0; i < count; i++)
+    ysg_region_make(&p, src->xy, src->xywh, i, st->width, st->height, &regions[i], &bp[i]);
+  int64_t need = ysg__bins_build(&bins, bp, count);
+  if (need > st->cap_items)
+    return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
+                               "this frame needs %lld tile references, more than the %d it holds "
+                               "(raise bin_capacity)",
+                               (long long)need, st->cap_items);
+  br_job j;
+  memset(&j, 0, sizeof j);
+  j.regions = regions;
+  j.bins = &bins;
+  j.in = img->px;
+  j.in_tiles = img->tiles;
+  j.out = out->px;
+  j.out_tiles = out->tiles;
+  j.occ = mem + st->off_occ;
+  j.R = ysg_region_kernel_radius(p.sigma, p.truncate);
+  float *w = (float *)(mem + st->off_weights);
+  ysg_region_weights(p.sigma, j.R, w);
+  j.w = w;
+  j.rows = (float *)(mem + st->off_rows);
+  j.row_cap = 4 * ((size_t)st->width + 2 * (size_t)YSG_REGION_MAX_R);
+  j.h = (float *)(mem + st->off_h);
+  j.falloff = p.falloff > 0.0f ? p.falloff : 0.0f;
+  j.opacity = p.opacity;
+  j.width = st->width;
+  j.height = st->height;
+  j.tiles_x = st->tiles_x;
+  j.tiles_y = st->tiles_y;
+  j.groups = st->groups;
+  if (st->width <= 0 || st->height <= 0) return YSG_OK;
+  ysg_node_parallel_for(n, bins.n_tiles, 16, classify_tiles, &j);
+  int any = 0;
+  for (int t = 0; t < bins.n_tiles && !any; t++) any = j.occ[t];
+  if (!any) return YSG_OK;
+  ysg_node_parallel_for(n, j.groups, 1, hpass_groups, &j);
+  ysg_node_parallel_for(n, bins.n_tiles, 16, vpass_tiles, &j);
+  return YSG_OK;
+}
+
+const ysg_node_type ysg__node_blur_region = {
+    .name = "blur_region",
+    .category = "effect",
+    .doc =
+        "Blurs `image` only inside soft masks: a circle of `radius` around each of `points`, or "
+        "each of `boxes` with corners rounded by `corner` (connect exactly one). The mask is 1 "
+        "inside the shape and 1 − smoothstep(d / falloff) at distance d outside it, the maximum "
+        "over overlapping regions, evaluated per 16×16 tile from the regions binned there. The "
+        "output is lerp(image, gaussian(image), mask · opacity): a separable Gaussian of `sigma` "
+        "px on premultiplied linear values, truncated at floor(truncate · sigma + 0.5) px with "
+        "normalised weights and the canvas edge clamped, computed only for tiles the masks "
+        "reach (plus the kernel's reach of input). Pixels outside every mask keep the input's "
+        "exact bits. Regions with a non-finite or beyond-±1e7 coordinate, boxes with a width or "
+        "height ≤ 0, and masks entirely off the image are ignored.",
+    .inputs = inputs,
+    .n_inputs = 3,
+    .outputs = outputs,
+    .n_outputs = 1,
+    .params = params,
+    .n_params = P_COUNT,
+    .flags = YSG_NODE_INPLACE,
+    .infer = br_infer,
+    .run = br_run,
+    .destroy = br_destroy,
+};

@@ -1,0 +1,318 @@
+/* particles.c — the `particles` effect node: `count` particles travel along each curve (or
+ * straight edge between points), placed by arc length from a seeded hash and the frame's time
+ * only (no state between frames), each drawn as a dot (nodes/dot_math.h) with a fading, tapered
+ * trail following the curve behind it. Frame: arc lengths -> particles -> tile bins -> tiles
+ * composited "over" in particle order. The math is engine/particles_math.h, shared with
+ * cuda/particles.cu. */
+#include <math.h>
+#include <string.h>
+
+#include "bins.h"
+#include "color.h"
+#include "particles_math.h"
+#include "ysgraph/node.h"
+
+enum { IN_CURVES, IN_POINTS, IN_EDGES };
+enum {
+  P_COUNT_PER,
+  P_SPEED,
+  P_SPEED_UNIT,
+  P_SIZE,
+  P_JITTER,
+  P_TRAIL,
+  P_COLOR,
+  P_OPACITY,
+  P_SEED,
+  P_GLOW,
+  P_BIN_CAPACITY,
+  P_COUNT
+};
+
+static const ysg_param_def params[P_COUNT] = {
+    [P_COUNT_PER] = {"count", YSG_PARAM_INT, "3", 0, 1000, NULL, YSG_PARAM_STATIC,
+                     "particles per curve (or edge)"},
+    [P_SPEED] = {"speed", YSG_PARAM_NUMBER, "0.25", -100000, 100000, NULL, 0,
+                 "travel speed in speed_unit; negative runs backwards"},
+    [P_SPEED_UNIT] = {"speed_unit", YSG_PARAM_ENUM, "fraction", 0, 0, "fraction|px", 0,
+                      "fraction: of each curve per second; px: pixels per second along the arc"},
+    [P_SIZE] = {"size", YSG_PARAM_NUMBER, "2.5", 0, 1000, NULL, 0, "head radius in px"},
+    [P_JITTER] = {"jitter", YSG_PARAM_NUMBER, "0.2", 0, 1, NULL, 0,
+                  "per-particle speed variation: speed × (1 + jitter · u), u in [-1, 1) hashed"},
+    [P_TRAIL] = {"trail", YSG_PARAM_NUMBER, "24", 0, 100000, NULL, 0,
+                 "px of fading, tapering trail along the curve behind each particle; 0: none"},
+    [P_COLOR] = {"color", YSG_PARAM_COLOR, "#ffffff", 0, 0, NULL, 0, "particle colour"},
+    [P_OPACITY] = {"opacity", YSG_PARAM_NUMBER, "1", 0, 1, NULL, 0, "multiplies every particle"},
+    [P_SEED] = {"seed", YSG_PARAM_INT, "1", -2147483648.0, 2147483647.0, NULL, 0,
+                "hash seed of the phases and speed variations"},
+    [P_GLOW] = {"glow", YSG_PARAM_NUMBER, "0", 0, 1000, NULL, 0,
+                "px: soft glow around each head (the dot node's glow at intensity 0.6), 0: none"},
+    [P_BIN_CAPACITY] = {"bin_capacity", YSG_PARAM_INT, "0", 0, 2147483647.0, NULL, YSG_PARAM_STATIC,
+                        "tile references a frame may use (0: max(16 × tiles, 64 × particles))"},
+};
+
+static const ysg_port_def inputs[] = {
+    [IN_CURVES] = {"curves", YSG_CURVES, YSG_PORT_OPTIONAL,
+                   "polylines the particles travel along (instead of points + edges)", NULL, 0},
+    [IN_POINTS] = {"points", YSG_POINTS, YSG_PORT_OPTIONAL, "end points of the edges", NULL, 0},
+    [IN_EDGES] = {"edges", YSG_EDGES, YSG_PORT_OPTIONAL, "straight paths from point i to point j",
+                  NULL, 0},
+};
+
+static const ysg_port_def outputs[] = {
+    {"image", YSG_IMAGE, 0, "the particles on transparent, canvas-sized", NULL, 0},
+};
+
+/* sizes fixed at infer; the arrays live in one arena scratch buffer */
+typedef struct particles_state {
+  int cap_curves, samples, per, cap_items, scratch;
+  int64_t cap;                                 /* particles */
+  size_t off_cum, off_prims, off_bp, off_bins; /* off 0: edge polylines (edges form) */
+} particles_state;
+
+typedef struct particles_job {
+  const ysg_particles_params *q;
+  const float *xy; /* (n_curves, S, 2) */
+  float *cum;      /* (n_curves, S) */
+  ysg_particle_prim *prims;
+  ysg_bin_prim *bp;
+  const ysg_bins *bins;
+  const ysg_value *points, *edges;
+  float *edge_xy;
+  uint16_t *px;
+  uint8_t *tiles;
+  int S, width, height;
+} particles_job;
+
+static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+/* edges form: each valid edge becomes a 2-sample polyline; edges naming a point outside this
+ * frame's points get NaN ends, so they carry no particles */
+static void edge_polylines(void *ud, int k0, int k1) {
+  const particles_job *j = ud;
+  for (int k = k0; k < k1; k++) {
+    int32_t a = j->edges->ij[2 * k], b = j->edges->ij[2 * k + 1];
+    float *o = j->edge_xy + 4 * (size_t)k;
+    if (a < 0 || b < 0 || a >= j->points->count || b >= j->points->count) {
+      o[0] = o[1] = o[2] = o[3] = NAN;
+      continue;
+    }
+    o[0] = j->points->xy[2 * a];
+    o[1] = j->points->xy[2 * a + 1];
+    o[2] = j->points->xy[2 * b];
+    o[3] = j->points->xy[2 * b + 1];
+  }
+}
+
+static void curve_lengths(void *ud, int c0, int c1) {
+  const particles_job *j = ud;
+  for (int c = c0; c < c1; c++)
+    ysg_particle_lengths(j->xy + 2 * (size_t)c * j->S, j->S, j->cum + (size_t)c * j->S);
+}
+
+static void make_particles(void *ud, int i0, int i1) {
+  const particles_job *j = ud;
+  int per = j->q->count;
+  for (int i = i0; i < i1; i++) {
+    int c = i / per, p = i % per;
+    ysg_particle_make(j->q, j->xy + 2 * (size_t)c * j->S, j->cum + (size_t)c * j->S, j->S, c, p,
+                      j->width, j->height, &j->prims[i], &j->bp[i]);
+  }
+}
+
+/* Render a range of tiles: each pixel composites its tile's particles over transparent in FP32,
+ * in particle order; a tile is stored and flagged only if some particle gave it alpha. */
+static void render_tiles(void *ud, int t0, int t1) {
+  const particles_job *j = ud;
+  const ysg_bins *b = j->bins;
+  float acc[YSG_TILE * YSG_TILE * 4];
+  for (int t = t0; t < t1; t++) {
+    int s = b->start[t], e = b->start[t + 1];
+    if (s == e) {
+      j->tiles[t] = 0;
+      continue;
+    }
+    int x0 = (t % b->tiles_x) * YSG_TILE, y0 = (t / b->tiles_x) * YSG_TILE;
+    int xe = x0 + YSG_TILE < j->width ? x0 + YSG_TILE : j->width; /* exclusive */
+    int ye = y0 + YSG_TILE < j->height ? y0 + YSG_TILE : j->height;
+    memset(acc, 0, sizeof acc);
+    int any = 0;
+    for (int k = s; k < e; k++) {
+      const ysg_particle_prim *o = &j->prims[b->items[k]];
+      int px0 = o->x0 > (float)x0 ? (int)o->x0 : x0,
+          px1 = o->x1 < (float)(xe - 1) ? (int)o->x1 : xe - 1;
+      int py0 = o->y0 > (float)y0 ? (int)o->y0 : y0,
+          py1 = o->y1 < (float)(ye - 1) ? (int)o->y1 : ye - 1;
+      for (int y = py0; y <= py1; y++) {
+        float *row = acc + (size_t)(y - y0) * YSG_TILE * 4;
+        for (int x = px0; x <= px1; x++) {
+          float a = ysg_particle_alpha(o, x, y);
+          if (a > 0.0f) {
+            ysg_dot_over(&o->dot, a, row + 4 * (x - x0));
+            any = 1;
+          }
+        }
+      }
+    }
+    j->tiles[t] = (uint8_t)any;
+    if (!any) continue;
+    for (int y = y0; y < ye; y++)
+      ysg_floats_to_halves(acc + (size_t)(y - y0) * YSG_TILE * 4,
+                           j->px + ((size_t)y * (size_t)j->width + (size_t)x0) * 4, 4 * (xe - x0));
+  }
+}
+
+static void particles_destroy(ysg_node *n) {
+  void *st = ysg_node_state(n);
+  if (st) ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+static ysg_status particles_infer(ysg_node *n) {
+  int c = ysg_node_input_count(n, IN_CURVES) > 0, p = ysg_node_input_count(n, IN_POINTS) > 0,
+      e = ysg_node_input_count(n, IN_EDGES) > 0;
+  if (!((c && !p && !e) || (!c && p && e))) {
+    static const char *const got[8] = {"nothing",
+                                       "'curves' and nothing else",
+                                       "'points' without 'edges'",
+                                       "'curves' and 'points'",
+                                       "'edges' without 'points'",
+                                       "'curves' and 'edges'",
+                                       "",
+                                       "'curves', 'points' and 'edges'"};
+    return ysg_node_fail(n, YSG_ERR_PIPELINE,
+                         "inputs: expected either 'curves' or both 'points' and 'edges', got %s",
+                         got[c | p << 1 | e << 2]);
+  }
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_value *out = ysg_node_output(n, 0);
+  out->width = cv->width;
+  out->height = cv->height;
+  const ysg_value *v = ysg_node_input(n, c ? IN_CURVES : IN_EDGES, 0);
+  int cap_curves = v->capacity > 0 ? v->capacity : 0;
+  int S = c ? v->samples : 2;
+  if (S < 2)
+    return ysg_node_fail(n, YSG_ERR_PIPELINE,
+                         "inputs: 'curves' has %d samples per curve, at least 2 are needed", S);
+  int per = ysg_node_int(n, P_COUNT_PER);
+  int64_t cap = (int64_t)cap_curves * per;
+  if (cap > (int64_t)1 << 24)
+    return ysg_node_param_fail(n, P_COUNT_PER, YSG_ERR_LIMIT,
+                               "%d curves × %d particles is %lld particles, at most %d are "
+                               "supported",
+                               cap_curves, per, (long long)cap, 1 << 24);
+  int tiles_x = (cv->width + YSG_TILE - 1) / YSG_TILE,
+      tiles_y = (cv->height + YSG_TILE - 1) / YSG_TILE;
+  particles_destroy(n); /* infer runs again when a pipeline is re-planned */
+  particles_state *st = ysg_node_alloc(n, sizeof *st);
+  if (!st) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, st);
+  st->cap_curves = cap_curves;
+  st->samples = S;
+  st->per = per;
+  st->cap = cap;
+  int set = ysg_node_int(n, P_BIN_CAPACITY);
+  st->cap_items = set > 0 ? set : (int)ysg_particles_bin_capacity(tiles_x * tiles_y, cap);
+  size_t nc = (size_t)(cap_curves > 0 ? cap_curves : 1), np = (size_t)(cap > 0 ? cap : 1);
+  st->off_cum = c ? 0 : align64(nc * 4 * sizeof(float));
+  st->off_prims = st->off_cum + align64(nc * (size_t)S * sizeof(float));
+  st->off_bp = st->off_prims + align64(np * sizeof(ysg_particle_prim));
+  st->off_bins = st->off_bp + align64(np * sizeof(ysg_bin_prim));
+  size_t bytes = st->off_bins + ysg__bins_bytes(tiles_x, tiles_y, st->cap_items);
+  return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
+}
+
+static void read_params(const ysg_node *n, const ysg_frame *f, int per, int n_curves,
+                        ysg_particles_params *q) {
+  memset(q, 0, sizeof *q);
+  q->base = f->time * ysg_node_number(n, P_SPEED);
+  q->size = (float)ysg_node_number(n, P_SIZE);
+  q->jitter = ysg_clamp01((float)ysg_node_number(n, P_JITTER));
+  q->trail = (float)ysg_node_number(n, P_TRAIL);
+  q->glow = (float)ysg_node_number(n, P_GLOW);
+  float straight[4];
+  ysg_node_color(n, P_COLOR, straight);
+  straight[3] = ysg_clamp01(straight[3]);
+  ysg_premultiply(straight, q->color);
+  float op = ysg_clamp01((float)ysg_node_number(n, P_OPACITY));
+  for (int k = 0; k < 4; k++) q->color[k] *= op;
+  q->seed = (uint32_t)ysg_node_int(n, P_SEED);
+  q->count = per;
+  q->px_unit = ysg_node_enum(n, P_SPEED_UNIT) == 1;
+  q->n_curves = n_curves;
+}
+
+static ysg_status particles_run(ysg_node *n, const ysg_frame *frame) {
+  const particles_state *st = ysg_node_state(n);
+  ysg_value *out = ysg_node_output(n, 0);
+  const ysg_value *curves = ysg_node_input(n, IN_CURVES, 0);
+  const ysg_value *points = curves ? NULL : ysg_node_input(n, IN_POINTS, 0);
+  const ysg_value *edges = curves ? NULL : ysg_node_input(n, IN_EDGES, 0);
+  const ysg_value *src = curves ? curves : edges;
+  int n_curves = src->count < st->cap_curves ? src->count : st->cap_curves;
+  if (n_curves < 0) n_curves = 0;
+  unsigned char *mem = ysg_node_scratch(n, st->scratch);
+  ysg_particles_params q;
+  read_params(n, frame, st->per, n_curves, &q);
+  particles_job j;
+  memset(&j, 0, sizeof j);
+  j.q = &q;
+  j.S = st->samples;
+  j.width = out->width;
+  j.height = out->height;
+  j.points = points;
+  j.edges = edges;
+  j.cum = (float *)(mem + st->off_cum);
+  j.prims = (ysg_particle_prim *)(mem + st->off_prims);
+  j.bp = (ysg_bin_prim *)(mem + st->off_bp);
+  j.px = out->px;
+  j.tiles = out->tiles;
+  if (!out->tiles) return ysg_node_fail(n, YSG_ERR_INVALID, "the output image has no tile grid");
+  if (curves) {
+    j.xy = curves->xy;
+  } else {
+    j.edge_xy = (float *)mem;
+    j.xy = j.edge_xy;
+    ysg_node_parallel_for(n, n_curves, 1024, edge_polylines, &j);
+  }
+  int n_prims = n_curves * st->per;
+  ysg_node_parallel_for(n, n_curves, 64, curve_lengths, &j);
+  ysg_node_parallel_for(n, n_prims, 256, make_particles, &j);
+  ysg_bins bins;
+  ysg__bins_bind(&bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
+  int64_t need = ysg__bins_build(&bins, j.bp, n_prims);
+  if (need > st->cap_items) {
+    memset(out->tiles, 0, (size_t)out->tiles_x * (size_t)out->tiles_y);
+    return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
+                               "frame %d needs %lld tile references, more than the %d planned; "
+                               "raise bin_capacity",
+                               frame->index, (long long)need, st->cap_items);
+  }
+  j.bins = &bins;
+  ysg_node_parallel_for(n, bins.n_tiles, 8, render_tiles, &j);
+  return YSG_OK;
+}
+
+const ysg_node_type ysg__node_particles = {
+    .name = "particles",
+    .category = "effect",
+    .doc =
+        "Particles travelling along `curves` (or straight `edges` between `points`): `count` "
+        "per curve, each at arc-length fraction s = frac(phase + t·speed·(1 + jitter·u)) of "
+        "its curve (speed_unit px: the speed term divided by the curve's length), phase in "
+        "[0, 1) and u in [-1, 1) hashed from (curve, particle, seed) with lowbias32, so frame "
+        "f renders the same whether or not earlier frames ran. Each particle is a disc of "
+        "radius `size` (the dot node's exact-area coverage and glow) with a trail of `trail` "
+        "px following the curve behind it as 8 capsules whose radius tapers from `size` to 0 "
+        "and whose alpha fades as 1 − u along it (cut at the curve's start). Particles "
+        "composite over each other in order (curve-major). Curves with a non-finite sample "
+        "and edges naming a point outside this frame's points carry no particles.",
+    .inputs = inputs,
+    .n_inputs = 3,
+    .outputs = outputs,
+    .n_outputs = 1,
+    .params = params,
+    .n_params = P_COUNT,
+    .infer = particles_infer,
+    .run = particles_run,
+    .destroy = particles_destroy,
+};
