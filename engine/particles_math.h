@@ -185,22 +185,48 @@ YSG_HD int ysg_particle_make(const ysg_particles_params *q, const float *xy, con
   return 1;
 }
 
+/* Trail capsule j (points j, j + 1) in two steps, so the CPU can take a row's square roots at
+ * once (GCC vectorises sqrtf only without errno): the squared distance from (px, py) to its
+ * segment, *h the closest point's parameter — ysg_sd_segment's arithmetic, before the root. */
+YSG_HD float ysg_particle_capsule_d2(const ysg_particle_prim *o, int j, float px, float py,
+                                     float *h) {
+  float ax = o->tx[j], ay = o->ty[j];
+  float dx = o->tx[j + 1] - ax, dy = o->ty[j + 1] - ay;
+  float qx = px - ax, qy = py - ay;
+  float len2 = dx * dx + dy * dy;
+  float t = len2 > 0.0f ? ysg_clampf((qx * dx + qy * dy) / len2, 0.0f, 1.0f) : 0.0f;
+  *h = t;
+  float ex = qx - dx * t, ey = qy - dy * t;
+  return ex * ex + ey * ey;
+}
+
+/* Coverage × fade capsule j gives a pixel at distance d from its segment, closest at h: stroke
+ * coverage with the radius tapering linearly from the head's to 0 and the alpha fading as 1 − u,
+ * u the fraction of the trail length behind the head. Nonzero only within
+ * max(tr · (1 − u), 0.5) + 0.5 px of the segment (ysg_stroke_coverage's reach). */
+YSG_HD float ysg_particle_capsule_cov(const ysg_particle_prim *o, int j, float d, float h) {
+  float u = o->tu[j] + h * (o->tu[j + 1] - o->tu[j]);
+  float w = 1.0f - u;
+  float cov = ysg_stroke_coverage(d, 2.0f * o->tr * w) * w;
+  return w > 0.0f ? cov : 0.0f;
+}
+
+/* coverage × fade of capsule j at the pixel centred at (px, py) */
+YSG_HD float ysg_particle_capsule(const ysg_particle_prim *o, int j, float px, float py) {
+  float h, d2 = ysg_particle_capsule_d2(o, j, px, py, &h);
+  return ysg_particle_capsule_cov(o, j, sqrtf(d2), h);
+}
+
 /* Alpha (0..1) the particle gives pixel (x, y): the head's exact-area coverage (glow included),
- * then the trail under it. The trail is the max over its capsules of stroke coverage with the
- * radius tapering linearly from the head's to 0 and the alpha fading as 1 − u, u the fraction of
- * the trail length behind the head. */
+ * then the trail under it, the max over its capsules of ysg_particle_capsule. nodes/particles.c
+ * evaluates the same terms over each part's own box instead of calling this per pixel. */
 YSG_HD float ysg_particle_alpha(const ysg_particle_prim *o, int x, int y) {
   float a =
       o->dot.shape >= 0 ? ysg_dot_alpha(&o->dot, (float)x - o->dot.cx, (float)y - o->dot.cy) : 0.0f;
   if (o->n_trail >= 2 && a < 1.0f) {
     float px = (float)x + 0.5f, py = (float)y + 0.5f, best = 0.0f;
     for (int j = 0; j + 1 < o->n_trail; j++) {
-      float h;
-      float d = ysg_sd_segment(px, py, o->tx[j], o->ty[j], o->tx[j + 1], o->ty[j + 1], &h);
-      float u = o->tu[j] + h * (o->tu[j + 1] - o->tu[j]);
-      float w = 1.0f - u;
-      if (!(w > 0.0f)) continue;
-      float cov = ysg_stroke_coverage(d, 2.0f * o->tr * w) * w;
+      float cov = ysg_particle_capsule(o, j, px, py);
       best = cov > best ? cov : best;
     }
     a += best * (1.0f - a);

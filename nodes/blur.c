@@ -48,24 +48,66 @@ static void pad_line(float *ext, int n, int lanes, int lo, int hi, int mode) {
   }
 }
 
-/* dst samples [a, b) = the exact symmetric kernel over src (valid on [a − r, b + r)). Taps are
- * the outer loop so the inner loop streams contiguous floats the compiler vectorises; blocks of
- * 1024 floats keep the accumulator in L1. */
+/* Sixteen floats as one value: GCC/Clang vector extensions give AVX-512/AVX/SSE code without
+ * intrinsics (plain scalar code where there is none). Loads/stores go through memcpy: unaligned. */
+typedef float v16f __attribute__((vector_size(64)));
+static inline v16f ld16(const float *p) {
+  v16f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void st16(float *p, v16f v) { memcpy(p, &v, sizeof v); }
+
+/* o[j] = w[0]·c[j] + Σ_{t=1..r} w[t]·(lo[t][j] + hi[t][j]) for j < n, c = lo[0]: the symmetric
+ * kernel over rows of floats given by pointer (the horizontal pass: one row at offsets of ±4t;
+ * the vertical pass: rows of a ring). Taps are the inner loop so 64 outputs stay in registers
+ * across all of them and each output is stored once; GCC in ISO C mode does not fuse the
+ * multiply-adds unless told to (Clang does by default). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=fast")))
+#endif
+static void
+conv_rows(const float *const *lo, const float *const *hi, const float *w, int r, float *o, int n) {
+  int j = 0;
+  for (; j + 64 <= n; j += 64) {
+    const float *c = lo[0] + j;
+    v16f a0 = w[0] * ld16(c), a1 = w[0] * ld16(c + 16), a2 = w[0] * ld16(c + 32),
+         a3 = w[0] * ld16(c + 48);
+    for (int t = 1; t <= r; t++) {
+      const float *l = lo[t] + j, *h = hi[t] + j;
+      float wt = w[t];
+      a0 += wt * (ld16(l) + ld16(h));
+      a1 += wt * (ld16(l + 16) + ld16(h + 16));
+      a2 += wt * (ld16(l + 32) + ld16(h + 32));
+      a3 += wt * (ld16(l + 48) + ld16(h + 48));
+    }
+    st16(o + j, a0);
+    st16(o + j + 16, a1);
+    st16(o + j + 32, a2);
+    st16(o + j + 48, a3);
+  }
+  for (; j + 16 <= n; j += 16) {
+    v16f a0 = w[0] * ld16(lo[0] + j);
+    for (int t = 1; t <= r; t++) a0 += w[t] * (ld16(lo[t] + j) + ld16(hi[t] + j));
+    st16(o + j, a0);
+  }
+  for (; j < n; j++) {
+    float acc = w[0] * lo[0][j];
+    for (int t = 1; t <= r; t++) acc += w[t] * (lo[t][j] + hi[t][j]);
+    o[j] = acc;
+  }
+}
+
+/* dst samples [a, b) = the exact symmetric kernel over src (valid on [a − r, b + r)). */
 static void gauss_range(const float *src, float *dst, int a, int b, int lanes,
                         const ysg_blur_kernel *k) {
-  ptrdiff_t m = (ptrdiff_t)(b - a) * lanes;
-  for (ptrdiff_t j0 = 0; j0 < m; j0 += 1024) {
-    ptrdiff_t len = m - j0 < 1024 ? m - j0 : 1024;
-    const float *s = src + (ptrdiff_t)a * lanes + j0;
-    float *o = dst + (ptrdiff_t)a * lanes + j0;
-    float w0 = k->w[0];
-    for (ptrdiff_t j = 0; j < len; j++) o[j] = w0 * s[j];
-    for (int t = 1; t <= k->r; t++) {
-      float wt = k->w[t];
-      const float *l = s - (ptrdiff_t)t * lanes, *r = s + (ptrdiff_t)t * lanes;
-      for (ptrdiff_t j = 0; j < len; j++) o[j] += wt * (l[j] + r[j]);
-    }
+  const float *lo[YSG_BLUR_GAUSS_RMAX + 1], *hi[YSG_BLUR_GAUSS_RMAX + 1];
+  const float *s = src + (ptrdiff_t)a * lanes;
+  for (int t = 0; t <= k->r; t++) {
+    lo[t] = s - (ptrdiff_t)t * lanes;
+    hi[t] = s + (ptrdiff_t)t * lanes;
   }
+  conv_rows(lo, hi, k->w, k->r, dst + (ptrdiff_t)a * lanes, (b - a) * lanes);
 }
 
 /* dst samples [a, b) = mean of src over ±h (src valid on [a − h, b + h)), by a running sum. */
@@ -228,6 +270,72 @@ static void vpass(void *ud, int w0, int w1) {
   }
 }
 
+/* Vertical, exact kernel: row by row down a strip of STRIP_PX columns, the FP32 rows of the
+ * scratch image the kernel spans kept in a ring of 2r + 1 (each scratch row converted once), so
+ * every output row is one contiguous pass of conv_rows over the strip. */
+#define STRIP_PX 128
+static void vpass_exact(void *ud, int w0, int w1) {
+  blur_job *j = ud;
+  int r = j->k->r, W = j->width, H = j->height, mode = j->op->edge, tx_n = j->tiles_x;
+  int ring_n = 2 * r + 1, strips = (W + STRIP_PX - 1) / STRIP_PX, tps = STRIP_PX / YSG_TILE;
+  for (int w = w0; w < w1; w++) {
+    float *ring = line_a(j, w), *zero = ring + (size_t)ring_n * 4 * STRIP_PX,
+          *orow = zero + 4 * STRIP_PX;
+    memset(zero, 0, 4 * STRIP_PX * sizeof(float));
+    for (;;) {
+      int st = atomic_fetch_add(&j->next, 1);
+      if (st >= strips) break;
+      int x0 = st * STRIP_PX, npx = W - x0 < STRIP_PX ? W - x0 : STRIP_PX, nf = 4 * npx;
+      int tx0 = st * tps, tx1 = (x0 + npx + YSG_TILE - 1) / YSG_TILE; /* tiles [tx0, tx1) */
+      int loaded = 0; /* rows [.., loaded) of the image are in the ring */
+      for (int y = 0; y < H; y++) {
+        const uint8_t *orow_t = j->otiles + (size_t)(y / YSG_TILE) * tx_n;
+        int on = 0;
+        for (int tx = tx0; tx < tx1 && !on; tx++) on = orow_t[tx];
+        if (!on) continue;
+        int need = y + r + 1 < H ? y + r + 1 : H;
+        if (loaded < y - r) loaded = y - r;
+        for (; loaded < need; loaded++) {
+          float *d = ring + (size_t)(loaded % ring_n) * 4 * STRIP_PX;
+          const uint8_t *srow = j->stiles + (size_t)(loaded / YSG_TILE) * tx_n;
+          const uint16_t *src = j->img + ((size_t)loaded * W + (size_t)x0) * 4;
+          for (int tx = tx0; tx < tx1; tx++) {
+            int o = (tx - tx0) * YSG_TILE, n = npx - o < YSG_TILE ? npx - o : YSG_TILE;
+            if (srow[tx])
+              ysg_halves_to_floats(src + (size_t)o * 4, d + (size_t)o * 4, 4 * n);
+            else
+              memset(d + (size_t)o * 4, 0, (size_t)n * 4 * sizeof(float));
+          }
+        }
+        const float *lo[YSG_BLUR_GAUSS_RMAX + 1], *hi[YSG_BLUR_GAUSS_RMAX + 1];
+        for (int t = 0; t <= r; t++) {
+          int a = ysg_blur_edge_index(y - t, H, mode), b = ysg_blur_edge_index(y + t, H, mode);
+          lo[t] = a < 0 ? zero : ring + (size_t)(a % ring_n) * 4 * STRIP_PX;
+          hi[t] = b < 0 ? zero : ring + (size_t)(b % ring_n) * 4 * STRIP_PX;
+        }
+        conv_rows(lo, hi, j->k->w, r, orow, nf);
+        const uint8_t *irow_t = j->itiles + (size_t)(y / YSG_TILE) * tx_n;
+        for (int tx = tx0; tx < tx1; tx++) {
+          if (!orow_t[tx]) continue;
+          int o = (tx - tx0) * YSG_TILE, n = npx - o < YSG_TILE ? npx - o : YSG_TILE;
+          float *bl = orow + (size_t)o * 4;
+          size_t off = ((size_t)y * W + (size_t)(x0 + o)) * 4;
+          if (j->op->glow && irow_t[tx]) {
+            float inpx[4 * YSG_TILE];
+            ysg_halves_to_floats(j->in + off, inpx, 4 * n);
+            for (int i = 0; i < n; i++)
+              ysg_glow_add(inpx + 4 * i, bl + 4 * i, j->op->intensity, bl + 4 * i);
+          } else if (j->op->glow) {
+            const float zpx[4] = {0, 0, 0, 0};
+            for (int i = 0; i < n; i++) ysg_glow_add(zpx, bl + 4 * i, j->op->intensity, bl + 4 * i);
+          }
+          ysg_floats_to_halves(bl, j->out + off, 4 * n);
+        }
+      }
+    }
+  }
+}
+
 /* dst[t] = any src[t'] with |t' − t| ≤ d along one axis of the tile grid (n tiles, stride
  * between them, m lines of them), through a prefix count per line. */
 static void dilate(const uint8_t *src, uint8_t *dst, int n, int m, ptrdiff_t stride,
@@ -268,6 +376,8 @@ ysg_status ysg__blur_infer(ysg_node *n) {
   bb->pad = kmax.support > YSG_BLUR_GAUSS_RMAX ? kmax.support : YSG_BLUR_GAUSS_RMAX;
   size_t hfl = (size_t)(W + 2 * bb->pad) * 4, vfl = (size_t)(H + 2 * bb->pad) * LANES_V;
   bb->line_floats = (int)(hfl > vfl ? hfl : vfl);
+  size_t ring = (size_t)(2 * YSG_BLUR_GAUSS_RMAX + 3) * 4 * STRIP_PX; /* vpass_exact */
+  if (2 * (size_t)bb->line_floats < ring) bb->line_floats = (int)((ring + 1) / 2);
   int threads = n->p->ctx->threads;
   bb->workers = threads < 1 ? 1 : (threads > 64 ? 64 : threads);
   size_t ntiles = (size_t)tx * (size_t)ty;
@@ -334,7 +444,7 @@ void ysg__blur_apply(ysg_node *n, const ysg_blur_op *op) {
   atomic_init(&j.next, 0);
   ysg_node_parallel_for(n, bb->workers, 1, hpass, &j);
   atomic_store(&j.next, 0);
-  ysg_node_parallel_for(n, bb->workers, 1, vpass, &j);
+  ysg_node_parallel_for(n, bb->workers, 1, k.box ? vpass : vpass_exact, &j);
   memcpy(out->tiles, otiles, ntiles);
 }
 

@@ -45,16 +45,21 @@ static const ysg_port_def outputs[] = {
     {"image", YSG_IMAGE, 0, "the image, blurred inside the masks, the input's size", NULL, 0},
 };
 
-#define N_GROUPS 64 /* row groups of the horizontal pass, each with its own row buffer */
+#define STRIP 4 /* tile columns per strip: the unit of parallel work and of the row ring */
+#define BLOCK (4 * YSG_TILE) /* floats of one tile row: 16 RGBA pixels */
+
+/* occ[t] through a frame: 0 no region reaches the tile; 1 some region's bound does; after the
+ * strip pass 2 (blended, output flag 0), 3 (blended, flag 1) or 4 (mask 0 everywhere: the input) */
+enum { OCC_NONE, OCC_MAYBE, OCC_BLEND0, OCC_BLEND1, OCC_KEEP };
 
 /* sizes fixed at infer; the arrays live in one arena scratch buffer */
 typedef struct br_state {
   int port;      /* IN_POINTS or IN_BOXES */
   int cap;       /* region capacity */
   int cap_items; /* bin references */
-  int width, height, tiles_x, tiles_y, groups;
+  int width, height, tiles_x, tiles_y, strips, ring_rows;
   int scratch;
-  size_t off_bin_prims, off_bins, off_occ, off_weights, off_rows, off_h;
+  size_t off_bin_prims, off_bins, off_occ, off_weights, off_bufs, off_ring, off_stage;
 } br_state;
 
 typedef struct br_job {
@@ -64,13 +69,14 @@ typedef struct br_job {
   const uint8_t *in_tiles; /* NULL: every tile may hold content */
   uint16_t *out;
   uint8_t *out_tiles;
-  uint8_t *occ;   /* (n_tiles) 1: some pixel of the tile has mask · opacity > 0 */
-  const float *w; /* (R + 1) one-sided kernel weights */
-  float *rows;    /* (groups, width + 2R, 4) row buffers of the horizontal pass */
-  float *h;       /* (height, width, 4) horizontal pass, written where a blurred tile needs it */
-  size_t row_cap; /* floats per row buffer */
+  uint8_t *occ;    /* (n_tiles) OCC_* */
+  const float *w;  /* (R + 1) one-sided kernel weights */
+  float *bufs;     /* (strips, buf_cap) input rows of the horizontal pass */
+  float *ring;     /* (strips, ring_rows, STRIP · BLOCK) horizontal pass, row y at y % ring */
+  uint16_t *stage; /* (n_tiles, 256, 4) blended tiles when working in place */
+  size_t buf_cap;  /* floats per input row buffer */
   float falloff, opacity;
-  int R, width, height, tiles_x, tiles_y, groups;
+  int R, ring_n, width, height, tiles_x, tiles_y, strips;
 } br_job;
 
 static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
@@ -86,48 +92,67 @@ static void tile_box(const br_job *j, int t, int *x0, int *y0, int *x1, int *y1)
   *y1 = *y0 + YSG_TILE < j->height ? *y0 + YSG_TILE : j->height;
 }
 
-/* The mask of every pixel of tile t (m, row-major with stride YSG_TILE); returns 1 if any > 0. */
-static int tile_mask(const br_job *j, int t, float *m, int stop_at_first) {
+/* The mask of every pixel of tile t (m, row-major with stride YSG_TILE); returns 1 if any > 0.
+ * Per region and row, ysg_region_mask is evaluated only across the soft edge: pixels a pixel or
+ * more beyond the falloff are 0 and pixels a pixel or more inside the shape are 1, exactly the
+ * values the function gives there, so the mask is the same bits at a fraction of the cost. */
+static int tile_mask(const br_job *j, int t, float *m) {
   int x0, y0, x1, y1;
   tile_box(j, t, &x0, &y0, &x1, &y1);
   const ysg_bins *b = j->bins;
+  float fo = j->falloff;
   int any = 0;
   for (int i = 0; i < YSG_TILE * YSG_TILE; i++) m[i] = 0.0f;
   for (int k = b->start[t]; k < b->start[t + 1]; k++) {
     const ysg_region *r = &j->regions[b->items[k]];
-    if (ysg_region_rejects(r, j->falloff, (float)x0 + 0.5f, (float)y0 + 0.5f, (float)x1 - 0.5f,
-                           (float)y1 - 0.5f))
+    if (r->kind < 0 || ysg_region_rejects(r, fo, (float)x0 + 0.5f, (float)y0 + 0.5f,
+                                          (float)x1 - 0.5f, (float)y1 - 0.5f))
       continue;
     for (int y = y0; y < y1; y++) {
-      float *row = m + (y - y0) * YSG_TILE;
-      for (int x = x0; x < x1; x++) {
-        float v = ysg_region_mask(r, j->falloff, (float)x + 0.5f, (float)y + 0.5f);
-        if (v > row[x - x0]) row[x - x0] = v;
-        if (v > 0.0f) {
-          any = 1;
-          if (stop_at_first) return 1;
-        }
+      float dy = (float)y + 0.5f - r->cy, ady = fabsf(dy), xo, xi = -1.0f;
+      if (r->kind == YSG_REGION_BOX) {
+        if (ady >= r->hy + fo + 1.0f) continue;
+        xo = r->hx + fo + 1.0f;
+        /* the straight-sided core of the rounded box (any corner ≤ r->corner contains it) */
+        if (ady <= r->hy - r->corner - 1.0f) xi = r->hx - 1.0f;
+      } else {
+        float ro = r->hx + fo + 1.0f, ri = r->hx - 1.0f;
+        if (ady >= ro) continue;
+        xo = sqrtf(ro * ro - dy * dy);
+        if (ady < ri) xi = sqrtf(ri * ri - dy * dy);
+      }
+      float fa = floorf(r->cx - xo) - 1.0f, fb = ceilf(r->cx + xo) + 1.0f;
+      int xa = fa > (float)x0 ? (int)fa : x0, xb = fb < (float)x1 ? (int)fb : x1;
+      float *row = m + (y - y0) * YSG_TILE - x0;
+      for (int x = xa; x < xb; x++) {
+        float px = (float)x + 0.5f;
+        float v = fabsf(px - r->cx) <= xi ? 1.0f : ysg_region_mask(r, fo, px, (float)y + 0.5f);
+        if (v > row[x]) row[x] = v;
+        any |= v > 0.0f;
       }
     }
   }
   return any;
 }
 
-/* Pass 1, per tile: which tiles get blurred; the others are copied from the input (unless the
- * output is the input: in place) with the input's flag. */
+/* Pass 1, per tile: which tiles a region may reach (blurred by the strip pass); the others are
+ * copied from the input (unless the output is the input: in place) with the input's flag. */
 static void classify_tiles(void *ud, int t0, int t1) {
   const br_job *j = ud;
-  float m[YSG_TILE * YSG_TILE];
+  const ysg_bins *b = j->bins;
   for (int t = t0; t < t1; t++) {
-    int on =
-        j->opacity > 0.0f && j->bins->start[t] != j->bins->start[t + 1] && tile_mask(j, t, m, 1);
-    j->occ[t] = (uint8_t)on;
+    int on = 0, x0, y0, x1, y1;
+    tile_box(j, t, &x0, &y0, &x1, &y1);
+    for (int k = b->start[t]; j->opacity > 0.0f && k < b->start[t + 1] && !on; k++) {
+      const ysg_region *r = &j->regions[b->items[k]];
+      on = r->kind >= 0 && !ysg_region_rejects(r, j->falloff, (float)x0 + 0.5f, (float)y0 + 0.5f,
+                                               (float)x1 - 0.5f, (float)y1 - 0.5f);
+    }
+    j->occ[t] = (uint8_t)(on ? OCC_MAYBE : OCC_NONE);
     if (on) continue;
     int in_on = tile_on(j->in_tiles, t);
     if (j->out_tiles) j->out_tiles[t] = (uint8_t)in_on;
     if (j->out == j->in || !in_on) continue;
-    int x0, y0, x1, y1;
-    tile_box(j, t, &x0, &y0, &x1, &y1);
     for (int y = y0; y < y1; y++) {
       size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
       memcpy(j->out + off, j->in + off, 8 * (size_t)(x1 - x0));
@@ -149,102 +174,148 @@ static void load_row(const br_job *j, int y, int xa, int xb, float *dst) {
   }
 }
 
-/* Horizontal pass of row y over tile columns [txa, txb]: the input with R pixels either side
- * (edge pixels repeated: clamp) into buf, then the convolution into j->h. */
-static void hpass_run(const br_job *j, int y, int txa, int txb, float *buf) {
+/* Horizontal pass of row y over whole tile columns [txa, txb] into out (BLOCK floats per tile):
+ * the input with R pixels either side (edge pixels repeated: clamp; past the right edge too, so
+ * every block is a full 16 pixels) into buf, then the convolution block by block, the block's
+ * accumulators staying in registers across the taps. */
+static void hpass_run(const br_job *j, int y, int txa, int txb, float *buf, float *out) {
   int R = j->R, W = j->width;
-  int xa = txa * YSG_TILE, xb = (txb + 1) * YSG_TILE < W ? (txb + 1) * YSG_TILE : W;
-  int la = xa - R > 0 ? xa - R : 0, lb = xb + R < W ? xb + R : W;
+  int xa = txa * YSG_TILE, xe = (txb + 1) * YSG_TILE;
+  int la = xa - R > 0 ? xa - R : 0, lb = xe + R < W ? xe + R : W;
   float *b = buf + 4 * (size_t)(la - (xa - R)); /* buf index 0 is pixel xa − R */
   load_row(j, y, la, lb, b);
   for (int x = xa - R; x < la; x++) memcpy(buf + 4 * (x - (xa - R)), b, 16);
-  for (int x = lb; x < xb + R; x++) memcpy(buf + 4 * (x - (xa - R)), b + 4 * (lb - 1 - la), 16);
+  for (int x = lb; x < xe + R; x++) memcpy(buf + 4 * (x - (xa - R)), b + 4 * (lb - 1 - la), 16);
   const float *w = j->w;
-  float *out = j->h + ((size_t)y * (size_t)W + (size_t)xa) * 4;
-  /* tap by tap over the whole run: long unit-stride loops the compiler vectorises */
-  int n4 = 4 * (xb - xa);
-  const float *c = buf + 4 * (size_t)R;
-  for (int i = 0; i < n4; i++) out[i] = w[0] * c[i];
-  for (int k = 1; k <= R; k++) {
-    const float *l = c - 4 * k, *r = c + 4 * k;
-    float wk = w[k];
-    for (int i = 0; i < n4; i++) out[i] += wk * (l[i] + r[i]);
+  for (int tx = txa; tx <= txb; tx++) {
+    const float *c = buf + 4 * (size_t)(R + (tx - txa) * YSG_TILE);
+    float acc[BLOCK];
+    for (int i = 0; i < BLOCK; i++) acc[i] = w[0] * c[i];
+    for (int k = 1; k <= R; k++) {
+      const float *l = c - 4 * k, *r = c + 4 * k;
+      float wk = w[k];
+      for (int i = 0; i < BLOCK; i++) acc[i] += wk * (l[i] + r[i]);
+    }
+    memcpy(out + (size_t)(tx - txa) * BLOCK, acc, sizeof acc);
   }
 }
 
-/* Pass 2, per row group: every row a blurred tile's vertical kernel reaches, over the tile
- * columns blurred within R rows of it. */
-static void hpass_groups(void *ud, int g0, int g1) {
-  const br_job *j = ud;
-  for (int g = g0; g < g1; g++) {
-    float *buf = j->rows + (size_t)g * j->row_cap;
-    int ya = (int)((int64_t)j->height * g / j->groups),
-        yb = (int)((int64_t)j->height * (g + 1) / j->groups);
-    for (int y = ya; y < yb; y++) {
-      /* output row yo reads rows yo − R .. yo + R: tile rows (y − R)/16 .. (y + R)/16 need y */
-      int ty0 = y - j->R > 0 ? (y - j->R) / YSG_TILE : 0;
-      int ty1 = (y + j->R) / YSG_TILE < j->tiles_y - 1 ? (y + j->R) / YSG_TILE : j->tiles_y - 1;
-      int run = -1;
-      for (int tx = 0; tx <= j->tiles_x; tx++) {
-        int need = 0;
-        for (int ty = ty0; tx < j->tiles_x && ty <= ty1 && !need; ty++)
-          need = j->occ[ty * j->tiles_x + tx];
-        if (need && run < 0) run = tx;
-        if (!need && run >= 0) {
-          hpass_run(j, y, run, tx - 1, buf);
-          run = -1;
-        }
-      }
+/* The ring row of y in strip s's ring, at tile column tx of the strip */
+static float *ring_at(const br_job *j, float *ring, int y, int col) {
+  return ring + ((size_t)(y % j->ring_n) * STRIP + (size_t)col) * BLOCK;
+}
+
+/* Horizontal pass of row y over the strip's tile columns that a blurred tile within R rows of
+ * y needs. */
+static void hpass_row(const br_job *j, int s, int y, float *ring, float *buf) {
+  int txa = s * STRIP, txe = txa + STRIP < j->tiles_x ? txa + STRIP : j->tiles_x;
+  int ty0 = y - j->R > 0 ? (y - j->R) / YSG_TILE : 0;
+  int ty1 = (y + j->R) / YSG_TILE < j->tiles_y - 1 ? (y + j->R) / YSG_TILE : j->tiles_y - 1;
+  int run = -1;
+  for (int tx = txa; tx <= txe; tx++) {
+    int need = 0;
+    for (int ty = ty0; tx < txe && ty <= ty1 && !need; ty++) need = j->occ[ty * j->tiles_x + tx];
+    if (need && run < 0) run = tx;
+    if (!need && run >= 0) {
+      hpass_run(j, y, run, tx - 1, buf, ring_at(j, ring, y, run - txa));
+      run = -1;
     }
   }
 }
 
-/* Pass 3, per blurred tile: the vertical pass from j->h, blended with the original by
- * mask · opacity; pixels whose weight is 0 keep the input's bits. */
-static void vpass_tiles(void *ud, int t0, int t1) {
-  const br_job *j = ud;
-  float m[YSG_TILE * YSG_TILE], acc[4 * YSG_TILE], orig[4 * YSG_TILE];
-  uint16_t bits[4 * YSG_TILE];
-  int R = j->R;
+/* The vertical pass of tile t from the ring, blended with the original by mask · opacity
+ * (pixels whose weight is 0 keep the input's bits), into the output or, in place, the stage. */
+static void vpass_tile(const br_job *j, int t, float *ring) {
+  float m[YSG_TILE * YSG_TILE], acc[BLOCK], orig[BLOCK];
+  uint16_t bits[BLOCK];
+  int R = j->R, x0, y0, x1, y1, col = (t % j->tiles_x) % STRIP;
+  tile_box(j, t, &x0, &y0, &x1, &y1);
+  int in_on = tile_on(j->in_tiles, t), any = 0, n4 = 4 * (x1 - x0);
+  if (!tile_mask(j, t, m)) {
+    j->occ[t] = OCC_KEEP;
+    if (j->out != j->in && in_on)
+      for (int y = y0; y < y1; y++) {
+        size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
+        memcpy(j->out + off, j->in + off, 8 * (size_t)(x1 - x0));
+      }
+    return;
+  }
   const float *w = j->w;
+  uint16_t *stage = j->out == j->in ? j->stage + (size_t)t * YSG_TILE * BLOCK : NULL;
+  for (int y = y0; y < y1; y++) {
+    size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
+    const float *c = ring_at(j, ring, y, col);
+    for (int i = 0; i < BLOCK; i++) acc[i] = w[0] * c[i];
+    for (int k = 1; k <= R; k++) {
+      const float *pa = ring_at(j, ring, y - k < 0 ? 0 : y - k, col);
+      const float *pb = ring_at(j, ring, y + k >= j->height ? j->height - 1 : y + k, col);
+      float wk = w[k], tmp[BLOCK];
+      for (int i = 0; i < BLOCK; i++) tmp[i] = wk * (pa[i] + pb[i]);
+      for (int i = 0; i < BLOCK; i++) acc[i] += tmp[i];
+    }
+    if (in_on)
+      memcpy(bits, j->in + off, sizeof(uint16_t) * (size_t)n4);
+    else
+      memset(bits, 0, sizeof(uint16_t) * (size_t)n4);
+    ysg_halves_to_floats(bits, orig, n4);
+    const float *mr = m + (y - y0) * YSG_TILE;
+    for (int x = 0; x < x1 - x0; x++) {
+      float a = mr[x] * j->opacity;
+      for (int ch = 0; ch < 4; ch++) {
+        float *v = acc + 4 * x + ch;
+        *v = a > 0.0f ? ysg_region_lerp(orig[4 * x + ch], *v, a) : orig[4 * x + ch];
+      }
+    }
+    uint16_t *dst = stage ? stage + (size_t)(y - y0) * BLOCK : j->out + off;
+    ysg_floats_to_halves(acc, dst, n4);
+    /* keep the input's exact bits where nothing was blended (also NaN payloads) */
+    for (int x = 0; x < x1 - x0; x++)
+      if (!(mr[x] * j->opacity > 0.0f)) memcpy(dst + 4 * x, bits + 4 * x, 8);
+    for (int i = 0; i < n4 && !any; i++) any = (dst[i] & 0x7fffu) != 0;
+  }
+  j->occ[t] = (uint8_t)(in_on || any ? OCC_BLEND1 : OCC_BLEND0);
+}
+
+/* Pass 2, per strip of STRIP tile columns, top to bottom: the horizontal pass of each row once,
+ * as the first tile row reaching it needs it, into the strip's ring of rows, then the vertical
+ * pass of that tile row's blurred tiles. Only the strip's own occ entries are read and written;
+ * the input is only read (in place, blended tiles go to the stage), so strips run in parallel. */
+static void strip_pass(void *ud, int s0, int s1) {
+  const br_job *j = ud;
+  for (int s = s0; s < s1; s++) {
+    float *ring = j->ring + (size_t)s * (size_t)j->ring_n * STRIP * BLOCK;
+    float *buf = j->bufs + (size_t)s * j->buf_cap;
+    int txa = s * STRIP, txe = txa + STRIP < j->tiles_x ? txa + STRIP : j->tiles_x, next = 0;
+    for (int ty = 0; ty < j->tiles_y; ty++) {
+      int on = 0;
+      for (int tx = txa; tx < txe; tx++) on |= j->occ[ty * j->tiles_x + tx] != OCC_NONE;
+      if (!on) continue;
+      int y0 = ty * YSG_TILE, y1 = y0 + YSG_TILE < j->height ? y0 + YSG_TILE : j->height;
+      int ye = y1 + j->R < j->height ? y1 + j->R : j->height;
+      if (next < y0 - j->R) next = y0 - j->R; /* rows above are needed by no tile below */
+      for (; next < ye; next++) hpass_row(j, s, next, ring, buf);
+      for (int tx = txa; tx < txe; tx++)
+        if (j->occ[ty * j->tiles_x + tx] != OCC_NONE) vpass_tile(j, ty * j->tiles_x + tx, ring);
+    }
+  }
+}
+
+/* Pass 3, per tile: the output flags of blurred tiles and, in place, the stage into the output
+ * (only now, when no strip reads the input any more). */
+static void finish_tiles(void *ud, int t0, int t1) {
+  const br_job *j = ud;
   for (int t = t0; t < t1; t++) {
-    if (!j->occ[t]) continue;
+    int o = j->occ[t];
+    if (o == OCC_NONE) continue;
+    if (j->out_tiles)
+      j->out_tiles[t] = (uint8_t)(o == OCC_KEEP ? tile_on(j->in_tiles, t) : o == OCC_BLEND1);
+    if (o == OCC_KEEP || j->out != j->in) continue;
     int x0, y0, x1, y1;
     tile_box(j, t, &x0, &y0, &x1, &y1);
-    tile_mask(j, t, m, 0);
-    int in_on = tile_on(j->in_tiles, t), any = 0, n4 = 4 * (x1 - x0);
-    for (int y = y0; y < y1; y++) {
-      size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
-      const float *c = j->h + off;
-      for (int i = 0; i < n4; i++) acc[i] = w[0] * c[i];
-      for (int k = 1; k <= R; k++) {
-        int ya = y - k < 0 ? 0 : y - k, yb = y + k >= j->height ? j->height - 1 : y + k;
-        const float *pa = j->h + ((size_t)ya * (size_t)j->width + (size_t)x0) * 4;
-        const float *pb = j->h + ((size_t)yb * (size_t)j->width + (size_t)x0) * 4;
-        for (int i = 0; i < n4; i++) acc[i] += w[k] * (pa[i] + pb[i]);
-      }
-      /* the original's bits first: in place, the output row overwrites them */
-      if (in_on)
-        memcpy(bits, j->in + off, sizeof(uint16_t) * (size_t)n4);
-      else
-        memset(bits, 0, sizeof(uint16_t) * (size_t)n4);
-      ysg_halves_to_floats(bits, orig, n4);
-      const float *mr = m + (y - y0) * YSG_TILE;
-      for (int x = 0; x < x1 - x0; x++) {
-        float a = mr[x] * j->opacity;
-        for (int ch = 0; ch < 4; ch++) {
-          float *v = acc + 4 * x + ch;
-          *v = a > 0.0f ? ysg_region_lerp(orig[4 * x + ch], *v, a) : orig[4 * x + ch];
-        }
-      }
-      ysg_floats_to_halves(acc, j->out + off, n4);
-      /* keep the input's exact bits where nothing was blended (also NaN payloads) */
-      for (int x = 0; x < x1 - x0; x++) {
-        if (!(mr[x] * j->opacity > 0.0f)) memcpy(j->out + off + 4 * (size_t)x, bits + 4 * x, 8);
-      }
-      for (int i = 0; i < n4 && !any; i++) any = (j->out[off + (size_t)i] & 0x7fffu) != 0;
-    }
-    if (j->out_tiles) j->out_tiles[t] = (uint8_t)(in_on || any);
+    const uint16_t *src = j->stage + (size_t)t * YSG_TILE * BLOCK;
+    for (int y = y0; y < y1; y++)
+      memcpy(j->out + ((size_t)y * (size_t)j->width + (size_t)x0) * 4,
+             src + (size_t)(y - y0) * BLOCK, 8 * (size_t)(x1 - x0));
   }
 }
 
@@ -280,18 +351,23 @@ static ysg_status br_infer(ysg_node *n) {
   int set = ysg_node_int(n, P_BIN_CAPACITY);
   int64_t a = 16 * (int64_t)n_tiles, b = 256 * (int64_t)st->cap, c = a > b ? a : b;
   st->cap_items = set > 0 ? set : (int)(c > 0x7fffffff ? 0x7fffffff : c);
-  st->groups = img->height < N_GROUPS ? (img->height > 0 ? img->height : 1) : N_GROUPS;
+  st->strips = (st->tiles_x + STRIP - 1) / STRIP;
+  st->strips = st->strips > 0 ? st->strips : 1;
+  /* a tile row's vertical pass reads 16 + 2R rows: the ring holds that many (or all rows) */
+  st->ring_rows =
+      img->height < YSG_TILE + 2 * YSG_REGION_MAX_R ? img->height : YSG_TILE + 2 * YSG_REGION_MAX_R;
+  st->ring_rows = st->ring_rows > 0 ? st->ring_rows : 1;
   size_t cap = (size_t)(st->cap > 0 ? st->cap : 1);
-  size_t W = (size_t)(img->width > 0 ? img->width : 1),
-         H = (size_t)(img->height > 0 ? img->height : 1);
   st->off_bin_prims = align64(cap * sizeof(ysg_region));
   st->off_bins = st->off_bin_prims + align64(cap * sizeof(ysg_bin_prim));
   st->off_occ = st->off_bins + align64(ysg__bins_bytes(st->tiles_x, st->tiles_y, st->cap_items));
   st->off_weights = st->off_occ + align64((size_t)n_tiles + 1);
-  st->off_rows = st->off_weights + align64(sizeof(float) * (YSG_REGION_MAX_R + 1));
-  size_t row_cap = 4 * (W + 2 * (size_t)YSG_REGION_MAX_R);
-  st->off_h = st->off_rows + align64(sizeof(float) * row_cap * (size_t)st->groups);
-  size_t bytes = st->off_h + sizeof(float) * 4 * W * H;
+  st->off_bufs = st->off_weights + align64(sizeof(float) * (YSG_REGION_MAX_R + 1));
+  size_t buf_cap = 4 * ((size_t)STRIP * YSG_TILE + 2 * (size_t)YSG_REGION_MAX_R);
+  st->off_ring = st->off_bufs + align64(sizeof(float) * buf_cap * (size_t)st->strips);
+  st->off_stage = st->off_ring + align64(sizeof(float) * (size_t)st->strips * STRIP * BLOCK *
+                                         (size_t)st->ring_rows);
+  size_t bytes = st->off_stage + sizeof(uint16_t) * (size_t)n_tiles * YSG_TILE * BLOCK;
   return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
 }
 
@@ -341,23 +417,25 @@ static ysg_status br_run(ysg_node *n, const ysg_frame *frame) {
   float *w = (float *)(mem + st->off_weights);
   ysg_region_weights(p.sigma, j.R, w);
   j.w = w;
-  j.rows = (float *)(mem + st->off_rows);
-  j.row_cap = 4 * ((size_t)st->width + 2 * (size_t)YSG_REGION_MAX_R);
-  j.h = (float *)(mem + st->off_h);
+  j.bufs = (float *)(mem + st->off_bufs);
+  j.buf_cap = 4 * ((size_t)STRIP * YSG_TILE + 2 * (size_t)YSG_REGION_MAX_R);
+  j.ring = (float *)(mem + st->off_ring);
+  j.stage = (uint16_t *)(mem + st->off_stage);
   j.falloff = p.falloff > 0.0f ? p.falloff : 0.0f;
   j.opacity = p.opacity;
   j.width = st->width;
   j.height = st->height;
   j.tiles_x = st->tiles_x;
   j.tiles_y = st->tiles_y;
-  j.groups = st->groups;
+  j.strips = st->strips;
+  j.ring_n = YSG_TILE + 2 * j.R < st->height ? YSG_TILE + 2 * j.R : st->height;
   if (st->width <= 0 || st->height <= 0) return YSG_OK;
   ysg_node_parallel_for(n, bins.n_tiles, 16, classify_tiles, &j);
   int any = 0;
   for (int t = 0; t < bins.n_tiles && !any; t++) any = j.occ[t];
   if (!any) return YSG_OK;
-  ysg_node_parallel_for(n, j.groups, 1, hpass_groups, &j);
-  ysg_node_parallel_for(n, bins.n_tiles, 16, vpass_tiles, &j);
+  ysg_node_parallel_for(n, j.strips, 1, strip_pass, &j);
+  ysg_node_parallel_for(n, bins.n_tiles, 64, finish_tiles, &j);
   return YSG_OK;
 }
 

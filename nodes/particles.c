@@ -2,8 +2,9 @@
  * straight edge between points), placed by arc length from a seeded hash and the frame's time
  * only (no state between frames), each drawn as a dot (nodes/dot_math.h) with a fading, tapered
  * trail following the curve behind it. Frame: arc lengths -> particles -> tile bins -> tiles
- * composited "over" in particle order. The math is engine/particles_math.h, shared with
- * cuda/particles.cu. */
+ * composited "over" in particle order, each particle's head and trail capsules evaluated over
+ * their own small boxes in whole, vectorised tile rows. The math is engine/particles_math.h,
+ * shared with cuda/particles.cu. */
 #include <math.h>
 #include <string.h>
 
@@ -11,6 +12,22 @@
 #include "color.h"
 #include "particles_math.h"
 #include "ysgraph/node.h"
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+/* sqrtf over one tile row. Built with errno semantics GCC does not vectorise sqrtf (a negative
+ * argument would have to set errno), and that one call keeps the whole pixel loop scalar; AVX's
+ * square root is the same IEEE-exact result. */
+static void sqrt_row(float *v) {
+#if defined(__AVX__) && YSG_TILE % 8 == 0
+  for (int x = 0; x < YSG_TILE; x += 8)
+    _mm256_storeu_ps(v + x, _mm256_sqrt_ps(_mm256_loadu_ps(v + x)));
+#else
+  for (int x = 0; x < YSG_TILE; x++) v[x] = sqrtf(v[x]);
+#endif
+}
 
 enum { IN_CURVES, IN_POINTS, IN_EDGES };
 enum {
@@ -119,12 +136,145 @@ static void make_particles(void *ud, int i0, int i1) {
   }
 }
 
+/* Inclusive span [*i0, *i1] of the pixels in [t0, t1] whose centres i + 0.5 may lie in (lo, hi);
+ * 0 when none. Clamps in float first: a particle's parts may lie far outside int range. */
+static int span(float lo, float hi, int t0, int t1, int *i0, int *i1) {
+  float a = floorf(lo - 0.5f), b = floorf(hi - 0.5f);
+  if (!(a <= (float)t1) || !(b >= (float)t0)) return 0; /* NaN: empty */
+  *i0 = a > (float)t0 ? (int)a : t0;
+  *i1 = b < (float)t1 ? (int)b : t1;
+  return *i0 <= *i1;
+}
+
+/* A particle's part clipped to a tile: pixels x0..x1, y0..y1 (inclusive). */
+typedef struct part_box {
+  int x0, x1, y0, y1;
+} part_box;
+
+/* Composite one particle over acc (the tile at tx0, ty0) within clip, the tile ∩ the particle's
+ * box. The result is ysg_particle_alpha's at every pixel, but each term is evaluated only over
+ * its own box: the head (disc and glow) within ext + 0.75 px of its centre, each trail capsule
+ * within its reach (ysg_particle_capsule) + 0.25 px of its segment; their max is gathered in
+ * `trail` first. Returns 1 if some pixel got alpha. */
+static int draw_particle(const ysg_particle_prim *o, const part_box *clip, int tx0, int ty0,
+                         float *acc, float *trail) {
+  part_box hb = {0, -1, 0, -1}, u = {clip->x1 + 1, clip->x0 - 1, clip->y1 + 1, clip->y0 - 1};
+  int head = 0;
+  if (o->dot.shape >= 0) {
+    float e = o->dot.ext + 0.75f; /* the disc reaches ρ + 0.7072 px, the glow ext */
+    head = span(o->dot.cx - e, o->dot.cx + e, clip->x0, clip->x1, &hb.x0, &hb.x1) &&
+           span(o->dot.cy - e, o->dot.cy + e, clip->y0, clip->y1, &hb.y0, &hb.y1);
+    if (head) u = hb;
+  }
+  part_box cb[YSG_PARTICLE_TRAIL_SEGS];
+  int cj[YSG_PARTICLE_TRAIL_SEGS], nc = 0;
+  for (int j = 0; j + 1 < o->n_trail; j++) {
+    float w = 1.0f - ysg_dot_minf(o->tu[j], o->tu[j + 1]);
+    float reach = ysg_dot_maxf(o->tr * w, 0.5f) + 0.75f;
+    part_box c;
+    if (!(w > 0.0f) ||
+        !span(ysg_dot_minf(o->tx[j], o->tx[j + 1]) - reach,
+              ysg_dot_maxf(o->tx[j], o->tx[j + 1]) + reach, clip->x0, clip->x1, &c.x0, &c.x1) ||
+        !span(ysg_dot_minf(o->ty[j], o->ty[j + 1]) - reach,
+              ysg_dot_maxf(o->ty[j], o->ty[j + 1]) + reach, clip->y0, clip->y1, &c.y0, &c.y1))
+      continue;
+    cb[nc] = c;
+    cj[nc++] = j;
+    u.x0 = c.x0 < u.x0 ? c.x0 : u.x0;
+    u.x1 = c.x1 > u.x1 ? c.x1 : u.x1;
+    u.y0 = c.y0 < u.y0 ? c.y0 : u.y0;
+    u.y1 = c.y1 > u.y1 ? c.y1 : u.y1;
+  }
+  if (u.x0 > u.x1 || u.y0 > u.y1) return 0;
+  /* the loops below run over whole tile rows, masked to the boxes: a fixed trip count of
+   * YSG_TILE vectorises, a box's ~10 px would mostly run the scalar remainder */
+  if (nc) {
+    memset(trail + (u.y0 - ty0) * YSG_TILE, 0,
+           sizeof(float) * YSG_TILE * (size_t)(u.y1 - u.y0 + 1));
+    for (int k = 0; k < nc; k++) {
+      const part_box *c = &cb[k];
+      int c0 = c->x0 - tx0, c1 = c->x1 - tx0;
+      for (int y = c->y0; y <= c->y1; y++) {
+        float *row = trail + (y - ty0) * YSG_TILE, py = (float)y + 0.5f, dist[YSG_TILE],
+              h[YSG_TILE];
+#pragma omp simd
+        for (int x = 0; x < YSG_TILE; x++)
+          dist[x] = ysg_particle_capsule_d2(o, cj[k], (float)(tx0 + x) + 0.5f, py, &h[x]);
+        sqrt_row(dist);
+#pragma omp simd
+        for (int x = 0; x < YSG_TILE; x++) {
+          float cov = ysg_particle_capsule_cov(o, cj[k], dist[x], h[x]);
+          float m = cov > row[x] ? cov : row[x];
+          row[x] = (x >= c0) & (x <= c1) ? m : row[x];
+        }
+      }
+    }
+  }
+  /* a disc without outline, glowing: only its own box needs the exact-area coverage */
+  const ysg_dot_prim *d = &o->dot;
+  part_box db = {0, -1, 0, -1};
+  int glow_only = head && d->shape == YSG_SHAPE_CIRCLE && d->s == 0.0f && d->glow > 0.0f;
+  int plain_disc = d->shape == YSG_SHAPE_CIRCLE && d->s == 0.0f && !(d->glow > 0.0f);
+  if (glow_only) {
+    float e = d->r + 0.75f; /* the disc reaches ρ + 0.7072 px */
+    if (!span(d->cx - e, d->cx + e, hb.x0, hb.x1, &db.x0, &db.x1) ||
+        !span(d->cy - e, d->cy + e, hb.y0, hb.y1, &db.y0, &db.y1))
+      db.x0 = db.y0 = 0, db.x1 = db.y1 = -1;
+  }
+  float most = 0.0f, a[YSG_TILE];
+  int h0 = hb.x0 - tx0, h1 = hb.x1 - tx0;
+  for (int y = u.y0; y <= u.y1; y++) {
+    if (head && y >= hb.y0 && y <= hb.y1) {
+      float Y0 = (float)y - d->cy;
+      if (glow_only) {
+        /* beyond the disc's box ysg_dot_alpha is the glow alone (its coverage term is 0) */
+        float py = Y0 + 0.5f;
+#pragma omp simd
+        for (int x = 0; x < YSG_TILE; x++) {
+          float X = (float)(tx0 + x) - d->cx + 0.5f;
+          a[x] = X * X + py * py;
+        }
+        sqrt_row(a); /* ysg_sd_circle's root */
+#pragma omp simd
+        for (int x = 0; x < YSG_TILE; x++) {
+          float g = ysg_dot_glow_profile((a[x] - d->r) * d->inv_glow, d->gi);
+          a[x] = (x >= h0) & (x <= h1) ? g : 0.0f;
+        }
+        if (y >= db.y0 && y <= db.y1)
+          for (int x = db.x0; x <= db.x1; x++) a[x - tx0] = ysg_dot_alpha(d, (float)x - d->cx, Y0);
+      } else if (plain_disc) { /* ysg_dot_alpha's whole work for it, inlined */
+        for (int x = 0; x < YSG_TILE; x++) a[x] = 0.0f;
+        for (int x = hb.x0; x <= hb.x1; x++)
+          a[x - tx0] = ysg_clamp01(ysg_dot_disc(d->r, (float)x - d->cx, Y0));
+      } else {
+        for (int x = 0; x < YSG_TILE; x++) a[x] = 0.0f;
+        for (int x = hb.x0; x <= hb.x1; x++) a[x - tx0] = ysg_dot_alpha(d, (float)x - d->cx, Y0);
+      }
+    } else {
+      for (int x = 0; x < YSG_TILE; x++) a[x] = 0.0f;
+    }
+    if (nc) {
+      const float *t = trail + (y - ty0) * YSG_TILE;
+#pragma omp simd
+      for (int x = 0; x < YSG_TILE; x++) a[x] += t[x] * (1.0f - a[x]);
+    }
+    float *row = acc + (size_t)(y - ty0) * YSG_TILE * 4;
+#pragma omp simd reduction(max : most)
+    for (int x = 0; x < YSG_TILE; x++) {
+      float v = a[x] > 0.0f ? a[x] : 0.0f; /* a zero alpha leaves acc as it is */
+      ysg_dot_over(d, v, row + 4 * x);
+      most = v > most ? v : most;
+    }
+  }
+  return most > 0.0f;
+}
+
 /* Render a range of tiles: each pixel composites its tile's particles over transparent in FP32,
  * in particle order; a tile is stored and flagged only if some particle gave it alpha. */
 static void render_tiles(void *ud, int t0, int t1) {
   const particles_job *j = ud;
   const ysg_bins *b = j->bins;
-  float acc[YSG_TILE * YSG_TILE * 4];
+  float acc[YSG_TILE * YSG_TILE * 4], trail[YSG_TILE * YSG_TILE];
   for (int t = t0; t < t1; t++) {
     int s = b->start[t], e = b->start[t + 1];
     if (s == e) {
@@ -138,20 +288,13 @@ static void render_tiles(void *ud, int t0, int t1) {
     int any = 0;
     for (int k = s; k < e; k++) {
       const ysg_particle_prim *o = &j->prims[b->items[k]];
-      int px0 = o->x0 > (float)x0 ? (int)o->x0 : x0,
-          px1 = o->x1 < (float)(xe - 1) ? (int)o->x1 : xe - 1;
-      int py0 = o->y0 > (float)y0 ? (int)o->y0 : y0,
-          py1 = o->y1 < (float)(ye - 1) ? (int)o->y1 : ye - 1;
-      for (int y = py0; y <= py1; y++) {
-        float *row = acc + (size_t)(y - y0) * YSG_TILE * 4;
-        for (int x = px0; x <= px1; x++) {
-          float a = ysg_particle_alpha(o, x, y);
-          if (a > 0.0f) {
-            ysg_dot_over(&o->dot, a, row + 4 * (x - x0));
-            any = 1;
-          }
-        }
-      }
+      part_box clip;
+      clip.x0 = o->x0 > (float)x0 ? (int)o->x0 : x0;
+      clip.x1 = o->x1 < (float)(xe - 1) ? (int)o->x1 : xe - 1;
+      clip.y0 = o->y0 > (float)y0 ? (int)o->y0 : y0;
+      clip.y1 = o->y1 < (float)(ye - 1) ? (int)o->y1 : ye - 1;
+      if (clip.x0 > clip.x1 || clip.y0 > clip.y1) continue;
+      any |= draw_particle(o, &clip, x0, y0, acc, trail);
     }
     j->tiles[t] = (uint8_t)any;
     if (!any) continue;

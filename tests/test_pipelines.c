@@ -55,24 +55,28 @@ static int write_png8(const char *path, const uint8_t *rgba, int w, int h) {
 
 static void golden_frame(ysg_pipeline *p, const char *name, int frame) {
   static uint8_t got[GW * GH * 4], want[GW * GH * 4];
+  const ysg_canvas *cv = ysg_pipeline_canvas(p);
+  int w = cv->width, h = cv->height;
+  cr_assert_leq((size_t)w * (size_t)h, (size_t)GW * GH, "golden buffers hold at most %dx%d", GW,
+                GH);
   cr_assert_eq(ysg_pipeline_run_frame(p, frame), YSG_OK);
   cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", got, 0), YSG_OK);
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/golden/%s_f%04d.png", YSG_SOURCE_DIR, name, frame);
   if (getenv("YSG_UPDATE_GOLDEN")) {
-    cr_assert(write_png8(path, got, GW, GH), "cannot write %s", path);
+    cr_assert(write_png8(path, got, w, h), "cannot write %s", path);
     cr_log_warn("wrote golden %s", path);
     return;
   }
-  cr_assert(read_png8(path, want, GW, GH), "cannot read golden %s (YSG_UPDATE_GOLDEN=1 makes it)",
+  cr_assert(read_png8(path, want, w, h), "cannot read golden %s (YSG_UPDATE_GOLDEN=1 makes it)",
             path);
   int worst = 0, where = 0;
-  for (int i = 0; i < GW * GH * 4; i++) {
+  for (int i = 0; i < w * h * 4; i++) {
     int d = abs((int)got[i] - (int)want[i]);
     if (d > worst) worst = d, where = i;
   }
   cr_assert_leq(worst, 1, "%s frame %d: channel %d of pixel (%d,%d) is %d, golden %d", name, frame,
-                where % 4, (where / 4) % GW, (where / 4) / GW, got[where], want[where]);
+                where % 4, (where / 4) % w, (where / 4) / w, got[where], want[where]);
 }
 
 Test(pipelines, showcase_golden) {
@@ -98,6 +102,20 @@ Test(pipelines, showcase_golden) {
   int bright = 0;
   for (int i = 0; i < GW * GH; i++) bright += px[i * 4] > 180 || px[i * 4 + 1] > 180;
   cr_assert_gt(bright, 1000, "only %d bright overlay pixels", bright);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}
+
+Test(pipelines, looks_golden) {
+  ysg_context *ctx = ysgt_ctx();
+  const char *dir = ysgt_tmpdir();
+  ysg_pipeline *p = load_pipeline(ctx, "looks_pulse_electric", dir);
+  ysg_plan_info pi;
+  ysg_pipeline_plan(p, &pi);
+  cr_assert_eq(pi.arena_bytes, pi.lower_bound_bytes);
+  golden_frame(p, "looks_pulse_electric", 0);
+  golden_frame(p, "looks_pulse_electric", 6);
+  cr_assert_eq(ysg_pipeline_flush(p), YSG_OK, "%s", ysg_errmsg(ctx));
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
