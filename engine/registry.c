@@ -18,14 +18,11 @@ extern const ysg_node_type ysg__node_particles;
 extern const ysg_node_type ysg__node_blur_region;
 
 static const ysg_node_type *const builtins[] = {
-    &ysg__node_points,    &ysg__node_edges,    &ysg__node_boxes,    &ysg__node_scatter,
-    &ysg__node_points_in, &ysg__node_boxes_in, &ysg__node_image_in, &ysg__node_image,
-    &ysg__node_fill,      &ysg__node_gradient, &ysg__node_merge,    &ysg__node_png,
-    &ysg__node_line,      &ysg__node_bbox,     &ysg__node_dot,      &ysg__node_curve,
-    &ysg__node_graph,
-    &ysg__node_blur,
-    &ysg__node_glow,
-    &ysg__node_particles,
+    &ysg__node_points,      &ysg__node_edges,    &ysg__node_boxes,    &ysg__node_scatter,
+    &ysg__node_points_in,   &ysg__node_boxes_in, &ysg__node_image_in, &ysg__node_image,
+    &ysg__node_fill,        &ysg__node_gradient, &ysg__node_merge,    &ysg__node_png,
+    &ysg__node_line,        &ysg__node_bbox,     &ysg__node_dot,      &ysg__node_curve,
+    &ysg__node_graph,       &ysg__node_blur,     &ysg__node_glow,     &ysg__node_particles,
     &ysg__node_blur_region,
 };
 

@@ -164,9 +164,10 @@ static void line_destroy(ysg_node *n) {
   ysg_node_set_state(n, NULL);
 }
 
-static ysg_status line_infer(ysg_node *n) {
-  int c = ysg_node_input_count(n, IN_CURVES) > 0, p = ysg_node_input_count(n, IN_POINTS) > 0,
-      e = ysg_node_input_count(n, IN_EDGES) > 0;
+ysg_status ysg__path_inputs(ysg_node *n, int in_curves, int in_points, int in_edges, int *curves) {
+  int c = ysg_node_input_count(n, in_curves) > 0, p = ysg_node_input_count(n, in_points) > 0,
+      e = ysg_node_input_count(n, in_edges) > 0;
+  *curves = c;
   if (!((c && !p && !e) || (!c && p && e))) {
     static const char *const got[8] = {"nothing",
                                        "'curves' and nothing else",
@@ -180,6 +181,13 @@ static ysg_status line_infer(ysg_node *n) {
                          "inputs: expected either 'curves' or both 'points' and 'edges', got %s",
                          got[c | p << 1 | e << 2]);
   }
+  return YSG_OK;
+}
+
+static ysg_status line_infer(ysg_node *n) {
+  int c;
+  ysg_status pst = ysg__path_inputs(n, IN_CURVES, IN_POINTS, IN_EDGES, &c);
+  if (pst) return pst;
   const ysg_canvas *cv = ysg_node_canvas(n);
   ysg_value *out = ysg_node_output(n, 0);
   out->width = cv->width;

@@ -33,4 +33,8 @@ int ysg__line_build(const ysg_node *n, const ysg_line_frame *f, const ysg_value 
 void ysg__line_render(const ysg_node *n, const ysg_line_frame *f, const ysg_line_seg *segs,
                       const float *cols, const ysg_bins *bins, ysg_value *out);
 
+/* The path inputs of line and particles: either curves, or points together with edges (ports
+ * given by index). Sets *curves to 1 for the curves form; otherwise fails naming what was found. */
+ysg_status ysg__path_inputs(ysg_node *n, int in_curves, int in_points, int in_edges, int *curves);
+
 #endif /* YSG_LINE_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bins.h"
+#include "line.h"
 #include "color.h"
 #include "particles_math.h"
 #include "ysgraph/node.h"
@@ -311,21 +312,9 @@ static void particles_destroy(ysg_node *n) {
 }
 
 static ysg_status particles_infer(ysg_node *n) {
-  int c = ysg_node_input_count(n, IN_CURVES) > 0, p = ysg_node_input_count(n, IN_POINTS) > 0,
-      e = ysg_node_input_count(n, IN_EDGES) > 0;
-  if (!((c && !p && !e) || (!c && p && e))) {
-    static const char *const got[8] = {"nothing",
-                                       "'curves' and nothing else",
-                                       "'points' without 'edges'",
-                                       "'curves' and 'points'",
-                                       "'edges' without 'points'",
-                                       "'curves' and 'edges'",
-                                       "",
-                                       "'curves', 'points' and 'edges'"};
-    return ysg_node_fail(n, YSG_ERR_PIPELINE,
-                         "inputs: expected either 'curves' or both 'points' and 'edges', got %s",
-                         got[c | p << 1 | e << 2]);
-  }
+  int c;
+  ysg_status pst = ysg__path_inputs(n, IN_CURVES, IN_POINTS, IN_EDGES, &c);
+  if (pst) return pst;
   const ysg_canvas *cv = ysg_node_canvas(n);
   ysg_value *out = ysg_node_output(n, 0);
   out->width = cv->width;
