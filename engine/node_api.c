@@ -122,6 +122,8 @@ void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...) 
   ysg__log(ctx, level, "%s:%d: node '%s' (%s): %s", n->file, n->line, n->name, n->type->name, msg);
 }
 
+int ysg_node_threads(const ysg_node *n) { return n->p->ctx->threads; }
+
 void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud) {
   if (count <= 0) return;
   if (grain < 1) grain = 1;

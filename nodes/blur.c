@@ -9,7 +9,7 @@
 
 #include "blur_math.h"
 #include "color.h"
-#include "internal.h"
+#include "ysgraph/node.h"
 
 enum { P_SIGMA, P_TRUNCATE, P_EDGE, P_COUNT };
 
@@ -378,7 +378,7 @@ ysg_status ysg__blur_infer(ysg_node *n) {
   bb->line_floats = (int)(hfl > vfl ? hfl : vfl);
   size_t ring = (size_t)(2 * YSG_BLUR_GAUSS_RMAX + 3) * 4 * STRIP_PX; /* vpass_exact */
   if (2 * (size_t)bb->line_floats < ring) bb->line_floats = (int)((ring + 1) / 2);
-  int threads = n->p->ctx->threads;
+  int threads = ysg_node_threads(n);
   bb->workers = threads < 1 ? 1 : (threads > 64 ? 64 : threads);
   size_t ntiles = (size_t)tx * (size_t)ty;
   ysg_status s;

@@ -147,6 +147,8 @@ YSG_API void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fm
     ;
 
 /* ---- execution helpers ---------------------------------------------------------------------- */
+/* CPU worker threads of the context (≥ 1): size per-thread scratch with it. */
+YSG_API int ysg_node_threads(const ysg_node *n);
 /* Run fn over [0, count) in chunks on the context's CPU threads. */
 typedef void (*ysg_range_fn)(void *ud, int begin, int end);
 YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn,
