@@ -178,36 +178,20 @@ static ysg_status arcs_run(ysg_node *n, const ysg_frame *f) {
 
 static const ysg_port_def links_out[] = {{"edges", YSG_EDGES, 0, "the benchmark's edges", NULL, 0}};
 static const ysg_port_def arcs_out[] = {{"curves", YSG_CURVES, 0, "the sampled arcs", NULL, 0}};
-static ysg_node_type links_type = {"bench_links",
-                                   "source",
-                                   "The benchmark's KNN edges.",
-                                   NULL,
-                                   0,
-                                   links_out,
-                                   1,
-                                   NULL,
-                                   0,
-                                   0,
-                                   NULL,
-                                   links_infer,
-                                   links_run,
-                                   NULL,
-                                   NULL};
-static ysg_node_type arcs_type = {"bench_arcs",
-                                  "source",
-                                  "The benchmark's cubic arcs, sampled.",
-                                  NULL,
-                                  0,
-                                  arcs_out,
-                                  1,
-                                  NULL,
-                                  0,
-                                  0,
-                                  NULL,
-                                  arcs_infer,
-                                  arcs_run,
-                                  NULL,
-                                  NULL};
+static ysg_node_type links_type = {.name = "bench_links",
+                                   .category = "source",
+                                   .doc = "The benchmark's KNN edges.",
+                                   .outputs = links_out,
+                                   .n_outputs = 1,
+                                   .infer = links_infer,
+                                   .run = links_run};
+static ysg_node_type arcs_type = {.name = "bench_arcs",
+                                  .category = "source",
+                                  .doc = "The benchmark's cubic arcs, sampled.",
+                                  .outputs = arcs_out,
+                                  .n_outputs = 1,
+                                  .infer = arcs_infer,
+                                  .run = arcs_run};
 
 /* ---- scenes ------------------------------------------------------------------------------------
  */

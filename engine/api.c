@@ -160,6 +160,21 @@ ysg_status ysg_pipeline_run_frame(ysg_pipeline *p, int frame) { return ysg__exec
 
 ysg_status ysg_pipeline_flush(ysg_pipeline *p) { return ysg__writer_flush(p->writer); }
 
+ysg_status ysg_pipeline_finish(ysg_pipeline *p) {
+  if (!p->finalized)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
+  ysg_status s = ysg__writer_flush(p->writer);
+  if (s) return s; /* a failed write: outputs stay unfinished and destroy discards them */
+  for (int k = 0; k < p->n_steps && !s; k++) {
+    ysg_node *n = p->nodes[p->order[k]];
+    if (!n->type->finish) continue;
+    ysg__clearerr(p->ctx);
+    s = n->type->finish(n);
+    if (s && p->ctx->code != s) ysg_node_fail(n, s, "cannot finish (%s)", ysg_status_string(s));
+  }
+  return s;
+}
+
 ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_progress_fn fn,
                                   void *ud) {
   if (first < 0 || last < first)

@@ -240,12 +240,15 @@ static ysg_status add_buffer(ysg_pipeline *p, ysg_buffer *b) {
 
 static ysg_status infer_all(ysg_pipeline *p) {
   ysg_context *ctx = p->ctx;
-  for (int s = 0; s < p->n_steps; s++) {
+  for (int s = 0; s < p->n_steps; s++) { /* every init first: sources may set the canvas */
     ysg_node *n = p->nodes[p->order[s]];
     if (n->type->init) {
       ysg_status st = n->type->init(n);
       if (st) return st;
     }
+  }
+  for (int s = 0; s < p->n_steps; s++) {
+    ysg_node *n = p->nodes[p->order[s]];
     if (n->type->infer) {
       ysg_status st = n->type->infer(n);
       if (st) return st;

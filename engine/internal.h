@@ -129,7 +129,9 @@ struct ysg_pipeline {
   int unsafe;
   ysg_backend backend;
   ysg_canvas canvas;
-  int canvas_size_set; /* width/height given by the pipeline */
+  int canvas_size_set;   /* width/height given by the pipeline (or suggested by a source) */
+  int canvas_fps_set;    /* fps given by the pipeline (or suggested by a source) */
+  int canvas_frames_set; /* frames given by the pipeline (or suggested by a source) */
   ysg_node **nodes;
   int n_nodes, cap_nodes;
   int *order; /* node indices in execution order (live nodes only) */

@@ -8,6 +8,23 @@
 const char *ysg_node_name(const ysg_node *n) { return n->name; }
 const ysg_node_type *ysg_node_get_type(const ysg_node *n) { return n->type; }
 const ysg_canvas *ysg_node_canvas(const ysg_node *n) { return &n->p->canvas; }
+
+void ysg_node_suggest_canvas(ysg_node *n, int width, int height, int frames, double fps) {
+  ysg_pipeline *p = n->p;
+  if (width > 0 && height > 0 && !p->canvas_size_set) {
+    p->canvas.width = width;
+    p->canvas.height = height;
+    p->canvas_size_set = 1;
+  }
+  if (frames > 0 && !p->canvas_frames_set) {
+    p->canvas.frames = frames;
+    p->canvas_frames_set = 1;
+  }
+  if (fps > 0 && !p->canvas_fps_set) {
+    p->canvas.fps = fps;
+    p->canvas_fps_set = 1;
+  }
+}
 void *ysg_node_state(const ysg_node *n) { return n->state; }
 void ysg_node_set_state(ysg_node *n, void *state) { n->state = state; }
 

@@ -170,6 +170,9 @@ YSG_API ysg_status ysg_pipeline_run_frame(ysg_pipeline *p, int frame);
 YSG_API ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_progress_fn fn,
                                           void *ud); /* frames first..last inclusive, then flush */
 YSG_API ysg_status ysg_pipeline_flush(ysg_pipeline *p); /* wait for background writes to finish */
+/* The run is complete: flush, then let sinks finalize their outputs (a video's trailer is written
+ * and the file renamed from its temporary name). Without it, destroy discards unfinished videos. */
+YSG_API ysg_status ysg_pipeline_finish(ysg_pipeline *p);
 
 /* ---- reading outputs ---------------------------------------------------------------------- */
 /* ref is "node" (its first output) or "node.port". The view stays valid until the next frame.

@@ -183,8 +183,12 @@ static int l_canvas(lua_State *L) {
       return ysg__dsl_throw_here(L, "canvas: 'fps' expects a number > 0, got %s",
                                  ysg__dsl_got(L, -1, gb, sizeof gb));
     c->fps = lua_tonumber(L, -1);
+    S->p->canvas_fps_set = 1;
   }
-  if (lua_getfield(L, 1, "frames") != LUA_TNIL) c->frames = int_in(L, -1, 1, 10000000, "frames");
+  if (lua_getfield(L, 1, "frames") != LUA_TNIL) {
+    c->frames = int_in(L, -1, 1, 10000000, "frames");
+    S->p->canvas_frames_set = 1;
+  }
   if (lua_getfield(L, 1, "height") != LUA_TNIL) {
     c->height = int_in(L, -1, 1, 32768, "height");
     S->p->canvas_size_set = 1;

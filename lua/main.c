@@ -436,7 +436,8 @@ static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
 
   r.t0 = r.last_draw = now_ms();
   ysg_status s = ysg_pipeline_run_range(p, a, b - 1, on_frame, &r);
-  ysg_status fs = ysg_pipeline_flush(p);
+  /* a complete run finalizes its outputs (video trailers); an interrupted one leaves none */
+  ysg_status fs = !s && !r.stop_interrupt ? ysg_pipeline_finish(p) : ysg_pipeline_flush(p);
   double wall = now_ms() - r.t0;
   sigaction(SIGINT, &old, NULL);
   if (r.show_bar && c->bar_visible) draw_bar(&r, 1);

@@ -89,12 +89,20 @@ typedef struct ysg_node_type {
   ysg_status (*run)(ysg_node *n, const ysg_frame *frame); /* required */
   void (*destroy)(ysg_node *n);                           /* optional: free ysg_node_state */
   void *userdata;                                         /* for host-defined types */
+  /* optional, sinks: the run is complete (ysg_pipeline_finish) — write trailers, rename temporary
+   * files into place. A pipeline destroyed without finish must leave no partial output under the
+   * final name (destroy removes temporary files). The next frame after finish starts anew. */
+  ysg_status (*finish)(ysg_node *n);
 } ysg_node_type;
 
 /* ---- identity and state ----------------------------------------------------------------- */
 YSG_API const char *ysg_node_name(const ysg_node *n);
 YSG_API const ysg_node_type *ysg_node_get_type(const ysg_node *n);
 YSG_API const ysg_canvas *ysg_node_canvas(const ysg_node *n);
+/* In init: a source (video, image sequence) proposes the canvas from its file. Each field (size,
+ * frames, fps; 0 = leave alone) is taken only when neither the pipeline's canvas{} nor an earlier
+ * source in execution order set it. Every node's init runs before any node's infer. */
+YSG_API void ysg_node_suggest_canvas(ysg_node *n, int width, int height, int frames, double fps);
 YSG_API void *ysg_node_state(const ysg_node *n);
 YSG_API void ysg_node_set_state(ysg_node *n, void *state);
 YSG_API void *ysg_node_alloc(ysg_node *n,
