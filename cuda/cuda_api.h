@@ -28,6 +28,20 @@ ysg_status ysg__cuda_upload(void *d_dst, const void *src, size_t bytes, void *st
 ysg_status ysg__cuda_download(void *dst, const void *d_src, size_t bytes, void *stream, char *err,
                               size_t errcap);
 ysg_status ysg__cuda_sync(void *stream, char *err, size_t errcap);
+/* device → device, asynchronous on stream (capturable) */
+ysg_status ysg__cuda_copy(void *d_dst, const void *d_src, size_t bytes, void *stream, char *err,
+                          size_t errcap);
+ysg_status ysg__cuda_memset(void *d_dst, int value, size_t bytes, void *stream, char *err,
+                            size_t errcap);
+/* pinned (page-locked) host memory, for asynchronous copies that really overlap */
+ysg_status ysg__cuda_host_alloc(void **out, size_t bytes, char *err, size_t errcap);
+void ysg__cuda_host_free(void *ptr); /* NULL is fine */
+/* events (void * = cudaEvent_t); timing 0 makes a cheaper event that cannot be timed */
+ysg_status ysg__cuda_event_create(void **ev, int timing, char *err, size_t errcap);
+void ysg__cuda_event_destroy(void *ev); /* NULL is fine */
+ysg_status ysg__cuda_event_record(void *ev, void *stream, char *err, size_t errcap);
+ysg_status ysg__cuda_event_sync(void *ev, char *err, size_t errcap);
+ysg_status ysg__cuda_event_ms(void *start, void *end, float *ms, char *err, size_t errcap);
 
 /* ---- kernels (cuda/composite.cu) ---------------------------------------------------------- */
 /* Images are (height, width, 4) FP16 premultiplied linear RGBA with a tiles grid of

@@ -87,3 +87,55 @@ extern "C" ysg_status ysg__cuda_sync(void *stream, char *err, size_t errcap) {
   YSG_CUDA_CHECK(cudaStreamSynchronize((cudaStream_t)stream));
   return YSG_OK;
 }
+
+extern "C" ysg_status ysg__cuda_copy(void *d_dst, const void *d_src, size_t bytes, void *stream,
+                                     char *err, size_t errcap) {
+  YSG_CUDA_CHECK(
+      cudaMemcpyAsync(d_dst, d_src, bytes, cudaMemcpyDeviceToDevice, (cudaStream_t)stream));
+  return YSG_OK;
+}
+
+extern "C" ysg_status ysg__cuda_memset(void *d_dst, int value, size_t bytes, void *stream,
+                                       char *err, size_t errcap) {
+  YSG_CUDA_CHECK(cudaMemsetAsync(d_dst, value, bytes, (cudaStream_t)stream));
+  return YSG_OK;
+}
+
+extern "C" ysg_status ysg__cuda_host_alloc(void **out, size_t bytes, char *err, size_t errcap) {
+  *out = NULL;
+  YSG_CUDA_CHECK(cudaHostAlloc(out, bytes ? bytes : 1, cudaHostAllocDefault));
+  return YSG_OK;
+}
+
+extern "C" void ysg__cuda_host_free(void *ptr) {
+  if (ptr) cudaFreeHost(ptr);
+}
+
+extern "C" ysg_status ysg__cuda_event_create(void **ev, int timing, char *err, size_t errcap) {
+  cudaEvent_t e = NULL;
+  *ev = NULL;
+  YSG_CUDA_CHECK(cudaEventCreateWithFlags(&e, timing ? cudaEventDefault : cudaEventDisableTiming));
+  *ev = (void *)e;
+  return YSG_OK;
+}
+
+extern "C" void ysg__cuda_event_destroy(void *ev) {
+  if (ev) cudaEventDestroy((cudaEvent_t)ev);
+}
+
+extern "C" ysg_status ysg__cuda_event_record(void *ev, void *stream, char *err, size_t errcap) {
+  YSG_CUDA_CHECK(cudaEventRecord((cudaEvent_t)ev, (cudaStream_t)stream));
+  return YSG_OK;
+}
+
+extern "C" ysg_status ysg__cuda_event_sync(void *ev, char *err, size_t errcap) {
+  YSG_CUDA_CHECK(cudaEventSynchronize((cudaEvent_t)ev));
+  return YSG_OK;
+}
+
+extern "C" ysg_status ysg__cuda_event_ms(void *start, void *end, float *ms, char *err,
+                                         size_t errcap) {
+  *ms = 0;
+  YSG_CUDA_CHECK(cudaEventElapsedTime(ms, (cudaEvent_t)start, (cudaEvent_t)end));
+  return YSG_OK;
+}

@@ -31,10 +31,13 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
     ctx->code = code;
     memcpy(ctx->msg, msg, sizeof msg);
   }
+  ysg__device_destroy(p); /* waits for the device; before nodes free what copies may target */
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     if (!n) continue;
     if (n->type->destroy) n->type->destroy(n);
+    ysg__free(ctx, n->dscratch);
+    ysg__free(ctx, n->outputs_dev);
     free_params(ctx, n->params, n->type->n_params);
     for (int port = 0; port < n->type->n_inputs && n->inputs; port++) {
       ysg_input *in = &n->inputs[port];
@@ -52,6 +55,8 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
   }
   if (p->params.destroy) p->params.destroy(p->params.ud);
   for (int i = 0; i < p->n_buffers; i++) ysg__free(ctx, p->buffers[i].name);
+  for (int i = 0; i < p->n_checks; i++) ysg__free(ctx, p->checks[i].what);
+  ysg__free(ctx, p->checks);
   for (int i = 0; i < p->n_keep; i++) ysg__free(ctx, p->keep[i]);
   ysg__free(ctx, p->keep);
   ysg__free(ctx, p->buffers);
@@ -67,28 +72,6 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
 const ysg_canvas *ysg_pipeline_canvas(const ysg_pipeline *p) { return &p->canvas; }
 ysg_backend ysg_pipeline_backend(const ysg_pipeline *p) { return p->backend; }
 const char *ysg_pipeline_file(const ysg_pipeline *p) { return p->file; }
-
-/* The CUDA executor (device arena, graph capture/replay) is a separate piece of work; until it is
- * in, every pipeline runs on the CPU backend and an explicit request for CUDA says why not. */
-ysg_status ysg__select_backend(ysg_pipeline *p) {
-  char why[512];
-  int have = ysg__cuda_probe(why, sizeof why);
-  if (p->backend == YSG_BACKEND_CUDA) {
-    if (!have)
-      return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "%s: backend 'cuda' is unavailable: %s",
-                         p->file, why);
-    return ysg__seterr(
-        p->ctx, YSG_ERR_UNSUPPORTED,
-        "%s: backend 'cuda' is unavailable: this version executes pipelines on the CPU "
-        "backend only (use --backend cpu or auto)",
-        p->file);
-  }
-  if (p->backend == YSG_BACKEND_AUTO)
-    ysg__log(p->ctx, YSG_LOG_INFO, "using the CPU backend (%s)",
-             have ? "the CUDA executor is not in this version" : why);
-  p->backend = YSG_BACKEND_CPU;
-  return YSG_OK;
-}
 
 /* "node.param" -> node + param index, with messages naming what is missing */
 static ysg_status find_param(ysg_pipeline *p, const char *name, ysg_node **out_n, int *out_k) {
@@ -158,12 +141,19 @@ ysg_status ysg_pipeline_set_image(ysg_pipeline *p, const char *node, const ysg_i
 
 ysg_status ysg_pipeline_run_frame(ysg_pipeline *p, int frame) { return ysg__exec_frame(p, frame); }
 
-ysg_status ysg_pipeline_flush(ysg_pipeline *p) { return ysg__writer_flush(p->writer); }
+/* wait for the device (reporting its capacity checks), then for the background writer */
+static ysg_status drain(ysg_pipeline *p) {
+  ysg_status s = p->dev ? ysg__device_sync(p) : YSG_OK;
+  ysg_status w = ysg__writer_flush(p->writer);
+  return s ? s : w;
+}
+
+ysg_status ysg_pipeline_flush(ysg_pipeline *p) { return drain(p); }
 
 ysg_status ysg_pipeline_finish(ysg_pipeline *p) {
   if (!p->finalized)
     return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
-  ysg_status s = ysg__writer_flush(p->writer);
+  ysg_status s = drain(p);
   if (s) return s; /* a failed write: outputs stay unfinished and destroy discards them */
   for (int k = 0; k < p->n_steps && !s; k++) {
     ysg_node *n = p->nodes[p->order[k]];
@@ -190,12 +180,12 @@ ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_prog
     ysg_status code = p->ctx->code;
     char msg[YSG_ERRMSG_CAP];
     memcpy(msg, p->ctx->msg, sizeof msg);
-    ysg__writer_flush(p->writer); /* finish what was queued; the first error wins */
+    drain(p); /* finish what was queued; the first error wins */
     p->ctx->code = code;
     memcpy(p->ctx->msg, msg, sizeof msg);
     return s;
   }
-  return ysg__writer_flush(p->writer);
+  return drain(p);
 }
 
 ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_value **out) {
@@ -224,6 +214,11 @@ ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_va
                        "'%s': this value is not kept after the frame (its memory is reused); list "
                        "it in ysg_load_options.keep (--dump keeps it)",
                        ref);
+  if (p->dev && (p->buffers[b].where & YSG_WHERE_DEVICE) &&
+      p->nodes[p->buffers[b].node]->on_device) {
+    ysg_status fs = ysg__device_fetch(p, b);
+    if (fs) return fs;
+  }
   *out = &n->outputs[port];
   return YSG_OK;
 }
@@ -267,6 +262,8 @@ ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *o
   out->step = n->step;
   out->total_ms = n->total_ms;
   out->runs = n->runs;
+  out->on_device = n->on_device;
+  out->device_ms = n->dev_ms;
   return YSG_OK;
 }
 
@@ -316,4 +313,37 @@ ysg_status ysg_pipeline_buffer_info(const ysg_pipeline *p, int i, ysg_buffer_inf
   out->first_step = b->first;
   out->last_step = b->last;
   return YSG_OK;
+}
+
+ysg_status ysg_pipeline_device_stats(const ysg_pipeline *p, ysg_device_stats *out) {
+  memset(out, 0, sizeof *out);
+  if (!p->dev)
+    return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "%s: the pipeline runs on the CPU backend",
+                       p->file);
+  ysg__device_stats(p, out);
+  return YSG_OK;
+}
+
+ysg_status ysg_pipeline_get_value_device(ysg_pipeline *p, const char *ref, const ysg_value **out) {
+  *out = NULL;
+  if (!p->dev)
+    return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "'%s': the pipeline runs on the CPU backend",
+                       ref);
+  const ysg_value *host;
+  ysg_status s = ysg_pipeline_get_value(p, ref, &host); /* checks the name, waits, downloads */
+  if (s) return s;
+  for (int i = 0; i < p->n_nodes; i++) {
+    ysg_node *n = p->nodes[i];
+    for (int o = 0; o < n->type->n_outputs; o++) {
+      if (&n->outputs[o] != host) continue;
+      if (!n->outputs_dev || !(p->buffers[n->out_buffer[o]].where & YSG_WHERE_DEVICE))
+        return ysg__seterr(p->ctx, YSG_ERR_INVALID,
+                           "'%s': this value is made on the host and never uploaded", ref);
+      n->outputs_dev[o].count = host->count;
+      n->outputs_dev[o].attrs = host->attrs;
+      *out = &n->outputs_dev[o];
+      return YSG_OK;
+    }
+  }
+  return ysg__seterr(p->ctx, YSG_ERR_NOT_FOUND, "'%s': not found", ref);
 }

@@ -1,6 +1,7 @@
 /* exec.c — the CPU executor and frame loop: per-frame evaluation of animated parameters (through
  * the DSL's param source), then each node's run() in topological order with its time recorded.
- * Nothing is allocated here; nodes parallelise inside run() over rows/tiles. */
+ * Nothing is allocated here; nodes parallelise inside run() over rows/tiles. The CUDA backend's
+ * frame is engine/exec_device.c. */
 #include <time.h>
 
 #include "internal.h"
@@ -11,7 +12,7 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static ysg_status eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f) {
+ysg_status ysg__eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f) {
   const ysg_node_type *t = n->type;
   for (int k = 0; k < t->n_params; k++) {
     if (!n->params[k].anim_ref) continue;
@@ -48,9 +49,14 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
   f.time = (double)frame / p->canvas.fps;
   f.width = p->canvas.width;
   f.height = p->canvas.height;
+  if (p->dev) { /* the CUDA backend: engine/exec_device.c */
+    ysg_status st = ysg__device_frame(p, &f);
+    if (!st) p->frame = frame;
+    return st;
+  }
   for (int s = 0; s < p->n_steps; s++) {
     ysg_node *n = p->nodes[p->order[s]];
-    ysg_status st = eval_params(p, n, &f);
+    ysg_status st = ysg__eval_params(p, n, &f);
     if (st) return st;
     double t0 = now_ms();
     ysg__clearerr(ctx);

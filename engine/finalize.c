@@ -253,6 +253,10 @@ static ysg_status infer_all(ysg_pipeline *p) {
       ysg_status st = n->type->infer(n);
       if (st) return st;
     }
+    if (n->on_device && n->type->device->infer) {
+      ysg_status st = n->type->device->infer(n);
+      if (st) return st;
+    }
     for (int o = 0; o < n->type->n_outputs; o++) {
       ysg_value *v = &n->outputs[o];
       v->type = n->type->outputs[o].type;
@@ -274,9 +278,63 @@ static ysg_status infer_all(ysg_pipeline *p) {
   return YSG_OK;
 }
 
+/* Which memories a node's output needs. CPU backend: the host arena. CUDA backend: a device
+ * node's output lives on the device (and in the host arena too when a host node reads it or it is
+ * kept: downloaded); a host node's output lives in the host arena, or in pinned double-buffered
+ * staging when a device node reads it (uploaded). */
+static unsigned output_where(const ysg_pipeline *p, const ysg_node *n, int port, int kept) {
+  if (p->backend != YSG_BACKEND_CUDA) return YSG_WHERE_HOST;
+  int host_reads = 0, dev_reads = 0;
+  for (int i = 0; i < p->n_nodes; i++) {
+    const ysg_node *c = p->nodes[i];
+    if (c->step < 0) continue;
+    for (int q = 0; q < c->type->n_inputs; q++)
+      for (int k = 0; k < c->inputs[q].n_links; k++)
+        if (c->inputs[q].links[k].from_node == n->index &&
+            c->inputs[q].links[k].from_port == port) {
+          if (c->on_device)
+            dev_reads = 1;
+          else
+            host_reads = 1;
+        }
+  }
+  if (n->on_device) return YSG_WHERE_DEVICE | (host_reads || kept ? YSG_WHERE_HOST : 0u);
+  return dev_reads ? YSG_WHERE_STAGED | YSG_WHERE_DEVICE : YSG_WHERE_HOST;
+}
+
+static ysg_status add_scratch(ysg_pipeline *p, ysg_node *n, int s, ysg_scratch *sc, int device,
+                              int k) {
+  int last_step = p->n_steps > 0 ? p->n_steps - 1 : 0;
+  char name[512];
+  snprintf(name, sizeof name, "%s.%s%s%d", n->name, device ? "device_" : "",
+           sc->persistent ? "state" : "scratch", k);
+  ysg_buffer b = {0};
+  b.name = ysg__strdup(p->ctx, name);
+  b.kind = sc->persistent ? "state" : "scratch";
+  b.bytes = up(sc->bytes ? sc->bytes : 1, YSG_ALIGN);
+  b.first = sc->persistent ? 0 : s;
+  b.last = sc->persistent ? last_step : s;
+  b.alias_of = -1;
+  b.node = n->index;
+  b.port = -1;
+  /* a node's host scratch is only needed where it runs on the host, and vice versa */
+  b.where = device ? (n->on_device ? YSG_WHERE_DEVICE : 0u) : (n->on_device ? 0u : YSG_WHERE_HOST);
+  if (!b.name) return YSG_ERR_NOMEM;
+  sc->buffer = p->n_buffers;
+  return add_buffer(p, &b);
+}
+
+static void free_buffers(ysg_pipeline *p) {
+  for (int i = 0; i < p->n_buffers; i++) ysg__free(p->ctx, p->buffers[i].name);
+  ysg__free(p->ctx, p->buffers);
+  p->buffers = NULL;
+  p->n_buffers = 0;
+}
+
 static ysg_status make_buffers(ysg_pipeline *p) {
   ysg_context *ctx = p->ctx;
   int last_step = p->n_steps > 0 ? p->n_steps - 1 : 0;
+  free_buffers(p);
   for (int s = 0; s < p->n_steps; s++) {
     ysg_node *n = p->nodes[p->order[s]];
     for (int o = 0; o < n->type->n_outputs; o++) {
@@ -301,16 +359,20 @@ static ysg_status make_buffers(ysg_pipeline *p) {
       b.alias_of = -1;
       b.node = n->index;
       b.port = o;
+      b.where = output_where(p, n, o, kept);
       if (!b.name) return YSG_ERR_NOMEM;
-      /* in place: output 0 takes over the first link of input 0 when that value dies here */
+      /* in place: output 0 takes over the first link of input 0 when that value dies here (on
+       * the CUDA backend only between values made and used on the same side, never staging) */
       if (o == 0 && (n->type->flags & YSG_NODE_INPLACE) && n->type->n_inputs > 0 &&
           n->inputs[0].n_links > 0) {
         ysg_link *l = &n->inputs[0].links[0];
         int src = p->nodes[l->from_node]->out_buffer[l->from_port];
         int root = src;
         while (root >= 0 && p->buffers[root].alias_of >= 0) root = p->buffers[root].alias_of;
-        if (src >= 0 && p->buffers[src].last == s && strcmp(p->buffers[root].kind, "value") == 0 &&
-            p->buffers[root].bytes == b.bytes) {
+        int same_side = root >= 0 && p->nodes[p->buffers[root].node]->on_device == n->on_device &&
+                        !(p->buffers[root].where & YSG_WHERE_STAGED);
+        if (src >= 0 && same_side && p->buffers[src].last == s &&
+            strcmp(p->buffers[root].kind, "value") == 0 && p->buffers[root].bytes == b.bytes) {
           int used_twice = 0; /* the same value feeding two links of this node must stay intact */
           for (int port = 0; port < n->type->n_inputs; port++)
             for (int k = 0; k < n->inputs[port].n_links; k++)
@@ -320,6 +382,7 @@ static ysg_status make_buffers(ysg_pipeline *p) {
           if (!used_twice) {
             b.alias_of = root;
             p->buffers[root].last = b.last;
+            p->buffers[root].where |= b.where;
             if (kept) p->buffers[root].kind = "kept";
           }
         }
@@ -329,28 +392,24 @@ static ysg_status make_buffers(ysg_pipeline *p) {
       if (st) return st;
     }
     for (int k = 0; k < n->n_scratch; k++) {
-      char name[512];
-      snprintf(name, sizeof name, "%s.%s%d", n->name,
-               n->scratch[k].persistent ? "state" : "scratch", k);
-      ysg_buffer b = {0};
-      b.name = ysg__strdup(ctx, name);
-      b.kind = n->scratch[k].persistent ? "state" : "scratch";
-      b.bytes = up(n->scratch[k].bytes ? n->scratch[k].bytes : 1, YSG_ALIGN);
-      b.first = n->scratch[k].persistent ? 0 : s;
-      b.last = n->scratch[k].persistent ? last_step : s;
-      b.alias_of = -1;
-      b.node = n->index;
-      b.port = -1;
-      if (!b.name) return YSG_ERR_NOMEM;
-      n->scratch[k].buffer = p->n_buffers;
-      ysg_status st = add_buffer(p, &b);
+      ysg_status st = add_scratch(p, n, s, &n->scratch[k], 0, k);
       if (st) return st;
     }
+    for (int k = 0; k < n->n_dscratch; k++) {
+      ysg_status st = add_scratch(p, n, s, &n->dscratch[k], 1, k);
+      if (st) return st;
+    }
+  }
+  for (int i = 0; i < p->n_buffers; i++) { /* aliases share their root's memories */
+    int root = i;
+    while (p->buffers[root].alias_of >= 0) root = p->buffers[root].alias_of;
+    p->buffers[i].where = p->buffers[root].where;
   }
   return YSG_OK;
 }
 
-static ysg_status plan_arena(ysg_pipeline *p) {
+/* Place the buffers that live in `where` (HOST or DEVICE): offset (host) or dev_offset. */
+static ysg_status plan_one(ysg_pipeline *p, unsigned where, int device, ysg_plan_result *out) {
   ysg_context *ctx = p->ctx;
   int nb = p->n_buffers;
   ysg_plan_item *items = ysg__alloc(ctx, sizeof *items * (size_t)(nb ? nb : 1));
@@ -362,19 +421,27 @@ static ysg_status plan_arena(ysg_pipeline *p) {
   }
   int ni = 0;
   for (int i = 0; i < nb; i++) {
-    if (p->buffers[i].alias_of >= 0) continue;
+    if (p->buffers[i].alias_of >= 0 || !(p->buffers[i].where & where)) continue;
     items[ni].bytes = p->buffers[i].bytes;
     items[ni].first = p->buffers[i].first;
     items[ni].last = p->buffers[i].last;
     map[ni++] = i;
   }
-  ysg_status st = ysg__plan(ctx, items, ni, p->n_steps > 0 ? p->n_steps : 1, &p->plan);
+  ysg_status st = ysg__plan(ctx, items, ni, p->n_steps > 0 ? p->n_steps : 1, out);
   if (st == YSG_OK) {
-    for (int i = 0; i < ni; i++) p->buffers[map[i]].offset = items[i].offset;
+    for (int i = 0; i < ni; i++) {
+      if (device)
+        p->buffers[map[i]].dev_offset = items[i].offset;
+      else
+        p->buffers[map[i]].offset = items[i].offset;
+    }
     for (int i = 0; i < nb; i++) {
       int root = i;
       while (p->buffers[root].alias_of >= 0) root = p->buffers[root].alias_of;
-      p->buffers[i].offset = p->buffers[root].offset;
+      if (device)
+        p->buffers[i].dev_offset = p->buffers[root].dev_offset;
+      else
+        p->buffers[i].offset = p->buffers[root].offset;
     }
   }
   ysg__free(ctx, items);
@@ -382,30 +449,90 @@ static ysg_status plan_arena(ysg_pipeline *p) {
   return st;
 }
 
+static ysg_status plan_arena(ysg_pipeline *p) {
+  ysg_status st = plan_one(p, YSG_WHERE_HOST, 0, &p->host_plan);
+  if (st) return st;
+  p->plan = p->host_plan;
+  if (p->backend != YSG_BACKEND_CUDA) return YSG_OK;
+  /* staging holds every staged value side by side (no reuse: both slots stay valid a frame) */
+  size_t stage = 0;
+  for (int i = 0; i < p->n_buffers; i++)
+    if ((p->buffers[i].where & YSG_WHERE_STAGED) && p->buffers[i].alias_of < 0) {
+      p->buffers[i].stage_offset = stage;
+      stage += p->buffers[i].bytes;
+    }
+  size_t params = 0;
+  for (int s = 0; s < p->n_steps; s++) {
+    ysg_node *n = p->nodes[p->order[s]];
+    n->param_offset = params;
+    params += n->param_bytes;
+  }
+  p->param_total = params;
+  return plan_one(p, YSG_WHERE_DEVICE, 1, &p->plan); /* the device arena is the main one */
+}
+
 static ysg_status allocate_and_bind(ysg_pipeline *p) {
+  p->host_arena_bytes = p->host_plan.arena_bytes;
   p->arena_bytes = p->plan.arena_bytes;
-  p->arena = ysg__alloc_aligned(p->ctx, p->arena_bytes ? p->arena_bytes : YSG_ALIGN, 4096);
+  ysg__free(p->ctx, p->arena);
+  p->arena =
+      ysg__alloc_aligned(p->ctx, p->host_arena_bytes ? p->host_arena_bytes : YSG_ALIGN, 4096);
   if (!p->arena)
     return ysg__seterr(p->ctx, YSG_ERR_NOMEM, "%s: cannot allocate the arena of %zu bytes", p->file,
-                       p->arena_bytes);
-  memset(p->arena, 0, p->arena_bytes);
+                       p->host_arena_bytes);
+  memset(p->arena, 0, p->host_arena_bytes);
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     for (int o = 0; o < n->type->n_outputs; o++)
-      if (n->out_buffer[o] >= 0)
+      if (n->out_buffer[o] >= 0 && (p->buffers[n->out_buffer[o]].where & YSG_WHERE_HOST))
         ysg__value_bind(&n->outputs[o], p->arena + p->buffers[n->out_buffer[o]].offset);
   }
   return YSG_OK;
 }
 
+/* Decide the backend before shapes are inferred (device nodes request device memory in their
+ * device infer); a CUDA request without a usable device fails, auto falls back with a notice. */
+static ysg_status choose_backend(ysg_pipeline *p, char *why, size_t cap) {
+  int have = p->backend == YSG_BACKEND_CPU ? 0 : ysg__cuda_probe(why, cap);
+  if (p->backend == YSG_BACKEND_CUDA && !have)
+    return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "%s: backend 'cuda' is unavailable: %s",
+                       p->file, why);
+  p->backend = have ? YSG_BACKEND_CUDA : YSG_BACKEND_CPU;
+  for (int s = 0; s < p->n_steps; s++) {
+    ysg_node *n = p->nodes[p->order[s]];
+    const ysg_device_ops *d = n->type->device;
+    n->on_device = have && d && d->run && (!d->supported || d->supported(n));
+  }
+  return YSG_OK;
+}
+
+/* Out of device memory at load with backend auto: run on the CPU instead (same plan rules). */
+static ysg_status fall_back_to_cpu(ysg_pipeline *p) {
+  ysg__log(p->ctx, YSG_LOG_INFO, "using the CPU backend (%s)", p->ctx->msg);
+  ysg__clearerr(p->ctx);
+  p->backend = YSG_BACKEND_CPU;
+  for (int i = 0; i < p->n_nodes; i++) p->nodes[i]->on_device = 0;
+  ysg_status st;
+  if ((st = make_buffers(p)) || (st = plan_arena(p)) || (st = allocate_and_bind(p))) return st;
+  return YSG_OK;
+}
+
 ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   if (p->finalized) return YSG_OK;
+  ysg_backend asked = p->backend;
+  char why[512] = "";
   ysg_status st;
   if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
-      (st = infer_all(p)) || (st = make_buffers(p)) || (st = plan_arena(p)) ||
-      (st = allocate_and_bind(p)) || (st = ysg__select_backend(p)))
+      (st = choose_backend(p, why, sizeof why)) || (st = infer_all(p)) || (st = make_buffers(p)) ||
+      (st = plan_arena(p)) || (st = allocate_and_bind(p)))
     return st;
+  if (p->backend == YSG_BACKEND_CUDA && (st = ysg__device_create(p))) {
+    if (asked != YSG_BACKEND_AUTO || st != YSG_ERR_NOMEM) return st;
+    if ((st = fall_back_to_cpu(p))) return st;
+  }
   if ((st = ysg__writer_create(p->ctx, &p->writer))) return st;
+  if (asked == YSG_BACKEND_AUTO && p->backend == YSG_BACKEND_CPU && why[0])
+    ysg__log(p->ctx, YSG_LOG_INFO, "using the CPU backend (%s)", why);
   p->finalized = 1;
   return YSG_OK;
 }

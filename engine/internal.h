@@ -76,6 +76,14 @@ struct ysg_node {
   int live; /* reaches a sink or a kept value */
   double total_ms;
   int runs;
+  /* CUDA backend (engine/exec_device.c) */
+  int on_device;         /* runs on the device (decided before infer) */
+  size_t param_bytes;    /* per-frame parameter block, 16-byte aligned */
+  size_t param_offset;   /* its place in the pipeline's block */
+  ysg_scratch *dscratch; /* device scratch (buffer index into pipeline buffers) */
+  int n_dscratch, cap_dscratch;
+  ysg_value *outputs_dev;       /* type->n_outputs: device views of the outputs */
+  double dev_ms;                /* device time measured with events (profiling) */
   int slot_busy[YSG_MAX_SLOTS]; /* background-writer slots; guarded by the writer lock */
   int n_slots;
 };
@@ -85,10 +93,28 @@ typedef struct ysg_buffer {
   const char *kind; /* "value", "kept", "scratch", "state" */
   size_t bytes;     /* rounded up to YSG_ALIGN */
   size_t offset;
-  int first, last; /* live steps, inclusive */
-  int alias_of;    /* -1, or the buffer whose memory this one shares (in-place) */
-  int node, port;  /* owner (port -1 for scratch) */
+  int first, last;     /* live steps, inclusive */
+  int alias_of;        /* -1, or the buffer whose memory this one shares (in-place) */
+  int node, port;      /* owner (port -1 for scratch) */
+  unsigned where;      /* YSG_WHERE_* bits: which memories hold it */
+  size_t dev_offset;   /* in the device arena (YSG_WHERE_DEVICE) */
+  size_t stage_offset; /* in each pinned staging slot (YSG_WHERE_STAGED) */
 } ysg_buffer;
+
+/* where a buffer lives (CPU backend: always HOST) */
+#define YSG_WHERE_HOST 1u   /* the host arena */
+#define YSG_WHERE_DEVICE 2u /* the device arena */
+#define YSG_WHERE_STAGED 4u /* pinned, double-buffered staging: written by a host node, uploaded \
+                             */
+
+/* a capacity check of a device node (ysg_node_request_device_check) */
+typedef struct ysg_check {
+  int node;
+  char *what;
+  int capacity;
+} ysg_check;
+
+typedef struct ysg_device ysg_device; /* the CUDA executor's state (engine/exec_device.c) */
 
 /* the planner's input and output (engine/planner.c) */
 typedef struct ysg_plan_item {
@@ -147,6 +173,19 @@ struct ysg_pipeline {
   int n_keep;
   int finalized;
   int frame; /* last frame run, -1 before the first */
+  /* CUDA backend */
+  int no_graphs, profile;    /* load options (or YSG_NO_CUDA_GRAPHS=1) */
+  ysg_plan_result host_plan; /* the host arena's plan (p->plan is the backend's main arena) */
+  size_t host_arena_bytes;
+  size_t param_total; /* bytes of the per-frame parameter block */
+  ysg_check *checks;
+  int n_checks, cap_checks;
+  ysg_device *dev;             /* NULL on the CPU backend */
+  unsigned char *d_arena;      /* device arena base */
+  unsigned char *d_params;     /* device parameter block */
+  unsigned char *h_params;     /* this frame's pinned staging of the parameter block */
+  ysg_value_header *d_headers; /* one per buffer */
+  int32_t *d_checks;           /* one per check */
 };
 
 /* ---- context helpers (engine/context.c) ------------------------------------------------------ */
@@ -216,11 +255,24 @@ ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *pat
 size_t ysg__value_bytes(const ysg_value *shape);
 void ysg__value_bind(ysg_value *v, unsigned char *mem);
 
-/* choose the backend after planning (engine/api.c); logs why when it falls back */
-ysg_status ysg__select_backend(ysg_pipeline *p);
-
 /* ---- execution (engine/exec.c) and writer (engine/writer.c) -------------------------------- */
 ysg_status ysg__exec_frame(ysg_pipeline *p, int frame);
+ysg_status ysg__eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f);
+
+/* ---- CUDA executor (engine/exec_device.c) -----------------------------------------------------
+ */
+/* Allocate the device arena, staging, parameter block and streams; bind device views. On
+ * failure the pipeline is left on no device and the message says why. */
+ysg_status ysg__device_create(ysg_pipeline *p);
+void ysg__device_destroy(ysg_pipeline *p);
+ysg_status ysg__device_frame(ysg_pipeline *p, const ysg_frame *f);
+/* wait for all device work; report capacity checks still pending */
+ysg_status ysg__device_sync(ysg_pipeline *p);
+/* make a device-produced kept value readable on the host (sync + download) */
+ysg_status ysg__device_fetch(ysg_pipeline *p, int buffer);
+/* enqueue the download of buffer's header (into staging slot) and data (into the host arena) */
+ysg_status ysg__device_fetch_async(ysg_pipeline *p, int buffer, int slot);
+void ysg__device_stats(const ysg_pipeline *p, ysg_device_stats *out);
 ysg_status ysg__writer_create(ysg_context *ctx, ysg_writer **out);
 void ysg__writer_destroy(ysg_writer *w);
 ysg_status ysg__writer_begin(ysg_writer *w, ysg_node *n, int nslots, int *slot);

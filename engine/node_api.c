@@ -97,7 +97,8 @@ ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, i
 }
 
 void *ysg_node_scratch(const ysg_node *n, int handle) {
-  if (handle < 0 || handle >= n->n_scratch || n->scratch[handle].buffer < 0 || !n->p->arena)
+  if (handle < 0 || handle >= n->n_scratch || n->scratch[handle].buffer < 0 || !n->p->arena ||
+      !(n->p->buffers[n->scratch[handle].buffer].where & YSG_WHERE_HOST))
     return NULL;
   return n->p->arena + n->p->buffers[n->scratch[handle].buffer].offset;
 }

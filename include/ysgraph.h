@@ -98,6 +98,8 @@ typedef struct ysg_load_options {
   int n_defines;
   const char *const *keep; /* "node" or "node.port" values kept readable after a frame */
   int n_keep;
+  int no_graphs; /* CUDA: launch every frame eagerly, no CUDA Graphs (or YSG_NO_CUDA_GRAPHS=1) */
+  int profile;   /* CUDA: time each node on the device with events (runs eagerly) */
 } ysg_load_options;
 
 YSG_API void ysg_load_options_init(ysg_load_options *opt);
@@ -193,8 +195,10 @@ typedef struct ysg_node_info {
   const char *name, *type, *file;
   int line;
   int step;        /* position in the execution order */
-  double total_ms; /* time spent in run() over all frames so far */
+  double total_ms; /* time spent in run() over all frames so far (host) */
   int runs;
+  int on_device;    /* runs on the CUDA device */
+  double device_ms; /* device time over profiled frames (ysg_load_options.profile) */
 } ysg_node_info;
 
 typedef struct ysg_link_info {
@@ -223,6 +227,26 @@ YSG_API int ysg_pipeline_link_count(const ysg_pipeline *p);
 YSG_API ysg_status ysg_pipeline_link_info(const ysg_pipeline *p, int i, ysg_link_info *out);
 YSG_API ysg_status ysg_pipeline_plan(const ysg_pipeline *p, ysg_plan_info *out);
 YSG_API ysg_status ysg_pipeline_buffer_info(const ysg_pipeline *p, int i, ysg_buffer_info *out);
+
+/* CUDA backend figures (`--stats`); YSG_ERR_UNSUPPORTED on the CPU backend. */
+typedef struct ysg_device_stats {
+  int segments;        /* runs of consecutive device nodes, one CUDA Graph each */
+  int captures;        /* graph captures so far (the first capture of each segment included) */
+  int recaptures;      /* captures forced by a changed capture key */
+  int graph_updates;   /* re-captures applied with cudaGraphExecUpdate */
+  int eager_frames;    /* frames launched node by node (warm-up, --no-graphs, profiling) */
+  int replayed_frames; /* frames launched as CUDA Graph replays */
+  int host_syncs;      /* waits for the device before a host node read device data */
+  size_t arena_bytes;  /* the device arena */
+  size_t lower_bound_bytes;
+  size_t pinned_bytes; /* staging + parameter blocks */
+  double submit_ms;    /* host time spent launching device work, all frames */
+} ysg_device_stats;
+YSG_API ysg_status ysg_pipeline_device_stats(const ysg_pipeline *p, ysg_device_stats *out);
+/* A kept value with device addresses (CUDA hosts); waits for the frame. YSG_ERR_UNSUPPORTED on
+ * the CPU backend. The count and attrs fields are those of the finished frame. */
+YSG_API ysg_status ysg_pipeline_get_value_device(ysg_pipeline *p, const char *ref,
+                                                 const ysg_value **out);
 
 /* ---- node types --------------------------------------------------------------------------- */
 struct ysg_node_type; /* <ysgraph/node.h> */

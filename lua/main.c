@@ -39,6 +39,8 @@ static const char usage_text[] =
     "                          CSV) to PATH, relative to the current directory; %04d = frame\n"
     "  --stats PATH.json       write timings, memory and per-node statistics as JSON\n"
     "  --threads N             CPU worker threads (default 0: all cores)\n"
+    "  --no-graphs             CUDA: launch every frame node by node instead of replaying\n"
+    "                          CUDA Graphs (also YSG_NO_CUDA_GRAPHS=1)\n"
     "  --quiet                 no progress bar and no notes, only warnings and errors\n"
     "  --unsafe                lift the Lua sandbox (io, os, require, any path)\n"
     "\n"
@@ -60,7 +62,8 @@ enum {
   O_UNSAFE = 1 << 7,
   O_THREADS = 1 << 8,
   O_JSON = 1 << 9,
-  O_MARKDOWN = 1 << 10
+  O_MARKDOWN = 1 << 10,
+  O_NO_GRAPHS = 1 << 11
 };
 enum { O_LOAD = O_OUT | O_BACKEND | O_SET | O_UNSAFE | O_QUIET };
 
@@ -75,7 +78,7 @@ static const opt_def opt_defs[] = {
     {"--dump", NULL, O_DUMP, 1},         {"--stats", NULL, O_STATS, 1},
     {"--quiet", "-q", O_QUIET, 0},       {"--unsafe", NULL, O_UNSAFE, 0},
     {"--threads", NULL, O_THREADS, 1},   {"--json", NULL, O_JSON, 0},
-    {"--markdown", NULL, O_MARKDOWN, 0},
+    {"--markdown", NULL, O_MARKDOWN, 0}, {"--no-graphs", NULL, O_NO_GRAPHS, 0},
 };
 
 typedef struct cli {
@@ -85,7 +88,7 @@ typedef struct cli {
   int n_defines;
   const char **keep, **dump_path; /* --dump refs and paths, parallel */
   int n_dump;
-  int quiet, unsafe, threads, json, markdown;
+  int quiet, unsafe, threads, json, markdown, no_graphs;
   int bar_visible; /* a progress line is on stderr and must be cleared before a message */
 } cli;
 
@@ -163,6 +166,7 @@ static int apply_opt(cli *c, const opt_def *d, const char *arg) {
   if (bit == O_UNSAFE) c->unsafe = 1;
   if (bit == O_JSON) c->json = 1;
   if (bit == O_MARKDOWN) c->markdown = 1;
+  if (bit == O_NO_GRAPHS) c->no_graphs = 1;
   if (bit == O_BACKEND) {
     int k = 0;
     while (k < 3 && strcmp(arg, backends[k])) k++;
@@ -261,6 +265,7 @@ static ysg_status load(cli *c, ysg_context *ctx, ysg_pipeline **p) {
   lo.backend = c->backend;
   lo.output_dir = c->outdir;
   lo.unsafe = c->unsafe;
+  lo.no_graphs = c->no_graphs;
   lo.defines = c->defines;
   lo.n_defines = c->n_defines;
   lo.keep = c->keep;
@@ -383,10 +388,20 @@ static int write_stats(cli *c, run_state *r, double wall_ms) {
     if (ysg_pipeline_node_info(r->p, i, &ni)) continue;
     json_str(f, i ? ",{\"name\":" : "{\"name\":", ni.name);
     json_str(f, ",\"type\":", ni.type);
-    fprintf(f, ",\"ms_total\":%.4f,\"ms_per_frame\":%.4f,\"runs\":%d}", ni.total_ms,
-            ni.runs ? ni.total_ms / ni.runs : 0.0, ni.runs);
+    fprintf(f, ",\"ms_total\":%.4f,\"ms_per_frame\":%.4f,\"runs\":%d,\"device\":%s}", ni.total_ms,
+            ni.runs ? ni.total_ms / ni.runs : 0.0, ni.runs, ni.on_device ? "true" : "false");
   }
-  fputs("]}\n", f);
+  fputc(']', f);
+  ysg_device_stats ds;
+  if (ysg_pipeline_device_stats(r->p, &ds) == YSG_OK)
+    fprintf(f,
+            ",\"cuda\":{\"segments\":%d,\"captures\":%d,\"recaptures\":%d,\"graph_updates\":%d,"
+            "\"eager_frames\":%d,\"replayed_frames\":%d,\"host_syncs\":%d,\"arena_bytes\":%zu,"
+            "\"pinned_bytes\":%zu,\"submit_us_per_frame\":%.3f}",
+            ds.segments, ds.captures, ds.recaptures, ds.graph_updates, ds.eager_frames,
+            ds.replayed_frames, ds.host_syncs, ds.arena_bytes, ds.pinned_bytes,
+            r->done ? ds.submit_ms * 1e3 / r->done : 0.0);
+  fputs("}\n", f);
   int bad = ferror(f);
   if (fclose(f) || bad || rename(tmp, c->stats)) {
     int rc = fail(c, EXIT_RUNTIME, "cannot write '%s': %s", c->stats, strerror(errno));
@@ -754,7 +769,7 @@ static int dispatch(cli *c, int argc, char **argv) {
     const char *name;
     int allowed, max_pos;
   } cmds[] = {
-      {"run", O_LOAD | O_FRAMES | O_DUMP | O_STATS | O_THREADS, 1},
+      {"run", O_LOAD | O_FRAMES | O_DUMP | O_STATS | O_THREADS | O_NO_GRAPHS, 1},
       {"check", O_LOAD, 1},
       {"plan", O_LOAD | O_JSON, 1},
       {"graph", O_LOAD, 1},

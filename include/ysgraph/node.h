@@ -73,6 +73,28 @@ typedef struct ysg_frame {
   int width, height; /* canvas */
 } ysg_frame;
 
+/* Device execution (CUDA backend). A node type that can run on the device points
+ * ysg_node_type.device at these callbacks. Consecutive device nodes form a segment that is run
+ * eagerly on the first frame, then captured once as a CUDA Graph and replayed every frame: `run`
+ * is therefore NOT called every frame, and everything that changes per frame must be read by the
+ * kernels from device memory — the node's parameter block (written by `prepare`), the value
+ * headers (counts, attrs) and the data. Streams are `void *` (cudaStream_t). */
+typedef struct ysg_device_ops {
+  /* optional: 0 when this instance must run on the host (e.g. a mode without a kernel) */
+  int (*supported)(const ysg_node *n);
+  /* optional, after the node's infer: request device scratch, a parameter block, checks */
+  ysg_status (*infer)(ysg_node *n);
+  /* optional, every frame on the host, before the node's segment is launched: write this frame's
+   * values into ysg_node_param_block(n) (animated params are already evaluated). */
+  ysg_status (*prepare)(ysg_node *n, const ysg_frame *frame);
+  /* required: enqueue the kernels on stream — no host synchronisation, no allocation, no reading
+   * of device data on the host, no per-frame values as kernel arguments. */
+  ysg_status (*run)(ysg_node *n, void *stream);
+  /* optional, every frame on the host after the node's segment was launched (sinks): enqueue
+   * copies into pinned host memory and hand work to the background writer. */
+  ysg_status (*after)(ysg_node *n, const ysg_frame *frame, void *stream);
+} ysg_device_ops;
+
 typedef struct ysg_node_type {
   const char *name;     /* Lua constructor name, e.g. "merge" */
   const char *category; /* "source", "render", "composite", "output", … */
@@ -93,6 +115,7 @@ typedef struct ysg_node_type {
    * files into place. A pipeline destroyed without finish must leave no partial output under the
    * final name (destroy removes temporary files). The next frame after finish starts anew. */
   ysg_status (*finish)(ysg_node *n);
+  const ysg_device_ops *device; /* optional: the CUDA path (NULL: runs on the host) */
 } ysg_node_type;
 
 /* ---- identity and state ----------------------------------------------------------------- */
@@ -133,6 +156,32 @@ YSG_API ysg_value *ysg_node_output(ysg_node *n, int port);
  * persistent memory keeps its contents across frames (node state). Request in infer. */
 YSG_API ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, int *handle);
 YSG_API void *ysg_node_scratch(const ysg_node *n, int handle);
+
+/* ---- device execution (CUDA backend; see ysg_device_ops) ----------------------------------- */
+/* From infer on: 1 when this node runs on the device (CUDA backend and its device ops apply). */
+YSG_API int ysg_node_on_device(const ysg_node *n);
+/* In device infer: bytes of the per-frame parameter block (written by prepare on the host into
+ * ysg_node_param_block, uploaded with every frame, read by kernels at ysg_node_param_block_device;
+ * 16-byte aligned). */
+YSG_API ysg_status ysg_node_request_param_block(ysg_node *n, size_t bytes);
+YSG_API void *ysg_node_param_block(const ysg_node *n);              /* host staging, this frame */
+YSG_API const void *ysg_node_param_block_device(const ysg_node *n); /* device address */
+/* In device infer: device arena memory (persistent: kept across frames). */
+YSG_API ysg_status ysg_node_request_device_scratch(ysg_node *n, size_t bytes, int persistent,
+                                                   int *handle);
+YSG_API void *ysg_node_device_scratch(const ysg_node *n, int handle); /* device address */
+/* In device infer: a capacity check. Kernels store into ysg_node_device_check(n, handle) (one
+ * device int32) what the frame needed; after the frame the engine fails with "frame F needs N
+ * <what>, more than the capacity C" when N > capacity. Write it every frame. */
+YSG_API ysg_status ysg_node_request_device_check(ysg_node *n, const char *what, int capacity,
+                                                 int *handle);
+YSG_API int32_t *ysg_node_device_check(const ysg_node *n, int handle);
+/* Device views of inputs/outputs: same shape fields as ysg_node_input/output, arrays are device
+ * addresses; count and attrs are only valid in the device header. */
+YSG_API const ysg_value *ysg_node_input_device(const ysg_node *n, int port, int k);
+YSG_API ysg_value *ysg_node_output_device(ysg_node *n, int port);
+YSG_API const ysg_value_header *ysg_node_input_header(const ysg_node *n, int port, int k);
+YSG_API ysg_value_header *ysg_node_output_header(ysg_node *n, int port);
 
 /* ---- errors and logging ------------------------------------------------------------------- */
 /* Record "FILE:LINE: node 'NAME' (TYPE): <message>" on the context and return status. */

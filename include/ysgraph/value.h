@@ -49,6 +49,14 @@ typedef struct ysg_value {
                      are NOT written (read them as 0); 1: it may hold content */
 } ysg_value;
 
+/* On the CUDA backend a value's per-frame count and attrs live on the device, in a header next to
+ * the data, so kernels read them and a captured CUDA Graph replays without the host knowing them.
+ */
+typedef struct ysg_value_header {
+  int32_t count;
+  uint32_t attrs;
+} ysg_value_header;
+
 #ifdef __cplusplus
 }
 #endif
