@@ -82,8 +82,9 @@ __device__ static int32_t age_slot(ysg_bbox_age_slot *slots, int32_t mask, uint6
  * frame's ids (slots may land elsewhere than on the CPU; ages do not depend on where), then
  * read ages and stamp `last` after every insert is done. */
 __global__ void bbox_age_kernel(ysg_bbox_age_head *hd, int32_t nslots, ysg_bbox_age_slot *tmp,
-                                const int32_t *ids, const int32_t *count, int cap,
-                                const ysg_bbox_params *P, int32_t *ages, int32_t *slot_of) {
+                                const int32_t *ids, const int32_t *count, const uint32_t *attrs,
+                                int cap, const ysg_bbox_params *P, int32_t *ages,
+                                int32_t *slot_of) {
   ysg_bbox_age_slot *slots = (ysg_bbox_age_slot *)(hd + 1);
   int32_t mask = nslots - 1;
   __shared__ int n_s, kept, added;
@@ -96,7 +97,7 @@ __global__ void bbox_age_kernel(ysg_bbox_age_head *hd, int32_t nslots, ysg_bbox_
   __syncthreads();
   int n = n_s;
   int32_t frame = P->frame;
-  int use_ids = (P->attrs & YSG_ATTR_ID) && ids;
+  int use_ids = ((attrs ? *attrs : P->attrs) & YSG_ATTR_ID) && ids;
   if (hd->reset)
     for (int32_t s = threadIdx.x; s < nslots; s += blockDim.x) slots[s].key = 0;
   if (hd->compact) {
@@ -135,6 +136,7 @@ __global__ void bbox_prims_kernel(ysg_bbox_dev_input in, const ysg_bbox_params *
   if (i == 0) *n_out = n;
   if (i >= n) return;
   ysg_bbox_params p = *P;
+  if (in.attrs) p.attrs = *in.attrs;
   const float *rgba = (p.attrs & YSG_ATTR_RGBA) ? in.rgba : 0;
   const float *radius = (p.attrs & YSG_ATTR_RADIUS) ? in.radius : 0;
   ysg_bbox_make(&p, in.xywh, in.xy, radius, ages, rgba, i, &prims[i], &bin_prims[i]);
@@ -201,7 +203,7 @@ extern "C" ysg_status ysg__cuda_bbox(uint16_t *d_px, uint8_t *d_tiles, int width
   if (size_mode == YSG_BBOX_FROM_AGE && in->xy && cap > 0) {
     bbox_age_kernel<<<1, AGE_THREADS, 0, st>>>((ysg_bbox_age_head *)d_age_state,
                                                ysg_bbox_age_slots(cap), t.tmp, in->id, in->count,
-                                               cap, d_params, t.ages, t.slot_of);
+                                               in->attrs, cap, d_params, t.ages, t.slot_of);
     YSG_CUDA_CHECK(cudaGetLastError());
     ages = t.ages;
   }

@@ -17,8 +17,8 @@ extern "C" {
 #endif
 
 /* The connected input, in device memory: boxes (xywh) or points (xy), the optional arrays the
- * value has (NULL when it has none; whether they hold data this frame is params->attrs), and
- * the element count on the device (clamped to capacity). */
+ * value has (NULL when it has none; whether they hold data this frame is *attrs, or
+ * params->attrs when attrs is NULL), and the element count on the device (clamped to capacity). */
 typedef struct ysg_bbox_dev_input {
   const float *xywh;    /* boxes (capacity, 4), or NULL */
   const float *xy;      /* points (capacity, 2), or NULL */
@@ -27,6 +27,7 @@ typedef struct ysg_bbox_dev_input {
   const float *rgba;    /* (capacity, 4) linear straight alpha, or NULL */
   const int32_t *count; /* device */
   int capacity;
+  const uint32_t *attrs; /* device: the input's YSG_ATTR_* this frame (its value header), or NULL */
 } ysg_bbox_dev_input;
 
 /* Bytes of the per-frame scratch (d_temp) for an input capacity, a tile grid and a bin capacity

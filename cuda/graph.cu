@@ -4,7 +4,9 @@
  * points in ascending index, an exclusive scan — and queried with the same YSG_HD functions of
  * nodes/graph.h, one thread per point. Edges are counted per row (lower end), scanned, scattered
  * and each row sorted, so the output equals the CPU's edge for edge. Counts and the radius are
- * read from device memory: every launch has a fixed shape for a given capacity. */
+ * read from device memory: every launch has a fixed shape for a given capacity. The node's device
+ * frame ends with ysg__cuda_graph_finish (delta_y_cap, the output header, the capacity checks)
+ * and ysg__cuda_points_copy (the points' pass-through). */
 #include <stdint.h>
 
 #include <cub/device/device_radix_sort.cuh>
@@ -372,6 +374,98 @@ extern "C" ysg_status ysg__cuda_graph_radius(const float *d_xy, const int32_t *d
                                        d_n_edges);
   YSG_CUDA_CHECK(cudaGetLastError());
   radius_kernel<<<blocks, BLOCK, 0, st>>>(w.gi, w.start, w.order, w.sxy, NULL, w.rowstart, d_ij, 1);
+  YSG_CUDA_CHECK(cudaGetLastError());
+  return YSG_OK;
+}
+
+/* ---- the node's device frame: delta_y_cap, output header, points' pass-through ------------- */
+
+#define FINISH_BLOCK 1024
+
+/* One block: per-thread chunks of the edges, a block scan of the kept counts, then each chunk
+ * written at its offset, so the order is the CPU's (ysg__edges_delta_y). */
+__global__ void graph_finish_kernel(const int32_t *ij, const int32_t *d_n, const float *xy,
+                                    const float *d_cap, const int32_t *status, int cap_edges,
+                                    int32_t *out_ij, ysg_value_header *out, int32_t *need,
+                                    int32_t *bad) {
+  __shared__ int32_t sums[FINISH_BLOCK];
+  int k = threadIdx.x, n = *d_n;
+  n = n < 0 ? 0 : (n > cap_edges ? cap_edges : n);
+  float cap = *d_cap;
+  int chunk = (n + FINISH_BLOCK - 1) / FINISH_BLOCK;
+  long long c0 = (long long)k * chunk, c1 = c0 + chunk < n ? c0 + chunk : n;
+  int local = 0;
+  for (long long e = c0; e < c1; e++) {
+    int32_t a = ij[2 * e], b = ij[2 * e + 1];
+    local += cap < 0.0f || !(fabsf(__fsub_rn(xy[2 * b + 1], xy[2 * a + 1])) > cap);
+  }
+  sums[k] = local;
+  __syncthreads();
+  for (int d = 1; d < FINISH_BLOCK; d <<= 1) { /* inclusive Hillis–Steele */
+    int32_t v = k >= d ? sums[k - d] : 0;
+    __syncthreads();
+    sums[k] += v;
+    __syncthreads();
+  }
+  long long at = sums[k] - local;
+  for (long long e = c0; e < c1; e++) {
+    int32_t a = ij[2 * e], b = ij[2 * e + 1];
+    if (out_ij && (cap < 0.0f || !(fabsf(__fsub_rn(xy[2 * b + 1], xy[2 * a + 1])) > cap))) {
+      out_ij[2 * at] = a;
+      out_ij[2 * at + 1] = b;
+      at++;
+    }
+  }
+  if (k != 0) return;
+  if (out) {
+    out->count = sums[FINISH_BLOCK - 1];
+    out->attrs = 0u;
+  }
+  if (need) *need = status[YSG_GRAPH_STATUS_NEEDED];
+  if (bad) *bad = status[YSG_GRAPH_STATUS_BAD] >= 0 ? 1 : 0;
+}
+
+extern "C" ysg_status ysg__cuda_graph_finish(const int32_t *d_ij, const int32_t *d_n_edges,
+                                             const float *d_xy, const float *d_delta_y_cap,
+                                             const int32_t *d_status, int cap_edges,
+                                             int32_t *d_out_ij, ysg_value_header *d_out,
+                                             int32_t *d_need, int32_t *d_bad, void *stream,
+                                             char *err, size_t errcap) {
+  graph_finish_kernel<<<1, FINISH_BLOCK, 0, (cudaStream_t)stream>>>(
+      d_ij, d_n_edges, d_xy, d_delta_y_cap, d_status, cap_edges > 0 ? cap_edges : 0, d_out_ij,
+      d_out, d_need, d_bad);
+  YSG_CUDA_CHECK(cudaGetLastError());
+  return YSG_OK;
+}
+
+__global__ void points_copy_kernel(const float *sxy, const int32_t *sid, const float *srad,
+                                   const float *sscore, const float *srgba,
+                                   const ysg_value_header *sh, int cap, float *dxy, int32_t *did,
+                                   float *drad, float *dscore, float *drgba, ysg_value_header *dh) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x, n = sh->count;
+  n = n < 0 ? 0 : (n > cap ? cap : n);
+  uint32_t attrs = sh->attrs;
+  if (i == 0) {
+    dh->count = n;
+    dh->attrs = attrs;
+  }
+  if (i >= n) return;
+  dxy[2 * i] = sxy[2 * i];
+  dxy[2 * i + 1] = sxy[2 * i + 1];
+  if (attrs & YSG_ATTR_ID) did[i] = sid[i];
+  if (attrs & YSG_ATTR_RADIUS) drad[i] = srad[i];
+  if (attrs & YSG_ATTR_SCORE) dscore[i] = sscore[i];
+  if (attrs & YSG_ATTR_RGBA)
+    for (int c = 0; c < 4; c++) drgba[4 * i + c] = srgba[4 * i + c];
+}
+
+extern "C" ysg_status ysg__cuda_points_copy(const ysg_value *src, const ysg_value_header *src_h,
+                                            int cap, const ysg_value *dst, ysg_value_header *dst_h,
+                                            void *stream, char *err, size_t errcap) {
+  size_t threads = (size_t)(cap > 0 ? cap : 1);
+  points_copy_kernel<<<ysg_cuda_blocks(threads, 256), 256, 0, (cudaStream_t)stream>>>(
+      src->xy, src->id, src->radius, src->score, src->rgba, src_h, cap > 0 ? cap : 0, dst->xy,
+      dst->id, dst->radius, dst->score, dst->rgba, dst_h);
   YSG_CUDA_CHECK(cudaGetLastError());
   return YSG_OK;
 }

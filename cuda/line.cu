@@ -34,13 +34,15 @@ static line_layout layout(int cap_segs, int n_tiles, int cap_items, size_t temp_
 }
 
 __global__ void line_edges_kernel(const ysg_line_frame *frame, const float *xy, const float *rgba,
-                                  const int32_t *d_np, const int32_t *ij, const int32_t *d_ne,
-                                  int cap, ysg_line_seg *segs, ysg_bin_prim *prims, float *cols,
-                                  int32_t *n_slots, int32_t *status) {
+                                  const uint32_t *d_attrs, const int32_t *d_np, const int32_t *ij,
+                                  const int32_t *d_ne, int cap, ysg_line_seg *segs,
+                                  ysg_bin_prim *prims, float *cols, int32_t *n_slots,
+                                  int32_t *status) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   int ne = *d_ne < 0 ? 0 : (*d_ne > cap ? cap : *d_ne);
   if (k == 0) *n_slots = ne;
   if (k >= ne) return;
+  if (d_attrs && !(*d_attrs & YSG_ATTR_RGBA)) rgba = NULL; /* no colours this frame */
   if (ysg_line_build_edge(frame, xy, rgba, *d_np, ij[2 * k], ij[2 * k + 1], &segs[k], &prims[k],
                           frame->gradient ? cols + 8 * (size_t)k : NULL))
     atomicAdd(&status[1], 1);
@@ -149,8 +151,8 @@ extern "C" ysg_status ysg__cuda_line(uint16_t *d_px, uint8_t *d_tiles, int width
   } else {
     unsigned blocks = ysg_cuda_blocks((size_t)(in->cap_edges > 0 ? in->cap_edges : 1), BUILD_BLOCK);
     line_edges_kernel<<<blocks, BUILD_BLOCK, 0, st>>>(
-        d_frame, in->d_points_xy, in->d_points_rgba, in->d_n_points, in->d_edges_ij, in->d_n_edges,
-        in->cap_edges, segs, prims, cols, n_slots, d_status);
+        d_frame, in->d_points_xy, in->d_points_rgba, in->d_points_attrs, in->d_n_points,
+        in->d_edges_ij, in->d_n_edges, in->cap_edges, segs, prims, cols, n_slots, d_status);
   }
   YSG_CUDA_CHECK(cudaGetLastError());
   ysg_status s =

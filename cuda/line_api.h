@@ -27,6 +27,9 @@ typedef struct ysg_line_dev_inputs {
   const int32_t *d_edges_ij;  /* (cap_edges, 2) */
   const int32_t *d_n_edges;   /* edges this frame */
   int cap_edges;
+  /* the points' YSG_ATTR_* this frame (their value header): d_points_rgba is read only when it
+   * has YSG_ATTR_RGBA, as the CPU node does; NULL: d_points_rgba is taken as it is */
+  const uint32_t *d_points_attrs;
 } ysg_line_dev_inputs;
 
 /* Segment slots for the inputs' capacities (as the CPU node plans them). */

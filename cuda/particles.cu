@@ -17,10 +17,18 @@
 
 static size_t al256(size_t x) { return (x + 255) / 256 * 256; }
 
+/* the frame's curves: *d_n (a source value's device header) when given, else q->n_curves */
+__device__ static int curves_of(const ysg_particles_params *q, const int32_t *d_n, int cap) {
+  int n = d_n ? *d_n : q->n_curves;
+  n = n < cap ? n : cap;
+  return n < 0 ? 0 : n;
+}
+
 __global__ void particles_edges_kernel(const float *pxy, const int32_t *d_np, const int32_t *ij,
-                                       const ysg_particles_params *q, int cap, float *out) {
+                                       const ysg_particles_params *q, const int32_t *d_n, int cap,
+                                       float *out) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
-  if (k >= cap || k >= q->n_curves) return;
+  if (k >= curves_of(q, d_n, cap)) return;
   int32_t a = ij[2 * k], b = ij[2 * k + 1], np = *d_np;
   float *o = out + 4 * (size_t)k;
   if (a < 0 || b < 0 || a >= np || b >= np) {
@@ -34,10 +42,10 @@ __global__ void particles_edges_kernel(const float *pxy, const int32_t *d_np, co
 }
 
 __global__ void particles_lengths_kernel(const float *xy, int S, const ysg_particles_params *q,
-                                         int cap, float *cum, int32_t *n_prims) {
+                                         const int32_t *d_n, int cap, float *cum,
+                                         int32_t *n_prims) {
   int c = blockIdx.x * blockDim.x + threadIdx.x;
-  int n = q->n_curves < cap ? q->n_curves : cap;
-  if (n < 0) n = 0;
+  int n = curves_of(q, d_n, cap);
   if (c == 0) *n_prims = n * q->count;
   if (c >= n) return;
   ysg_particle_lengths(xy + 2 * (size_t)c * S, S, cum + (size_t)c * S);
@@ -158,6 +166,16 @@ extern "C" ysg_status ysg__cuda_particles(const float *d_curves_xy, const float 
                                           uint8_t *d_tiles, int width, int height,
                                           const ysg_cuda_particles_work *w, void *stream, char *err,
                                           size_t errcap) {
+  return ysg__cuda_particles_n(d_curves_xy, d_points_xy, d_points_count, d_edges_ij, NULL,
+                               cap_curves, samples, d_params, d_px, d_tiles, width, height, w,
+                               stream, err, errcap);
+}
+
+extern "C" ysg_status ysg__cuda_particles_n(
+    const float *d_curves_xy, const float *d_points_xy, const int32_t *d_points_count,
+    const int32_t *d_edges_ij, const int32_t *d_n_curves, int cap_curves, int samples,
+    const ysg_particles_params *d_params, uint16_t *d_px, uint8_t *d_tiles, int width, int height,
+    const ysg_cuda_particles_work *w, void *stream, char *err, size_t errcap) {
   if (width <= 0 || height <= 0) return YSG_OK;
   cudaStream_t st = (cudaStream_t)stream;
   int tx = (width + YSG_TILE - 1) / YSG_TILE, ty = (height + YSG_TILE - 1) / YSG_TILE;
@@ -176,14 +194,14 @@ extern "C" ysg_status ysg__cuda_particles(const float *d_curves_xy, const float 
   const float *xy = d_curves_xy;
   unsigned blocks = ysg_cuda_blocks(cap_curves > 0 ? (size_t)cap_curves : 1, PRIM_BLOCK);
   if (edges_form) {
-    particles_edges_kernel<<<blocks, PRIM_BLOCK, 0, st>>>(d_points_xy, d_points_count, d_edges_ij,
-                                                          d_params, cap_curves, w->edge_xy);
+    particles_edges_kernel<<<blocks, PRIM_BLOCK, 0, st>>>(
+        d_points_xy, d_points_count, d_edges_ij, d_params, d_n_curves, cap_curves, w->edge_xy);
     YSG_CUDA_CHECK(cudaGetLastError());
     xy = w->edge_xy;
   }
   /* at least one block: thread 0 also writes the frame's particle count */
-  particles_lengths_kernel<<<blocks, PRIM_BLOCK, 0, st>>>(xy, samples, d_params, cap_curves, w->cum,
-                                                          w->n_prims);
+  particles_lengths_kernel<<<blocks, PRIM_BLOCK, 0, st>>>(xy, samples, d_params, d_n_curves,
+                                                          cap_curves, w->cum, w->n_prims);
   YSG_CUDA_CHECK(cudaGetLastError());
   unsigned pblocks =
       ysg_cuda_blocks((size_t)(w->cap_particles > 0 ? w->cap_particles : 0), PRIM_BLOCK);

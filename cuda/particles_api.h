@@ -53,6 +53,17 @@ ysg_status ysg__cuda_particles(const float *d_curves_xy, const float *d_points_x
                                const ysg_cuda_particles_work *w, void *stream, char *err,
                                size_t errcap);
 
+/* As ysg__cuda_particles, but the frame's curve count is *d_n_curves (clamped to 0..cap_curves;
+ * the curves' or edges' device value header, so a captured graph replays with new counts)
+ * instead of d_params->n_curves; d_n_curves NULL: d_params->n_curves. */
+ysg_status ysg__cuda_particles_n(const float *d_curves_xy, const float *d_points_xy,
+                                 const int32_t *d_points_count, const int32_t *d_edges_ij,
+                                 const int32_t *d_n_curves, int cap_curves, int samples,
+                                 const ysg_particles_params *d_params, uint16_t *d_px,
+                                 uint8_t *d_tiles, int width, int height,
+                                 const ysg_cuda_particles_work *w, void *stream, char *err,
+                                 size_t errcap);
+
 #ifdef __cplusplus
 }
 #endif

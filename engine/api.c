@@ -264,6 +264,7 @@ ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *o
   out->runs = n->runs;
   out->on_device = n->on_device;
   out->device_ms = n->dev_ms;
+  out->info = n->info;
   return YSG_OK;
 }
 

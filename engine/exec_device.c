@@ -172,9 +172,19 @@ static ysg_status capture(ysg_pipeline *p, segment *sg, uint64_t key) {
   ysg_status st = YSG_OK;
   for (int s = sg->first; s <= sg->last && !st; s++) {
     ysg_node *n = p->nodes[p->order[s]];
-    st = run_node(p, n);
-    if (!st && !ysg__cuda_capture_ok(d->stream, d->err, sizeof d->err))
+    ysg__clearerr(p->ctx);
+    st = n->type->device->run(n, d->stream);
+    /* a call that breaks the capture also fails itself: name the capture, not the symptom */
+    if (!ysg__cuda_capture_ok(d->stream, d->err, sizeof d->err)) {
+      char ignored[256];
+      ysg__cuda_launch_error(ignored, sizeof ignored); /* clear the sticky last error */
       st = ysg_node_fail(n, YSG_ERR_CUDA, "its launch broke the CUDA Graph capture: %s", d->err);
+    } else if (st) {
+      if (p->ctx->code != st)
+        ysg_node_fail(n, st, "device launch failed (%s)", ysg_status_string(st));
+    } else {
+      st = launch_error(p, n);
+    }
   }
   void *graph = NULL;
   char end_err[512];
@@ -321,6 +331,19 @@ ysg_status ysg__device_frame(ysg_pipeline *p, const ysg_frame *f) {
       continue;
     }
     segment *sg = &d->segs[d->seg_of_step[s]];
+    for (int q = sg->first; q <= sg->last; q++) {
+      ysg_node *m = p->nodes[p->order[q]];
+      if (!m->type->device->stage) continue;
+      double h0 = now_ms();
+      ysg__clearerr(p->ctx);
+      st = m->type->device->stage(m, f, d->stream);
+      m->total_ms += now_ms() - h0;
+      if (st) {
+        if (p->ctx->code != st)
+          ysg_node_fail(m, st, "failed at frame %d (%s)", f->index, ysg_status_string(st));
+        return st;
+      }
+    }
     t0 = now_ms();
     if ((st = run_segment(p, sg, &eager))) return st;
     for (int q = sg->first; q <= sg->last; q++) {
@@ -402,7 +425,7 @@ ysg_status ysg__device_sync(ysg_pipeline *p) {
   if (ysg__cuda_sync(d->stream, d->err, sizeof d->err))
     return cuda_fail(p, YSG_ERR_CUDA, "waiting for the device");
   ysg_status first = YSG_OK;
-  for (int i = 1; i <= SLOTS; i++) { /* the older frame first */
+  for (int i = 0; i < SLOTS; i++) { /* the older frame first: slot frames % SLOTS is older */
     ysg_status s = check_slot(p, (d->frames + i) % SLOTS);
     if (s && !first) first = s;
   }

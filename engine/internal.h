@@ -86,6 +86,7 @@ struct ysg_node {
   double dev_ms;                /* device time measured with events (profiling) */
   int slot_busy[YSG_MAX_SLOTS]; /* background-writer slots; guarded by the writer lock */
   int n_slots;
+  char info[512]; /* ysg_node_set_info: a note for --stats ("" if none) */
 };
 
 typedef struct ysg_buffer {

@@ -140,6 +140,13 @@ void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...) 
   ysg__log(ctx, level, "%s:%d: node '%s' (%s): %s", n->file, n->line, n->name, n->type->name, msg);
 }
 
+void ysg_node_set_info(ysg_node *n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(n->info, sizeof n->info, fmt, ap);
+  va_end(ap);
+}
+
 int ysg_node_threads(const ysg_node *n) { return n->p->ctx->threads; }
 
 void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud) {

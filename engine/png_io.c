@@ -89,6 +89,7 @@ typedef struct reader {
   unsigned char *raw; /* (h, rowbytes) big-endian 16-bit RGB or RGBA */
   png_bytep *rows;
   int w, h, channels;
+  int fixed_w, fixed_h; /* > 0: raw and rows are the caller's, for images of exactly this size */
 } reader;
 
 /* Only libpng calls and the allocations they need; a libpng error longjmps back here. */
@@ -105,6 +106,14 @@ static int read_guarded(reader *r) {
   png_uint_32 w, h;
   int depth, ctype, ilace;
   png_get_IHDR(r->png, r->info, &w, &h, &depth, &ctype, &ilace, NULL, NULL);
+  r->w = (int)w;
+  r->h = (int)h;
+  if (r->fixed_w > 0 && (w != (png_uint_32)r->fixed_w || h != (png_uint_32)r->fixed_h)) {
+    snprintf(r->e.err, r->e.errcap, "the image is %ux%u, expected %dx%d", (unsigned)w, (unsigned)h,
+             r->fixed_w, r->fixed_h);
+    r->e.status = YSG_ERR_DATA;
+    return -1;
+  }
   /* One layout for every input: 16-bit RGB(A). 8-bit samples v become v*257, so v/255 and
    * (v*257)/65535 are the same number and 8-bit files lose nothing. */
   if (ctype == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(r->png);
@@ -116,8 +125,6 @@ static int read_guarded(reader *r) {
   png_set_interlace_handling(r->png);
   png_read_update_info(r->png, r->info);
 
-  r->w = (int)w;
-  r->h = (int)h;
   r->channels = png_get_channels(r->png, r->info);
   size_t rowbytes = png_get_rowbytes(r->png, r->info);
   if ((r->channels != 3 && r->channels != 4) || png_get_bit_depth(r->png, r->info) != 16 ||
@@ -126,12 +133,14 @@ static int read_guarded(reader *r) {
     r->e.status = YSG_ERR_DATA;
     return -1;
   }
-  r->raw = r->a->alloc(r->a->ud, rowbytes * h);
-  r->rows = r->a->alloc(r->a->ud, sizeof(png_bytep) * h);
-  if (!r->raw || !r->rows) {
-    snprintf(r->e.err, r->e.errcap, "out of memory (%ux%u pixels)", (unsigned)w, (unsigned)h);
-    r->e.status = YSG_ERR_NOMEM;
-    return -1;
+  if (r->fixed_w <= 0) {
+    r->raw = r->a->alloc(r->a->ud, rowbytes * h);
+    r->rows = r->a->alloc(r->a->ud, sizeof(png_bytep) * h);
+    if (!r->raw || !r->rows) {
+      snprintf(r->e.err, r->e.errcap, "out of memory (%ux%u pixels)", (unsigned)w, (unsigned)h);
+      r->e.status = YSG_ERR_NOMEM;
+      return -1;
+    }
   }
   for (png_uint_32 y = 0; y < h; y++) r->rows[y] = r->raw + (size_t)y * rowbytes;
   png_read_image(r->png, r->rows);
@@ -139,40 +148,75 @@ static int read_guarded(reader *r) {
   return 0;
 }
 
+/* Open path and check the PNG signature ourselves: libpng's message for a non-PNG is cryptic. */
+static ysg_status open_png(reader *r, const char *path) {
+  r->e.f = fopen(path, "rb");
+  if (!r->e.f) {
+    ysg__strerror(errno, r->e.err, r->e.errcap);
+    return YSG_ERR_IO;
+  }
+  unsigned char sig[8];
+  size_t got = fread(sig, 1, 8, r->e.f);
+  if (got != 8 || png_sig_cmp(sig, 0, 8) != 0) {
+    ysg_status s = YSG_ERR_DATA;
+    if (got != 8 && ferror(r->e.f)) {
+      ysg__strerror(errno, r->e.err, r->e.errcap);
+      s = YSG_ERR_IO;
+    } else {
+      snprintf(r->e.err, r->e.errcap, "not a PNG file");
+    }
+    fclose(r->e.f);
+    r->e.f = NULL;
+    return s;
+  }
+  return YSG_OK;
+}
+
+/* All PNGs are treated as sRGB: gAMA, cHRM and iCCP are ignored on purpose. Overlays are authored
+ * in sRGB and the rare file with another profile is not worth a colour engine. */
+static void fill_lut(float *lut) {
+  for (int i = 0; i < 65536; i++) lut[i] = ysg_srgb_to_linear((float)i / 65535.0f);
+}
+
+/* r's decoded 16-bit samples -> linear premultiplied pixels in px */
+static void to_linear(const reader *r, const float *lut, ysg_png_format fmt, void *px) {
+  int ch = r->channels;
+  for (int y = 0; y < r->h; y++) {
+    const unsigned char *src = r->raw + (size_t)y * (size_t)r->w * (size_t)ch * 2;
+    for (int x = 0; x < r->w; x++, src += ch * 2) {
+      float a01 = ch == 4 ? (float)((src[6] << 8) | src[7]) / 65535.0f : 1.0f;
+      float p[4] = {lut[(src[0] << 8) | src[1]] * a01, lut[(src[2] << 8) | src[3]] * a01,
+                    lut[(src[4] << 8) | src[5]] * a01, a01};
+      size_t o = ((size_t)y * (size_t)r->w + (size_t)x) * 4;
+      if (fmt == YSG_PNG_F16)
+        ysg_store_px((uint16_t *)px + o, p);
+      else
+        memcpy((float *)px + o, p, sizeof p);
+    }
+  }
+}
+
+static void reader_init(reader *r, const ysg_png_alloc *a, char **err, size_t *errcap,
+                        char *dummy) {
+  if (!*err || !*errcap) *err = dummy, *errcap = 1;
+  (*err)[0] = 0;
+  memset(r, 0, sizeof *r);
+  r->e.err = *err;
+  r->e.errcap = *errcap;
+  r->a = a;
+}
+
 ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_format fmt, void **out,
                          int *width, int *height, char *err, size_t errcap) {
   char dummy[1];
-  if (!err || !errcap) err = dummy, errcap = sizeof dummy;
-  err[0] = 0;
+  reader r;
+  reader_init(&r, a, &err, &errcap, dummy);
   *out = NULL;
   *width = *height = 0;
-  reader r;
-  memset(&r, 0, sizeof r);
-  r.e.err = err;
-  r.e.errcap = errcap;
-  r.a = a;
-  r.e.f = fopen(path, "rb");
-  if (!r.e.f) {
-    ysg__strerror(errno, err, errcap);
-    return YSG_ERR_IO;
-  }
-  /* Check the signature ourselves: libpng's message for a non-PNG is cryptic. */
-  unsigned char sig[8];
-  size_t got = fread(sig, 1, 8, r.e.f);
-  if (got != 8 || png_sig_cmp(sig, 0, 8) != 0) {
-    ysg_status s = YSG_ERR_DATA;
-    if (got != 8 && ferror(r.e.f)) {
-      ysg__strerror(errno, err, errcap);
-      s = YSG_ERR_IO;
-    } else {
-      snprintf(err, errcap, "not a PNG file");
-    }
-    fclose(r.e.f);
-    return s;
-  }
+  ysg_status s = open_png(&r, path);
+  if (s) return s;
 
   int rc = read_guarded(&r);
-  ysg_status s = YSG_OK;
   float *lut = NULL;
   void *px = NULL;
   if (rc != 0) {
@@ -188,23 +232,8 @@ ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_forma
     }
   }
   if (s == YSG_OK) {
-    /* All PNGs are treated as sRGB: gAMA, cHRM and iCCP are ignored on purpose. Overlays are
-     * authored in sRGB and the rare file with another profile is not worth a colour engine. */
-    for (int i = 0; i < 65536; i++) lut[i] = ysg_srgb_to_linear((float)i / 65535.0f);
-    int ch = r.channels;
-    for (int y = 0; y < r.h; y++) {
-      const unsigned char *src = r.raw + (size_t)y * (size_t)r.w * (size_t)ch * 2;
-      for (int x = 0; x < r.w; x++, src += ch * 2) {
-        float a01 = ch == 4 ? (float)((src[6] << 8) | src[7]) / 65535.0f : 1.0f;
-        float p[4] = {lut[(src[0] << 8) | src[1]] * a01, lut[(src[2] << 8) | src[3]] * a01,
-                      lut[(src[4] << 8) | src[5]] * a01, a01};
-        size_t o = ((size_t)y * (size_t)r.w + (size_t)x) * 4;
-        if (fmt == YSG_PNG_F16)
-          ysg_store_px((uint16_t *)px + o, p);
-        else
-          memcpy((float *)px + o, p, sizeof p);
-      }
-    }
+    fill_lut(lut);
+    to_linear(&r, lut, fmt, px);
     *out = px;
     *width = r.w;
     *height = r.h;
@@ -214,6 +243,59 @@ ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_forma
   if (lut) a->free(a->ud, lut);
   if (r.rows) a->free(a->ud, r.rows);
   if (r.raw) a->free(a->ud, r.raw);
+  if (r.png) png_destroy_read_struct(&r.png, r.info ? &r.info : NULL, NULL);
+  fclose(r.e.f);
+  return s;
+}
+
+ysg_status ysg__png_decoder_init(ysg_png_decoder *d, const ysg_png_alloc *a, int width,
+                                 int height) {
+  memset(d, 0, sizeof *d);
+  if (width <= 0 || height <= 0) return YSG_ERR_INVALID;
+  d->a = *a;
+  d->width = width;
+  d->height = height;
+  d->raw = a->alloc(a->ud, (size_t)width * (size_t)height * 8);
+  d->rows = a->alloc(a->ud, sizeof(unsigned char *) * (size_t)height);
+  d->lut = a->alloc(a->ud, 65536 * sizeof(float));
+  if (!d->raw || !d->rows || !d->lut) {
+    ysg__png_decoder_free(d);
+    return YSG_ERR_NOMEM;
+  }
+  fill_lut(d->lut);
+  return YSG_OK;
+}
+
+void ysg__png_decoder_free(ysg_png_decoder *d) {
+  void *bufs[] = {d->raw, d->rows, d->lut};
+  for (int i = 0; i < 3; i++)
+    if (bufs[i]) d->a.free(d->a.ud, bufs[i]);
+  d->raw = NULL;
+  d->rows = NULL;
+  d->lut = NULL;
+}
+
+ysg_status ysg__png_decode(ysg_png_decoder *d, const char *path, ysg_png_format fmt, void *out,
+                           int *width, int *height, char *err, size_t errcap) {
+  char dummy[1];
+  reader r;
+  reader_init(&r, &d->a, &err, &errcap, dummy);
+  *width = *height = 0;
+  r.fixed_w = d->width;
+  r.fixed_h = d->height;
+  r.raw = d->raw;
+  r.rows = (png_bytep *)d->rows;
+  ysg_status s = open_png(&r, path);
+  if (s) return s;
+  int rc = read_guarded(&r);
+  *width = r.w;
+  *height = r.h;
+  if (rc != 0) {
+    s = r.e.status != YSG_OK ? r.e.status : YSG_ERR_NOMEM;
+    if (!err[0]) snprintf(err, errcap, "out of memory");
+  } else {
+    to_linear(&r, d->lut, fmt, out);
+  }
   if (r.png) png_destroy_read_struct(&r.png, r.info ? &r.info : NULL, NULL);
   fclose(r.e.f);
   return s;

@@ -31,6 +31,25 @@ typedef enum ysg_png_format {
 ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_format fmt, void **out,
                          int *width, int *height, char *err, size_t errcap);
 
+/* Decoding many images of one size (an image sequence) without allocating per image: the
+ * decoder's buffers (16-bit rows, the sRGB lookup) are allocated once by _init for width×height.
+ * ysg__png_decode writes the linear premultiplied pixels into out (width×height, fmt). A file of
+ * another size is YSG_ERR_DATA with err "the image is WxH, expected WxH" and width, height set
+ * to its size; other errors as ysg__png_read. libpng still allocates its own small read state for
+ * each file (png_create_read_struct, zlib's inflate window). */
+typedef struct ysg_png_decoder {
+  ysg_png_alloc a;
+  int width, height;
+  unsigned char *raw;   /* (height, width * 8) */
+  unsigned char **rows; /* (height) */
+  float *lut;           /* (65536) 16-bit sRGB sample -> linear */
+} ysg_png_decoder;
+
+ysg_status ysg__png_decoder_init(ysg_png_decoder *d, const ysg_png_alloc *a, int width, int height);
+void ysg__png_decoder_free(ysg_png_decoder *d);
+ysg_status ysg__png_decode(ysg_png_decoder *d, const char *path, ysg_png_format fmt, void *out,
+                           int *width, int *height, char *err, size_t errcap);
+
 /* Encode RGBA sRGB straight alpha to path atomically. bits 8: px rows of uint8_t; bits 16: rows of
  * host-order uint16_t. stride: bytes per row (0: packed). level: zlib level 0..9. On failure err
  * holds "cannot write 'PATH': reason", no temporary is left and an existing file is untouched. */

@@ -199,6 +199,7 @@ typedef struct ysg_node_info {
   int runs;
   int on_device;    /* runs on the CUDA device */
   double device_ms; /* device time over profiled frames (ysg_load_options.profile) */
+  const char *info; /* a note for --stats (e.g. the encoder a video sink uses); "" if none */
 } ysg_node_info;
 
 typedef struct ysg_link_info {

@@ -44,6 +44,14 @@ static void set_value(lua_State *L, const target *t, int idx, const char *pre) {
            (d->kind == YSG_PARAM_COLOR && type == LUA_TTABLE) ||
            (!num && d->kind != YSG_PARAM_BOOL && type == LUA_TSTRING);
   char eb[256], gb[64];
+  ysg_node **named = d->kind == YSG_PARAM_STRING ? luaL_testudata(L, idx, NODE_MT) : NULL;
+  if (named) { /* a node given to a string parameter stands for its name (audio = video) */
+    s = t->port < 0
+            ? ysg__node_set_param_text(t->n, t->param, ysg_node_name(*named))
+            : ysg__link_set_param_text(t->n, t->port, t->link, t->param, ysg_node_name(*named));
+    if (s) ysg__dsl_engine_fail(L, s);
+    return;
+  }
   if (!ok)
     ysg__dsl_throwf(L, "%s: expected %s, got %s", pre, ysg__dsl_expected(d, eb, sizeof eb),
                     ysg__dsl_got(L, idx, gb, sizeof gb));

@@ -388,6 +388,7 @@ static int write_stats(cli *c, run_state *r, double wall_ms) {
     if (ysg_pipeline_node_info(r->p, i, &ni)) continue;
     json_str(f, i ? ",{\"name\":" : "{\"name\":", ni.name);
     json_str(f, ",\"type\":", ni.type);
+    if (ni.info && ni.info[0]) json_str(f, ",\"info\":", ni.info);
     fprintf(f, ",\"ms_total\":%.4f,\"ms_per_frame\":%.4f,\"runs\":%d,\"device\":%s}", ni.total_ms,
             ni.runs ? ni.total_ms / ni.runs : 0.0, ni.runs, ni.on_device ? "true" : "false");
   }

@@ -3,13 +3,17 @@
  * filled, full outline or bracket corners, drawn in one pass per pixel over 16×16 tiles. Each
  * tile composites its binned boxes in order into a float tile, evaluating per box only the rows
  * and spans its outline (or fill) can reach, then stores FP16 once. Math: nodes/bbox_math.h
- * (shared with cuda/bbox.cu); binning: engine/bins.h. */
+ * (shared with cuda/bbox.cu, which the CUDA backend runs with ysg__bbox_params in the node's
+ * parameter block); binning: engine/bins.h. */
 #include <string.h>
 
 #include "bbox_math.h"
 #include "bins.h"
 #include "color.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/bbox_api.h"
+#endif
 
 enum { IN_BOXES, IN_POINTS };
 
@@ -93,12 +97,13 @@ typedef struct bbox_state {
   int cap;       /* its capacity */
   int cap_items; /* bin references */
   int tiles_x, tiles_y;
-  int h_prims;     /* ysg_bbox_prim (cap) */
-  int h_bin_prims; /* ysg_bin_prim (cap) */
-  int h_bins;      /* ysg__bins_bytes */
-  int h_ages;      /* int32 (cap), from_age only */
-  int h_age_state; /* persistent: ysg_bbox_age_bytes(cap), from_age only */
-  int h_age_tmp;   /* ysg_bbox_age_tmp_bytes(cap), from_age only */
+  int h_prims;                      /* ysg_bbox_prim (cap) */
+  int h_bin_prims;                  /* ysg_bin_prim (cap) */
+  int h_bins;                       /* ysg__bins_bytes */
+  int h_ages;                       /* int32 (cap), from_age only */
+  int h_age_state;                  /* persistent: ysg_bbox_age_bytes(cap), from_age only */
+  int h_age_tmp;                    /* ysg_bbox_age_tmp_bytes(cap), from_age only */
+  int d_temp, d_age_state, d_check; /* CUDA: device scratch and capacity check handles */
 } bbox_state;
 
 static void bbox_destroy(ysg_node *n) {
@@ -526,6 +531,75 @@ static ysg_status bbox_run(ysg_node *n, const ysg_frame *f) {
   return YSG_OK;
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_bbox_params (ysg__bbox_params, 112 bytes; its attrs field is unused
+ * there: the kernels read the input's device header). Device scratch: the launcher's per-frame
+ * temp (ysg__cuda_bbox_temp_bytes) and, for points sized from_age, the persistent age table
+ * (ysg_bbox_age_bytes; it relies on the device arena starting zeroed, as the host arena does:
+ * a zero header makes the first frame clear the table). Check: "tile references
+ * (bin_capacity)" against cap_items; the launcher's binner writes it every frame. */
+#ifdef YSG_HAVE_CUDA
+static int bbox_ages(const ysg_node *n, const bbox_state *st) {
+  return st->port == IN_POINTS && ysg_node_enum(n, P_SIZE) == YSG_BBOX_FROM_AGE && st->cap > 0;
+}
+
+static ysg_status bbox_device_infer(ysg_node *n) {
+  bbox_state *st = ysg_node_state(n);
+  ysg_status s;
+  st->d_age_state = -1;
+  if ((s = ysg_node_request_param_block(n, sizeof(ysg_bbox_params))) ||
+      (s = ysg_node_request_device_scratch(
+           n, ysg__cuda_bbox_temp_bytes(st->cap, st->tiles_x, st->tiles_y, st->cap_items), 0,
+           &st->d_temp)))
+    return s;
+  if (bbox_ages(n, st) &&
+      (s = ysg_node_request_device_scratch(n, ysg_bbox_age_bytes(st->cap), 1, &st->d_age_state)))
+    return s;
+  return ysg_node_request_device_check(n, "tile references (bin_capacity)", st->cap_items,
+                                       &st->d_check);
+}
+
+static ysg_status bbox_prepare(ysg_node *n, const ysg_frame *f) {
+  ysg_bbox_params *P = ysg_node_param_block(n);
+  if (!P) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  ysg__bbox_params(n, f, P);
+  return YSG_OK;
+}
+
+static ysg_status bbox_device_run(ysg_node *n, void *stream) {
+  const bbox_state *st = ysg_node_state(n);
+  const ysg_value *in = ysg_node_input_device(n, st->port, 0);
+  const ysg_value_header *ih = ysg_node_input_header(n, st->port, 0);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  void *temp = ysg_node_device_scratch(n, st->d_temp);
+  void *ages = st->d_age_state >= 0 ? ysg_node_device_scratch(n, st->d_age_state) : NULL;
+  int32_t *check = ysg_node_device_check(n, st->d_check);
+  const ysg_bbox_params *P = ysg_node_param_block_device(n);
+  if (!in || !ih || !out || !temp || !check || !P || (st->d_age_state >= 0 && !ages))
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the input or output are missing");
+  ysg_bbox_dev_input din = {st->port == IN_BOXES ? in->xywh : NULL,
+                            st->port == IN_POINTS ? in->xy : NULL,
+                            in->id,
+                            in->radius,
+                            in->rgba,
+                            &ih->count,
+                            st->cap,
+                            &ih->attrs};
+  size_t temp_bytes = ysg__cuda_bbox_temp_bytes(st->cap, st->tiles_x, st->tiles_y, st->cap_items);
+  char err[512] = "";
+  ysg_status s =
+      ysg__cuda_bbox(out->px, out->tiles, out->width, out->height, &din, ysg_node_enum(n, P_SIZE),
+                     P, ages, st->cap_items, temp, temp_bytes, check, stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+static const ysg_device_ops bbox_device = {
+    .infer = bbox_device_infer,
+    .prepare = bbox_prepare,
+    .run = bbox_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_bbox = {
     .name = "bbox",
     .category = "render",
@@ -554,4 +628,7 @@ const ysg_node_type ysg__node_bbox = {
     .infer = bbox_infer,
     .run = bbox_run,
     .destroy = bbox_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &bbox_device,
+#endif
 };

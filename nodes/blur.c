@@ -10,6 +10,9 @@
 #include "blur_math.h"
 #include "color.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/blur_api.h"
+#endif
 
 enum { P_SIGMA, P_TRUNCATE, P_EDGE, P_COUNT };
 
@@ -354,6 +357,13 @@ static void dilate(const uint8_t *src, uint8_t *dst, int n, int m, ptrdiff_t str
 
 /* ---- shared entry points (declared in blur_math.h) ----------------------------------------- */
 
+/* The node state of blur and glow: the CPU buffers first (the CPU code reads the state as a
+ * ysg_blur_buffers), then the device scratch handle of the CUDA path. */
+typedef struct blur_state {
+  ysg_blur_buffers bb;
+  int d_work;
+} blur_state;
+
 void ysg__blur_destroy(ysg_node *n) {
   void *st = ysg_node_state(n);
   if (st) ysg_node_free(n, st);
@@ -366,9 +376,10 @@ ysg_status ysg__blur_infer(ysg_node *n) {
   out->width = in->width;
   out->height = in->height;
   ysg__blur_destroy(n); /* infer may run again when a pipeline is re-planned */
-  ysg_blur_buffers *bb = ysg_node_alloc(n, sizeof *bb);
-  if (!bb) return YSG_ERR_NOMEM;
-  ysg_node_set_state(n, bb);
+  blur_state *bs = ysg_node_alloc(n, sizeof *bs);
+  if (!bs) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, bs);
+  ysg_blur_buffers *bb = &bs->bb;
   int W = in->width > 0 ? in->width : 1, H = in->height > 0 ? in->height : 1;
   int tx = (W + YSG_TILE - 1) / YSG_TILE, ty = (H + YSG_TILE - 1) / YSG_TILE;
   ysg_blur_kernel kmax;
@@ -471,6 +482,68 @@ static ysg_status blur_run(ysg_node *n, const ysg_frame *frame) {
   return YSG_OK;
 }
 
+/* ---- CUDA path (blur and glow) ---------------------------------------------------------------
+ * Parameter block: blur_block — the frame's ysg_blur_kernel at offset 0 (284 bytes) and its
+ * ysg_blur_op right after (24 bytes; both only need 4-byte alignment); the launcher reads both
+ * from device memory, so sigma, threshold and intensity may be animated under graph replay.
+ * Device scratch: ysg__cuda_blur_work_bytes. Glow is the same launcher with op.glow = 1: its
+ * horizontal pass weights each tap by ysg_glow_feed (the threshold) and its vertical pass adds
+ * the input (ysg_glow_add), the math nodes/glow.c runs through ysg__blur_apply. */
+#ifdef YSG_HAVE_CUDA
+typedef struct blur_block {
+  ysg_blur_kernel kernel;
+  ysg_blur_op op;
+} blur_block;
+
+/* This frame's settings (ysg__blur_op_read, as the CPU run) and the filter made from them
+ * (ysg_blur_kernel_make, as ysg__blur_apply does). */
+static void blur_block_make(const ysg_node *n, blur_block *b) {
+  memset(b, 0, sizeof *b);
+  ysg__blur_op_read(n, &b->op);
+  ysg_blur_kernel_make(b->op.sigma, b->op.truncate, &b->kernel);
+}
+
+static ysg_status blur_device_infer(ysg_node *n) {
+  blur_state *bs = ysg_node_state(n);
+  const ysg_value *in = ysg_node_input(n, 0, 0);
+  int W = in->width > 0 ? in->width : 1, H = in->height > 0 ? in->height : 1;
+  ysg_status s = ysg_node_request_param_block(n, sizeof(blur_block));
+  if (s) return s;
+  return ysg_node_request_device_scratch(n, ysg__cuda_blur_work_bytes(W, H), 0, &bs->d_work);
+}
+
+static ysg_status blur_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  blur_block *b = ysg_node_param_block(n);
+  if (!b) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  blur_block_make(n, b);
+  return YSG_OK;
+}
+
+static ysg_status blur_device_run(ysg_node *n, void *stream) {
+  const blur_state *bs = ysg_node_state(n);
+  const ysg_value *in = ysg_node_input_device(n, 0, 0);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  const blur_block *b = ysg_node_param_block_device(n);
+  void *work = ysg_node_device_scratch(n, bs->d_work);
+  if (!in || !out || !b || !work)
+    return ysg_node_fail(n, YSG_ERR_INVALID,
+                         "device views of the image, scratch or parameters are missing");
+  char err[512] = "";
+  ysg_status s = ysg__cuda_blur(in->px, in->tiles, out->px, out->tiles, in->width, in->height,
+                                &b->kernel, &b->op, work, stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+/* shared with nodes/glow.c */
+extern const ysg_device_ops ysg__blur_device_ops;
+const ysg_device_ops ysg__blur_device_ops = {
+    .infer = blur_device_infer,
+    .prepare = blur_prepare,
+    .run = blur_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_blur = {
     .name = "blur",
     .category = "effect",
@@ -489,4 +562,7 @@ const ysg_node_type ysg__node_blur = {
     .infer = ysg__blur_infer,
     .run = blur_run,
     .destroy = ysg__blur_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &ysg__blur_device_ops,
+#endif
 };

@@ -11,6 +11,10 @@
 #include "color.h"
 #include "region_math.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/blur_region_api.h"
+#include "../cuda/cuda_api.h"
+#endif
 
 enum { P_RADIUS, P_CORNER, P_FALLOFF, P_SIGMA, P_OPACITY, P_TRUNCATE, P_BIN_CAPACITY, P_COUNT };
 enum { IN_IMAGE, IN_POINTS, IN_BOXES };
@@ -60,6 +64,7 @@ typedef struct br_state {
   int width, height, tiles_x, tiles_y, strips, ring_rows;
   int scratch;
   size_t off_bin_prims, off_bins, off_occ, off_weights, off_bufs, off_ring, off_stage;
+  int d_work, chk_items; /* CUDA backend: device scratch and the bin-reference check */
 } br_state;
 
 typedef struct br_job {
@@ -371,6 +376,18 @@ static ysg_status br_infer(ysg_node *n) {
   return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
 }
 
+/* The frame's settings: the CPU run's, and the CUDA path's parameter block. */
+static void region_params(const ysg_node *n, const br_state *st, ysg_region_params *p) {
+  memset(p, 0, sizeof *p);
+  p->radius = (float)ysg_node_number(n, P_RADIUS);
+  p->corner = (float)ysg_node_number(n, P_CORNER);
+  p->falloff = (float)ysg_node_number(n, P_FALLOFF);
+  p->sigma = (float)ysg_node_number(n, P_SIGMA);
+  p->opacity = ysg_clamp01((float)ysg_node_number(n, P_OPACITY));
+  p->truncate = (float)ysg_node_number(n, P_TRUNCATE);
+  p->boxes = st->port == IN_BOXES;
+}
+
 static ysg_status br_run(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
   const br_state *st = ysg_node_state(n);
@@ -386,14 +403,7 @@ static ysg_status br_run(ysg_node *n, const ysg_frame *frame) {
   ysg_bins bins;
   ysg__bins_bind(&bins, mem + st->off_bins, st->tiles_x, st->tiles_y, st->cap_items);
   ysg_region_params p;
-  memset(&p, 0, sizeof p);
-  p.radius = (float)ysg_node_number(n, P_RADIUS);
-  p.corner = (float)ysg_node_number(n, P_CORNER);
-  p.falloff = (float)ysg_node_number(n, P_FALLOFF);
-  p.sigma = (float)ysg_node_number(n, P_SIGMA);
-  p.opacity = ysg_clamp01((float)ysg_node_number(n, P_OPACITY));
-  p.truncate = (float)ysg_node_number(n, P_TRUNCATE);
-  p.boxes = st->port == IN_BOXES;
+  region_params(n, st, &p);
   int count = src->count < st->cap ? src->count : st->cap;
   if (count < 0) count = 0;
   for (int i = 0; i < count; i++)
@@ -439,6 +449,62 @@ static ysg_status br_run(ysg_node *n, const ysg_frame *frame) {
   return YSG_OK;
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_region_params (region_params, 32 bytes). Device scratch: the
+ * launcher's work area (ysg__cuda_blur_region_work_bytes). Check: the frame's bin references
+ * (*work.total, a capturable D2D copy) against cap_items; over it the launcher blurs nothing. */
+#ifdef YSG_HAVE_CUDA
+static ysg_status br_device_infer(ysg_node *n) {
+  br_state *st = ysg_node_state(n);
+  ysg_status s;
+  if ((s = ysg_node_request_param_block(n, sizeof(ysg_region_params))) ||
+      (s = ysg_node_request_device_scratch(
+           n, ysg__cuda_blur_region_work_bytes(st->cap, st->width, st->height, st->cap_items), 0,
+           &st->d_work)) ||
+      (s = ysg_node_request_device_check(n, "tile references", st->cap_items, &st->chk_items)))
+    return s;
+  return YSG_OK;
+}
+
+static ysg_status br_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  ysg_region_params *p = ysg_node_param_block(n);
+  if (!p) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  region_params(n, ysg_node_state(n), p);
+  return YSG_OK;
+}
+
+static ysg_status br_device_run(ysg_node *n, void *stream) {
+  const br_state *st = ysg_node_state(n);
+  const ysg_value *img = ysg_node_input_device(n, IN_IMAGE, 0);
+  const ysg_value *src = ysg_node_input_device(n, st->port, 0);
+  const ysg_value_header *sh = ysg_node_input_header(n, st->port, 0);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  int32_t *need = ysg_node_device_check(n, st->chk_items);
+  const ysg_region_params *p = ysg_node_param_block_device(n);
+  if (!img || !src || !sh || !out || !mem || !need || !p)
+    return ysg_node_fail(n, YSG_ERR_INVALID,
+                         "device views of the inputs, output, scratch, parameters or check are "
+                         "missing");
+  ysg_cuda_blur_region_work w;
+  ysg__cuda_blur_region_work_bind(&w, mem, st->cap, st->width, st->height, st->cap_items);
+  int boxes = st->port == IN_BOXES;
+  char err[512] = "";
+  ysg_status s = ysg__cuda_blur_region(img->px, img->tiles, out->px, out->tiles, st->width,
+                                       st->height, boxes ? NULL : src->xy, boxes ? src->xywh : NULL,
+                                       &sh->count, st->cap, p, &w, stream, err, sizeof err);
+  if (!s) s = ysg__cuda_copy(need, w.total, sizeof(int32_t), stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+static const ysg_device_ops br_device = {
+    .infer = br_device_infer,
+    .prepare = br_prepare,
+    .run = br_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_blur_region = {
     .name = "blur_region",
     .category = "effect",
@@ -463,4 +529,7 @@ const ysg_node_type ysg__node_blur_region = {
     .infer = br_infer,
     .run = br_run,
     .destroy = br_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &br_device,
+#endif
 };

@@ -68,6 +68,8 @@ static const char *kind_what(ysg_csv_kind k) {
       return "an integer";
     case YSG_CSV_INDEX:
       return "a non-negative integer";
+    case YSG_CSV_POSITIVE:
+      return "a positive number";
     default:
       return "a number";
   }
@@ -118,6 +120,9 @@ static ysg_status parse_field(const ysg_csv *c, int line, int col, const char *s
       break;
     case YSG_CSV_INDEX:
       ok = x >= 0 && x == floor(x);
+      break;
+    case YSG_CSV_POSITIVE:
+      ok = x > 0;
       break;
     default:
       break;
@@ -308,6 +313,48 @@ static ysg_status parse(ysg_csv *c, const char *buf, size_t len) {
     return ysg__csv_fail(c, YSG_ERR_DATA, 0, "empty file, expected a header line naming columns %s",
                          req);
   }
+  return YSG_OK;
+}
+
+static int is_number(const char *s, size_t len) {
+  char num[320];
+  if (len == 0 || len >= sizeof num) return 0;
+  memcpy(num, s, len);
+  num[len] = 0;
+  char *end = NULL;
+  (void)strtod(num, &end);
+  return end == num + len;
+}
+
+ysg_status ysg__csv_sniff(ysg_node *n, int param, int *n_fields, int *numeric, int *line) {
+  *n_fields = *numeric = *line = 0;
+  const char *shown = n->params[param].str ? n->params[param].str : "";
+  const char *resolved = ysg_node_string(n, param);
+  char *buf = NULL;
+  size_t len = 0;
+  int err = slurp(n->p->ctx, resolved ? resolved : shown, &buf, &len);
+  if (err == ENOMEM) return YSG_ERR_NOMEM;
+  if (err)
+    return ysg_node_param_fail(n, param, YSG_ERR_IO, "cannot open '%s': %s", shown, strerror(err));
+  const char *p = buf, *end = buf + len;
+  if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) p += 3;
+  for (int ln = 1; p < end; ln++) {
+    const char *s = p, *e = memchr(p, '\n', (size_t)(end - p));
+    if (!e) e = end;
+    p = e < end ? e + 1 : end;
+    trim(&s, &e);
+    if (s == e || *s == '#') continue;
+    *line = ln;
+    *n_fields = count_fields(s, e);
+    *numeric = 1;
+    for (int k = 0; k < *n_fields; k++) {
+      const char *fs, *fe;
+      next_field(&s, e, &fs, &fe);
+      if (!is_number(fs, (size_t)(fe - fs))) *numeric = 0;
+    }
+    break;
+  }
+  ysg__free(n->p->ctx, buf);
   return YSG_OK;
 }
 

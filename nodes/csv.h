@@ -15,11 +15,12 @@
 #define YSG_CSV_MAX_COLS 16       /* columns per schema */
 
 typedef enum ysg_csv_kind {
-  YSG_CSV_NUMBER, /* finite number */
-  YSG_CSV_NONNEG, /* finite number >= 0 (radius, width) */
-  YSG_CSV_UNIT,   /* number in 0..1 (colour channels) */
-  YSG_CSV_INT,    /* integer (track id) */
-  YSG_CSV_INDEX   /* non-negative integer (frame, point index) */
+  YSG_CSV_NUMBER,  /* finite number */
+  YSG_CSV_NONNEG,  /* finite number >= 0 (radius, width) */
+  YSG_CSV_UNIT,    /* number in 0..1 (colour channels) */
+  YSG_CSV_INT,     /* integer (track id) */
+  YSG_CSV_INDEX,   /* non-negative integer (frame, point index) */
+  YSG_CSV_POSITIVE /* finite number > 0 (a track box's width and height) */
 } ysg_csv_kind;
 
 typedef struct ysg_csv_col {
@@ -56,6 +57,12 @@ typedef struct ysg_csv {
  * YSG_ERR_DATA. On failure nothing stays allocated. */
 ysg_status ysg__csv_read(ysg_node *n, int param, const ysg_csv_spec *spec, ysg_csv *out);
 void ysg__csv_free(ysg_csv *c);
+
+/* The first data line of the file named by PATH param `param` (blank and '#' lines skipped), to
+ * choose a schema before reading: *n_fields its field count (0: the file has no such line),
+ * *numeric 1 when every field is a number (a headerless file), *line its line number. Open
+ * errors are those of ysg__csv_read. */
+ysg_status ysg__csv_sniff(ysg_node *n, int param, int *n_fields, int *numeric, int *line);
 
 static inline int ysg__csv_has(const ysg_csv *c, int col) { return c->field[col] >= 0; }
 static inline double ysg__csv_get(const ysg_csv *c, int row, int col) {

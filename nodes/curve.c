@@ -8,6 +8,10 @@
 
 #include "curve_math.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/cuda_api.h"
+#include "../cuda/curve_api.h"
+#endif
 
 enum { IN_POINTS, IN_EDGES };
 enum {
@@ -81,7 +85,8 @@ static const ysg_port_def outputs[] = {
 };
 
 typedef struct curve_state {
-  int warned; /* the out-of-range edge warning was given */
+  int warned;   /* the out-of-range edge warning was given */
+  int d_status; /* device scratch: the launcher's 2 status words (CUDA backend) */
 } curve_state;
 
 typedef struct curve_job {
@@ -133,7 +138,7 @@ static ysg_status curve_infer(ysg_node *n) {
   return YSG_OK;
 }
 
-/* The frame's parameter block, as the CUDA path uploads it. */
+/* The frame's parameters: the CPU run's, and the CUDA path's parameter block (prepare). */
 static void read_params(ysg_node *n, const ysg_frame *f, ysg_curve_params *p) {
   memset(p, 0, sizeof *p);
   int type = ysg_node_enum(n, P_TYPE);
@@ -195,6 +200,57 @@ static ysg_status curve_run(ysg_node *n, const ysg_frame *f) {
   return YSG_OK;
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_curve_params (read_params, 216 bytes, doubles: 8-byte aligned at the
+ * block's 16-byte aligned start). Device scratch: the launcher's 2 status words. The output
+ * header: count = status[0] (a capturable D2D copy), attrs = 0 (a memset), every frame. The
+ * skipped-edge warning of the CPU path has no device counterpart (status[1] is not read back). */
+#ifdef YSG_HAVE_CUDA
+static ysg_status curve_device_infer(ysg_node *n) {
+  curve_state *st = ysg_node_state(n);
+  ysg_status s = ysg_node_request_param_block(n, sizeof(ysg_curve_params));
+  if (s) return s;
+  return ysg_node_request_device_scratch(n, 2 * sizeof(int32_t), 0, &st->d_status);
+}
+
+static ysg_status curve_prepare(ysg_node *n, const ysg_frame *f) {
+  ysg_curve_params *p = ysg_node_param_block(n);
+  if (!p) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  read_params(n, f, p);
+  return YSG_OK;
+}
+
+static ysg_status curve_device_run(ysg_node *n, void *stream) {
+  const curve_state *st = ysg_node_state(n);
+  const ysg_value *pts = ysg_node_input_device(n, IN_POINTS, 0);
+  const ysg_value *edges = ysg_node_input_device(n, IN_EDGES, 0);
+  const ysg_value_header *ph = ysg_node_input_header(n, IN_POINTS, 0);
+  const ysg_value_header *eh = ysg_node_input_header(n, IN_EDGES, 0);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  ysg_value_header *oh = ysg_node_output_header(n, 0);
+  int32_t *status = ysg_node_device_scratch(n, st->d_status);
+  if (!pts || !edges || !ph || !eh || !out || !oh || !status)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the inputs or output are missing");
+  int cap_e = edges->capacity < out->capacity ? edges->capacity : out->capacity;
+  ysg_curve_dev_inputs in = {pts->xy,       pts->id,   &ph->attrs, &ph->count,
+                             pts->capacity, edges->ij, &eh->count, cap_e};
+  char err[512] = "";
+  ysg_status s;
+  if ((s = ysg__cuda_curve(&in, ysg_node_param_block_device(n), out->samples, out->xy, out->ij,
+                           status, stream, err, sizeof err)) ||
+      (s = ysg__cuda_copy(&oh->count, status, sizeof(int32_t), stream, err, sizeof err)) ||
+      (s = ysg__cuda_memset(&oh->attrs, 0, sizeof oh->attrs, stream, err, sizeof err)))
+    return ysg_node_fail(n, s, "%s", err);
+  return YSG_OK;
+}
+
+static const ysg_device_ops curve_device = {
+    .infer = curve_device_infer,
+    .prepare = curve_prepare,
+    .run = curve_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_curve = {
     .name = "curve",
     .category = "graph",
@@ -219,4 +275,7 @@ const ysg_node_type ysg__node_curve = {
     .infer = curve_infer,
     .run = curve_run,
     .destroy = curve_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &curve_device,
+#endif
 };

@@ -2,7 +2,8 @@
  * plus), filled or outlined, per-point radius and colour from the data, and a soft glow. Dots are
  * binned into 16×16 tiles (engine/bins.h) and each occupied tile is rendered in one pass, every
  * pixel compositing its tile's dots in point order; empty tiles are only flagged. The coverage
- * and glow math is nodes/dot_math.h, shared with the CUDA kernel (cuda/dot.cu). */
+ * and glow math is nodes/dot_math.h, shared with the CUDA kernel (cuda/dot.cu), which the CUDA
+ * backend runs with the settings in the node's parameter block. */
 #include <math.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
 #include "color.h"
 #include "dot_math.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/dot_api.h"
+#endif
 
 enum {
   P_RADIUS,
@@ -70,6 +74,7 @@ typedef struct dot_state {
   int cap_items; /* bin references */
   int scratch;   /* handle */
   size_t off_bins_prims, off_bins;
+  int d_work, d_check; /* CUDA: device scratch and capacity check handles */
 } dot_state;
 
 typedef struct dot_job {
@@ -157,6 +162,7 @@ static ysg_status dot_infer(ysg_node *n) {
   return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
 }
 
+/* This frame's settings (both backends draw with them). */
 static void read_params(const ysg_node *n, ysg_dot_params *p) {
   memset(p, 0, sizeof *p);
   p->radius = (float)ysg_node_number(n, P_RADIUS);
@@ -205,6 +211,60 @@ static ysg_status dot_run(ysg_node *n, const ysg_frame *frame) {
   return YSG_OK;
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_dot_params (read_params, 56 bytes). Device scratch: the launcher's
+ * work area (ysg__cuda_dot_work_bytes: dots, footprints, bins, the binner's temp). Check: "tile
+ * references (bin_capacity)" against cap_items: the device binner stores the frame's total in
+ * it every frame; over capacity every tile is left empty and the engine reports the frame. */
+#ifdef YSG_HAVE_CUDA
+static ysg_status dot_device_infer(ysg_node *n) {
+  dot_state *st = ysg_node_state(n);
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_status s;
+  if ((s = ysg_node_request_param_block(n, sizeof(ysg_dot_params))) ||
+      (s = ysg_node_request_device_scratch(
+           n, ysg__cuda_dot_work_bytes(st->cap, cv->width, cv->height, st->cap_items), 0,
+           &st->d_work)))
+    return s;
+  return ysg_node_request_device_check(n, "tile references (bin_capacity)", st->cap_items,
+                                       &st->d_check);
+}
+
+static ysg_status dot_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  ysg_dot_params *p = ysg_node_param_block(n);
+  if (!p) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  read_params(n, p);
+  return YSG_OK;
+}
+
+static ysg_status dot_device_run(ysg_node *n, void *stream) {
+  const dot_state *st = ysg_node_state(n);
+  const ysg_value *pts = ysg_node_input_device(n, 0, 0);
+  const ysg_value_header *ph = ysg_node_input_header(n, 0, 0);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  int32_t *check = ysg_node_device_check(n, st->d_check);
+  const ysg_dot_params *p = ysg_node_param_block_device(n);
+  if (!pts || !ph || !out || !mem || !check || !p)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the input or output are missing");
+  ysg_cuda_dot_work w;
+  ysg__cuda_dot_work_bind(&w, mem, st->cap, out->width, out->height, st->cap_items);
+  w.total = check; /* the binner stores the frame's total straight into the check */
+  char err[512] = "";
+  ysg_status s =
+      ysg__cuda_dot(pts->xy, pts->radius, pts->rgba, &ph->count, &ph->attrs, st->cap, p, out->px,
+                    out->tiles, out->width, out->height, &w, stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+static const ysg_device_ops dot_device = {
+    .infer = dot_device_infer,
+    .prepare = dot_prepare,
+    .run = dot_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_dot = {
     .name = "dot",
     .category = "render",
@@ -230,4 +290,7 @@ const ysg_node_type ysg__node_dot = {
     .infer = dot_infer,
     .run = dot_run,
     .destroy = dot_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &dot_device,
+#endif
 };

@@ -1,7 +1,8 @@
 /* glow.c — the `glow` node: the bloom look for lines and dots. The parts of a layer brighter than
  * `threshold` (soft knee) are blurred and added back `intensity` times, premultiplied, so light
  * adds and alpha saturates at 1. The blur is the `blur` node's code (nodes/blur.c, ysg__blur_*);
- * the threshold and the add are engine/blur_math.h, shared with cuda/blur.cu. */
+ * the threshold and the add are engine/blur_math.h, shared with cuda/blur.cu, and on the CUDA
+ * backend glow runs blur's device path (the blur launcher with op.glow = 1). */
 #include "blur_math.h"
 #include "ysgraph/node.h"
 
@@ -37,6 +38,12 @@ void ysg__glow_op_read(const ysg_node *n, ysg_blur_op *op) {
   op->intensity = (float)ysg_node_number(n, P_INTENSITY);
 }
 
+#ifdef YSG_HAVE_CUDA
+/* nodes/blur.c: the blur launcher with op.glow = 1 (threshold in its horizontal pass, the add in
+ * its vertical pass), parameter block and scratch as for blur */
+extern const ysg_device_ops ysg__blur_device_ops;
+#endif
+
 static ysg_status glow_run(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
   ysg_blur_op op;
@@ -61,4 +68,7 @@ const ysg_node_type ysg__node_glow = {
     .infer = ysg__blur_infer,
     .run = glow_run,
     .destroy = ysg__blur_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &ysg__blur_device_ops,
+#endif
 };

@@ -1,10 +1,15 @@
 /* gradient.c — the `gradient` node: a canvas-sized linear or radial two-colour gradient,
  * interpolated in linear light or in sRGB. The per-pixel math is ysg_gradient_px (engine/blend.h),
- * shared with the CUDA kernel; here only the iteration is chosen. */
+ * shared with the CUDA kernel; here only the iteration is chosen. The settings (with the sRGB
+ * table) are computed again only when a parameter changes, for both backends. */
+#include <stddef.h>
 #include <string.h>
 
 #include "blend.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/cuda_api.h"
+#endif
 
 enum { P_FROM, P_TO, P_TYPE, P_ANGLE, P_SPACE, P_COUNT };
 
@@ -56,29 +61,105 @@ static void grad_rows(void *ud, int y0, int y1) {
   }
 }
 
+/* What ysg_gradient_setup was last called with, and its result (node state). */
+typedef struct grad_key {
+  float from[4], to[4];
+  double angle;
+  int radial, srgb, width, height;
+} grad_key;
+
+typedef struct grad_state {
+  int valid;
+  grad_key key;
+  ysg_gradient_params g;
+} grad_state;
+
+static void grad_destroy(ysg_node *n) {
+  void *st = ysg_node_state(n);
+  if (st) ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
 static ysg_status grad_infer(ysg_node *n) {
   const ysg_canvas *cv = ysg_node_canvas(n);
   ysg_value *out = ysg_node_output(n, 0);
   out->width = cv->width;
   out->height = cv->height;
+  grad_destroy(n); /* infer may run again when a pipeline is re-planned */
+  grad_state *st = ysg_node_alloc(n, sizeof *st);
+  if (!st) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, st);
   return YSG_OK;
+}
+
+/* This frame's settings for a width × height image (both backends draw with them). Setting up
+ * an sRGB gradient evaluates its 513-entry table, so the result is kept until a param changes. */
+static const ysg_gradient_params *grad_params(const ysg_node *n, int width, int height) {
+  grad_state *st = ysg_node_state(n);
+  grad_key k;
+  memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+  ysg_node_color(n, P_FROM, k.from);
+  ysg_node_color(n, P_TO, k.to);
+  k.angle = ysg_node_number(n, P_ANGLE);
+  k.radial = ysg_node_enum(n, P_TYPE) == 1;
+  k.srgb = ysg_node_enum(n, P_SPACE) == 1;
+  k.width = width;
+  k.height = height;
+  if (!st->valid || memcmp(&k, &st->key, sizeof k) != 0) {
+    ysg_gradient_setup(&st->g, k.from, k.to, k.radial, k.angle, k.srgb, width, height);
+    st->key = k;
+    st->valid = 1;
+  }
+  return &st->g;
 }
 
 static ysg_status grad_run(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
   ysg_value *out = ysg_node_output(n, 0);
-  float from[4], to[4];
-  ysg_node_color(n, P_FROM, from);
-  ysg_node_color(n, P_TO, to);
-  ysg_gradient_params g;
-  ysg_gradient_setup(&g, from, to, ysg_node_enum(n, P_TYPE) == 1, ysg_node_number(n, P_ANGLE),
-                     ysg_node_enum(n, P_SPACE) == 1, out->width, out->height);
-  grad_job j = {&g, out->px, out->width};
+  const ysg_gradient_params *g = grad_params(n, out->width, out->height);
+  grad_job j = {g, out->px, out->width};
   ysg_node_parallel_for(n, out->height, 16, grad_rows, &j);
   if (out->tiles)
-    memset(out->tiles, ysg_gradient_nonzero(&g), (size_t)out->tiles_x * (size_t)out->tiles_y);
+    memset(out->tiles, ysg_gradient_nonzero(g), (size_t)out->tiles_x * (size_t)out->tiles_y);
   return YSG_OK;
 }
+
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_gradient_params (grad_params; 8268 bytes, all 4-byte fields); the
+ * sRGB table at its end is copied only when space is srgb (the kernel reads it only then). No
+ * scratch; the image header is the engine's. */
+#ifdef YSG_HAVE_CUDA
+static ysg_status grad_device_infer(ysg_node *n) {
+  return ysg_node_request_param_block(n, sizeof(ysg_gradient_params));
+}
+
+static ysg_status grad_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  ysg_gradient_params *block = ysg_node_param_block(n);
+  const ysg_value *out = ysg_node_output_device(n, 0);
+  if (!block || !out) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  const ysg_gradient_params *g = grad_params(n, out->width, out->height);
+  memcpy(block, g, g->srgb ? sizeof *g : offsetof(ysg_gradient_params, lut));
+  return YSG_OK;
+}
+
+static ysg_status grad_device_run(ysg_node *n, void *stream) {
+  ysg_value *out = ysg_node_output_device(n, 0);
+  const ysg_gradient_params *g = ysg_node_param_block_device(n);
+  if (!out || !g)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the output are missing");
+  char err[512] = "";
+  ysg_status s =
+      ysg__cuda_gradient(out->px, out->tiles, out->width, out->height, g, stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+static const ysg_device_ops grad_device = {
+    .infer = grad_device_infer,
+    .prepare = grad_prepare,
+    .run = grad_device_run,
+};
+#endif
 
 const ysg_node_type ysg__node_gradient = {
     .name = "gradient",
@@ -92,4 +173,8 @@ const ysg_node_type ysg__node_gradient = {
     .n_params = P_COUNT,
     .infer = grad_infer,
     .run = grad_run,
+    .destroy = grad_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &grad_device,
+#endif
 };

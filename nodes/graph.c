@@ -2,8 +2,10 @@
  * clipped Voronoi) followed by temporal hysteresis and the delta-y and degree caps. knn/radius
  * run on the uniform grid of graph_grid.c (or FAISS for knn); the geometry modes call Qhull
  * through graph_tri.c. Also: the FAISS-backed knn (through the FAISS C API entry points that
- * graph_faiss.cpp compiles) and, in builds without CUDA, the graph launchers' unsupported path. */
+ * graph_faiss.cpp compiles) and the node's device path (knn/radius on the CUDA backend, through
+ * cuda/graph.cu; builds without CUDA get the launchers' unsupported path from graph_grid.c). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,7 +48,29 @@ typedef struct graph_state {
   int scratch, persist;                    /* handles; persist -1 without hysteresis memory */
   int prev_n;                              /* edges kept from the previous frame */
   int warned;                              /* the Delaunay fallback warning was given */
+  /* CUDA backend (knn/radius on the grid): one device scratch buffer and two checks */
+  int d_scratch, chk_edges, chk_bad;
+  size_t d_temp_bytes, d_off_ij, d_off_n, d_off_status;
 } graph_state;
+
+/* The frame's settings: the CPU run's, and (knn/radius) the CUDA path's parameter block, which
+ * the kernels read at offsetof(graph_params, radius / delta_y_cap). */
+typedef struct graph_params {
+  float radius;       /* px: radius mode */
+  float delta_y_cap;  /* px; negative (-1): off */
+  int32_t degree_cap; /* 0: off (host only) */
+  int32_t pad_;
+  double hysteresis; /* px; <= 0: off (host only) */
+} graph_params;
+
+static void frame_params(const ysg_node *n, graph_params *g) {
+  memset(g, 0, sizeof *g);
+  g->radius = (float)ysg_node_number(n, P_RADIUS);
+  double dy = ysg_node_number(n, P_DELTA_Y_CAP);
+  g->delta_y_cap = dy >= 0 ? (float)dy : -1.0f;
+  g->degree_cap = ysg_node_int(n, P_DEGREE_CAP);
+  g->hysteresis = ysg_node_number(n, P_HYSTERESIS);
+}
 
 /* Per-frame scratch (and, with hysteresis, the persistent previous edges). */
 typedef struct graph_ws {
@@ -329,7 +353,8 @@ static ysg_status limit(ysg_node *n, const graph_state *st, const ysg_frame *f, 
 
 /* The mode's edges into e->ij (sorted (i, j)); voronoi also fills the output points. */
 static ysg_status mode_edges(ysg_node *n, graph_state *st, const graph_ws *w, const ysg_value *in,
-                             int np, ysg_value *e, ysg_value *pts, int *m, const ysg_frame *f) {
+                             int np, ysg_value *e, ysg_value *pts, int *m, const graph_params *g,
+                             const ysg_frame *f) {
   char err[512] = "";
   ysg_status s = YSG_OK;
   int fallback = 0, nv = 0;
@@ -347,13 +372,11 @@ static ysg_status mode_edges(ysg_node *n, graph_state *st, const graph_ws *w, co
       if (r < 0) return limit(n, st, f, -r - 1);
       *m = (int)r;
       return YSG_OK;
-    case M_RADIUS: {
-      float rad = (float)ysg_node_number(n, P_RADIUS);
-      r = ysg__graph_radius(n, in->xy, np, rad, e->ij, st->cap_edges, w->search);
+    case M_RADIUS:
+      r = ysg__graph_radius(n, in->xy, np, g->radius, e->ij, st->cap_edges, w->search);
       if (r < 0) return limit(n, st, f, -r - 1);
       *m = (int)r;
       return YSG_OK;
-    }
     case M_DELAUNAY:
       s = ysg__delaunay(in->xy, np, e->ij, st->cap_edges, m, &fallback, w->search, err, sizeof err);
       break;
@@ -397,7 +420,9 @@ static ysg_status graph_run(ysg_node *n, const ysg_frame *f) {
   if (bad >= 0)
     return ysg_node_fail(n, YSG_ERR_DATA, "frame %d: point %d has a non-finite coordinate (%g, %g)",
                          f->index, bad, (double)in->xy[2 * bad], (double)in->xy[2 * bad + 1]);
-  double h = ysg_node_number(n, P_HYSTERESIS);
+  graph_params g;
+  frame_params(n, &g);
+  double h = g.hysteresis;
   if (st->mode == M_VORONOI && h > 0)
     return ysg_node_param_fail(n, P_HYSTERESIS, YSG_ERR_INVALID,
                                "mode 'voronoi' makes new vertices every frame, so there are no "
@@ -407,7 +432,7 @@ static ysg_status graph_run(ysg_node *n, const ysg_frame *f) {
   if (st->persist >= 0) persist_layout(st, ysg_node_scratch(n, st->persist), &w);
   if (st->mode != M_VORONOI) copy_points(pts, in, np);
   int m = 0;
-  ysg_status s = mode_edges(n, st, &w, in, np, e, pts, &m, f);
+  ysg_status s = mode_edges(n, st, &w, in, np, e, pts, &m, &g, f);
   if (s) return s;
   const ysg_value *ep = st->mode == M_VORONOI ? pts : in; /* the points the edges index */
   int hyst = st->persist >= 0 && h > 0;
@@ -416,10 +441,9 @@ static ysg_status graph_run(ysg_node *n, const ysg_frame *f) {
     if (s) return s;
   }
   int merged = m;
-  double dy = ysg_node_number(n, P_DELTA_Y_CAP);
-  if (dy >= 0) m = ysg__edges_delta_y(ep->xy, e->ij, m, (float)dy);
-  int dc = ysg_node_int(n, P_DEGREE_CAP);
-  if (dc > 0) m = ysg__edges_degree_cap(ep->xy, pts->count, e->ij, m, dc, w.cap_tmp);
+  if (g.delta_y_cap >= 0) m = ysg__edges_delta_y(ep->xy, e->ij, m, g.delta_y_cap);
+  if (g.degree_cap > 0)
+    m = ysg__edges_degree_cap(ep->xy, pts->count, e->ij, m, g.degree_cap, w.cap_tmp);
   if (hyst)
     hysteresis_store(st, &w, ep, e->ij, m, merged);
   else
@@ -576,52 +600,102 @@ ysg_status ysg__graph_faiss_knn(const float *xy, int n, int k, int32_t *ij, int 
 }
 #endif
 
-/* ---- CUDA launchers of a build without CUDA -----------------------------------------------------
+/* ---- CUDA path (knn and radius on the grid) ----------------------------------------------------
  */
 
-#ifndef YSG_HAVE_CUDA
-static ysg_status no_cuda(char *err, size_t errcap) {
-  char why[256];
-  ysg__cuda_probe(why, sizeof why);
-  snprintf(err, errcap, "%s", why);
-  return YSG_ERR_UNSUPPORTED;
+/* Parameter block: graph_params (frame_params; 24 bytes, the launchers read radius at offset 0
+ * and delta_y_cap at offset 4). Device scratch, one non-persistent buffer: the search's scratch
+ * (ysg__cuda_graph_temp_bytes), the searched edges (cap_edges, 2), their count, the status words.
+ * ysg__cuda_graph_finish applies delta_y_cap into the output, writes its header and the checks;
+ * ysg__cuda_points_copy passes the points through. degree_cap and hysteresis (sequential over
+ * the edges, and hysteresis keeps state by id) have no kernels: such instances run on the host. */
+#ifdef YSG_HAVE_CUDA
+static size_t al256(size_t b) { return (b + 255) & ~(size_t)255; }
+
+/* 1 when param p is at its default (off) or set to a constant that turns its step off; an
+ * animated value may turn it on at any frame. */
+static int step_off(const ysg_node *n, int p) {
+  if (!ysg_node_param_is_set(n, p)) return 1;
+  if (n->params[p].anim_ref) return 0;
+  return !(ysg_node_number(n, p) > 0);
 }
 
-ysg_status ysg__cuda_graph_temp_bytes(int cap_points, int k, size_t *bytes, char *err,
-                                      size_t errcap) {
-  (void)cap_points, (void)k;
-  *bytes = 0;
-  return no_cuda(err, errcap);
+static int graph_supported(const ysg_node *n) {
+  int mode = ysg_node_enum(n, P_MODE);
+  return (mode == M_KNN || mode == M_RADIUS) && ysg_node_enum(n, P_BACKEND) == B_GRID &&
+         step_off(n, P_DEGREE_CAP) && step_off(n, P_HYSTERESIS);
 }
 
-ysg_status ysg__cuda_graph_knn(const float *d_xy, const int32_t *d_n_points, int cap_points, int k,
-                               int32_t *d_ij, int32_t *d_n_edges, int cap_edges, int32_t *d_status,
-                               void *d_temp, size_t temp_bytes, void *stream, char *err,
-                               size_t errcap) {
-  (void)d_xy, (void)d_n_points, (void)cap_points, (void)k, (void)d_ij, (void)d_n_edges;
-  (void)cap_edges, (void)d_status, (void)d_temp, (void)temp_bytes, (void)stream;
-  return no_cuda(err, errcap);
+static ysg_status graph_device_infer(ysg_node *n) {
+  graph_state *st = ysg_node_state(n);
+  char err[512] = "";
+  size_t temp = 0;
+  ysg_status s =
+      ysg__cuda_graph_temp_bytes(st->cap_in, st->mode == M_KNN ? st->k : 0, &temp, err, sizeof err);
+  if (s) return ysg_node_fail(n, s, "%s", err);
+  st->d_temp_bytes = temp;
+  st->d_off_ij = al256(temp);
+  st->d_off_n = st->d_off_ij + al256(sizeof(int32_t) * 2 * (size_t)st->cap_edges);
+  st->d_off_status = st->d_off_n + al256(sizeof(int32_t));
+  size_t bytes = st->d_off_status + al256(sizeof(int32_t) * YSG_GRAPH_STATUS_WORDS);
+  if ((s = ysg_node_request_param_block(n, sizeof(graph_params))) ||
+      (s = ysg_node_request_device_scratch(n, bytes, 0, &st->d_scratch)) ||
+      (s = ysg_node_request_device_check(n, st->mode == M_KNN ? "knn edges" : "radius edges",
+                                         st->cap_edges, &st->chk_edges)) ||
+      (s = ysg_node_request_device_check(n, "points with a non-finite coordinate", 0,
+                                         &st->chk_bad)))
+    return s;
+  return YSG_OK;
 }
 
-ysg_status ysg__cuda_graph_radius(const float *d_xy, const int32_t *d_n_points, int cap_points,
-                                  const float *d_radius, int32_t *d_ij, int32_t *d_n_edges,
-                                  int cap_edges, int32_t *d_status, void *d_temp, size_t temp_bytes,
-                                  void *stream, char *err, size_t errcap) {
-  (void)d_xy, (void)d_n_points, (void)cap_points, (void)d_radius, (void)d_ij, (void)d_n_edges;
-  (void)cap_edges, (void)d_status, (void)d_temp, (void)temp_bytes, (void)stream;
-  return no_cuda(err, errcap);
+static ysg_status graph_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  graph_params *g = ysg_node_param_block(n);
+  if (!g) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  frame_params(n, g);
+  return YSG_OK;
 }
 
-ysg_status ysg__cuda_graph_host(int radius_mode, const float *xy, int n, int k, float radius,
-                                int32_t *ij, int cap_edges, int *n_edges,
-                                int32_t status[YSG_GRAPH_STATUS_WORDS], int reps, double *ms,
-                                char *err, size_t errcap) {
-  (void)radius_mode, (void)xy, (void)n, (void)k, (void)radius, (void)ij, (void)cap_edges;
-  (void)status, (void)reps;
-  *n_edges = 0;
-  *ms = 0;
-  return no_cuda(err, errcap);
+static ysg_status graph_device_run(ysg_node *n, void *stream) {
+  const graph_state *st = ysg_node_state(n);
+  const ysg_value *in = ysg_node_input_device(n, 0, 0);
+  const ysg_value_header *ih = ysg_node_input_header(n, 0, 0);
+  ysg_value *e = ysg_node_output_device(n, 0), *pts = ysg_node_output_device(n, 1);
+  ysg_value_header *eh = ysg_node_output_header(n, 0), *ph = ysg_node_output_header(n, 1);
+  char *mem = ysg_node_device_scratch(n, st->d_scratch);
+  const char *blk = ysg_node_param_block_device(n);
+  int32_t *need = ysg_node_device_check(n, st->chk_edges),
+          *bad = ysg_node_device_check(n, st->chk_bad);
+  if (!in || !ih || !mem || !blk || !need || !bad)
+    return ysg_node_fail(n, YSG_ERR_INVALID,
+                         "device views of the input, scratch, parameters or checks are missing");
+  int32_t *ij = (int32_t *)(void *)(mem + st->d_off_ij),
+          *ne = (int32_t *)(void *)(mem + st->d_off_n);
+  int32_t *status = (int32_t *)(void *)(mem + st->d_off_status);
+  const float *radius = (const float *)(const void *)(blk + offsetof(graph_params, radius));
+  const float *dy = (const float *)(const void *)(blk + offsetof(graph_params, delta_y_cap));
+  char err[512] = "";
+  ysg_status s;
+  if (st->mode == M_KNN)
+    s = ysg__cuda_graph_knn(in->xy, &ih->count, st->cap_in, st->k, ij, ne, st->cap_edges, status,
+                            mem, st->d_temp_bytes, stream, err, sizeof err);
+  else
+    s = ysg__cuda_graph_radius(in->xy, &ih->count, st->cap_in, radius, ij, ne, st->cap_edges,
+                               status, mem, st->d_temp_bytes, stream, err, sizeof err);
+  if (!s)
+    s = ysg__cuda_graph_finish(ij, ne, in->xy, dy, status, st->cap_edges, eh && e ? e->ij : NULL,
+                               eh && e ? eh : NULL, need, bad, stream, err, sizeof err);
+  if (!s && ph && pts) /* NULL header: the points output is not used */
+    s = ysg__cuda_points_copy(in, ih, st->cap_in, pts, ph, stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
+
+static const ysg_device_ops graph_device = {
+    .supported = graph_supported,
+    .infer = graph_device_infer,
+    .prepare = graph_prepare,
+    .run = graph_device_run,
+};
 #endif
 
 /* ---- schema -------------------------------------------------------------------------------------
@@ -692,4 +766,7 @@ const ysg_node_type ysg__node_graph = {
     .infer = graph_infer,
     .run = graph_run,
     .destroy = graph_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &graph_device,
+#endif
 };

@@ -2,11 +2,15 @@
  * stable counting sort, the per-point knn and radius queries of graph.h (the same YSG_HD code the
  * CUDA kernels run), the knn union rule, and the edge post-processing shared with graph.c:
  * (i, j) sort + dedupe, the delta-y cap and the degree cap. No allocation: callers pass scratch
- * sized by the *_tmp_bytes functions. */
+ * sized by the *_tmp_bytes functions. In builds without CUDA, also the device launchers'
+ * unsupported path (cuda/graph_api.h), so benchmarks and tests link either way. */
+#include <stdio.h>
 #include <string.h>
 
+#include "../cuda/graph_api.h"
 #include "bump.h"
 #include "graph.h"
+#include "internal.h"
 #include "ysgraph/node.h"
 
 #define MAX_K 64
@@ -383,3 +387,51 @@ int ysg__edges_degree_cap(const float *xy, int n_points, int32_t *ij, int n, int
   }
   return m;
 }
+
+/* ---- CUDA launchers of a build without CUDA -----------------------------------------------------
+ */
+
+#ifndef YSG_HAVE_CUDA
+static ysg_status no_cuda(char *err, size_t errcap) {
+  char why[256];
+  ysg__cuda_probe(why, sizeof why);
+  snprintf(err, errcap, "%s", why);
+  return YSG_ERR_UNSUPPORTED;
+}
+
+ysg_status ysg__cuda_graph_temp_bytes(int cap_points, int k, size_t *bytes, char *err,
+                                      size_t errcap) {
+  (void)cap_points, (void)k;
+  *bytes = 0;
+  return no_cuda(err, errcap);
+}
+
+ysg_status ysg__cuda_graph_knn(const float *d_xy, const int32_t *d_n_points, int cap_points, int k,
+                               int32_t *d_ij, int32_t *d_n_edges, int cap_edges, int32_t *d_status,
+                               void *d_temp, size_t temp_bytes, void *stream, char *err,
+                               size_t errcap) {
+  (void)d_xy, (void)d_n_points, (void)cap_points, (void)k, (void)d_ij, (void)d_n_edges;
+  (void)cap_edges, (void)d_status, (void)d_temp, (void)temp_bytes, (void)stream;
+  return no_cuda(err, errcap);
+}
+
+ysg_status ysg__cuda_graph_radius(const float *d_xy, const int32_t *d_n_points, int cap_points,
+                                  const float *d_radius, int32_t *d_ij, int32_t *d_n_edges,
+                                  int cap_edges, int32_t *d_status, void *d_temp, size_t temp_bytes,
+                                  void *stream, char *err, size_t errcap) {
+  (void)d_xy, (void)d_n_points, (void)cap_points, (void)d_radius, (void)d_ij, (void)d_n_edges;
+  (void)cap_edges, (void)d_status, (void)d_temp, (void)temp_bytes, (void)stream;
+  return no_cuda(err, errcap);
+}
+
+ysg_status ysg__cuda_graph_host(int radius_mode, const float *xy, int n, int k, float radius,
+                                int32_t *ij, int cap_edges, int *n_edges,
+                                int32_t status[YSG_GRAPH_STATUS_WORDS], int reps, double *ms,
+                                char *err, size_t errcap) {
+  (void)radius_mode, (void)xy, (void)n, (void)k, (void)radius, (void)ij, (void)cap_edges;
+  (void)status, (void)reps;
+  *n_edges = 0;
+  *ms = 0;
+  return no_cuda(err, errcap);
+}
+#endif

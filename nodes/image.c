@@ -1,20 +1,31 @@
-/* image.c — the `image` node: a PNG file placed on the canvas. The file is decoded once at init
- * into linear premultiplied FP16 (node state); every frame copies it to the (animatable) offset
+/* image.c — the `image` node: a PNG file, or one frame of a PNG sequence, placed on the canvas.
+ * A single file is decoded once at init into linear premultiplied FP16 (node state). A path with a
+ * %d-style pattern names a sequence: frame f reads file number start + f; init finds the run of
+ * consecutive files from start, decodes the first and suggests the canvas (its size, the run's
+ * length), and each frame decodes its file into the same state buffer through a png_io decoder
+ * whose buffers are allocated at init. Every frame copies the picture to the (animatable) offset
  * round(x), round(y), clears the rest of the canvas and records which 16×16 tiles hold any
  * non-zero pixel, so downstream nodes can skip empty tiles. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "png_io.h"
 #include "ysgraph/node.h"
 
-enum { P_PATH, P_X, P_Y };
+enum { P_PATH, P_X, P_Y, P_START, N_PARAMS };
+
+#define PATH_CAP 4096
+#define SEQ_MAX 100000000 /* highest file number a sequence may reach */
 
 static const ysg_param_def params[] = {
     {"path", YSG_PARAM_PATH, NULL, 0, 0, NULL, YSG_PARAM_REQUIRED | YSG_PARAM_STATIC,
-     "PNG file (any bit depth and colour type; treated as sRGB), relative to the pipeline"},
+     "PNG file (any bit depth and colour type; treated as sRGB), relative to the pipeline; "
+     "one %d-style pattern (\"seq/%04d.png\") reads a sequence"},
     {"x", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0, "left edge of the picture in pixels (rounded)"},
     {"y", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0, "top edge of the picture in pixels (rounded)"},
+    {"start", YSG_PARAM_INT, "0", 0, SEQ_MAX, NULL, YSG_PARAM_STATIC,
+     "sequences: the file number shown at frame 0 (frame f reads file start + f)"},
 };
 
 static const ysg_port_def outputs[] = {
@@ -24,22 +35,93 @@ static const ysg_port_def outputs[] = {
 typedef struct image_state {
   int w, h;
   uint16_t *px; /* (h, w, 4) FP16 linear premultiplied */
+  /* sequences */
+  int seq;              /* the path holds a frame pattern */
+  int start, count;     /* files start .. start + count - 1 exist (found at init) */
+  int loaded;           /* the frame whose file px holds; -1: none */
+  ysg_png_decoder dec;  /* buffers for decoding w×h files */
+  char file[PATH_CAP];  /* the current file's name (messages) */
+  char first[PATH_CAP]; /* the first file's name */
 } image_state;
 
 static void *alloc_cb(void *ud, size_t bytes) { return ysg_node_alloc(ud, bytes); }
 static void free_cb(void *ud, void *ptr) { ysg_node_free(ud, ptr); }
+
+static int file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* Sequence: validate the pattern, count the run of files from start, decode the first. */
+static ysg_status sequence_init(ysg_node *n, image_state *st, const char *pattern) {
+  char err[512];
+  st->seq = 1;
+  st->start = ysg_node_int(n, P_START);
+  ysg_status s =
+      ysg__format_frame_path(pattern, st->start, st->first, sizeof st->first, err, sizeof err);
+  if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
+  if (!file_exists(st->first))
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_IO,
+                               "the sequence's first file '%s' does not exist (start = %d)",
+                               st->first, st->start);
+  for (int k = st->start; k <= SEQ_MAX; k++, st->count++) {
+    if (ysg__format_frame_path(pattern, k, st->file, sizeof st->file, err, sizeof err) ||
+        !file_exists(st->file))
+      break;
+  }
+  ysg_png_alloc a = {alloc_cb, free_cb, n};
+  void *px = NULL;
+  s = ysg__png_read(st->first, &a, YSG_PNG_F16, &px, &st->w, &st->h, err, sizeof err);
+  if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read PNG '%s': %s", st->first, err);
+  st->px = px;
+  st->loaded = 0;
+  s = ysg__png_decoder_init(&st->dec, &a, st->w, st->h);
+  if (s) return s;
+  ysg_node_suggest_canvas(n, st->w, st->h, st->count, 0);
+  return YSG_OK;
+}
 
 static ysg_status image_init(ysg_node *n) {
   const char *path = ysg_node_string(n, P_PATH);
   image_state *st = ysg_node_alloc(n, sizeof *st);
   if (!st) return YSG_ERR_NOMEM;
   ysg_node_set_state(n, st);
+  if (ysg__has_frame_pattern(path)) return sequence_init(n, st, path);
   ysg_png_alloc a = {alloc_cb, free_cb, n};
   char err[512];
   void *px = NULL;
   ysg_status s = ysg__png_read(path, &a, YSG_PNG_F16, &px, &st->w, &st->h, err, sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read PNG '%s': %s", path, err);
   st->px = px;
+  return YSG_OK;
+}
+
+/* Decode frame f's file of the sequence into st->px (nothing to do when it is there already). */
+static ysg_status sequence_load(ysg_node *n, image_state *st, int f) {
+  if (f == st->loaded) return YSG_OK;
+  char err[512];
+  const char *pattern = ysg_node_string(n, P_PATH);
+  long k = (long)st->start + f;
+  st->loaded = -1;
+  if (f < 0 || k > SEQ_MAX ||
+      ysg__format_frame_path(pattern, (int)k, st->file, sizeof st->file, err, sizeof err))
+    return ysg_node_fail(n, YSG_ERR_INVALID, "frame %d: no file number %ld in the sequence", f, k);
+  if (f >= st->count) {
+    if (!file_exists(st->file))
+      return ysg_node_fail(n, YSG_ERR_IO,
+                           "frame %d: '%s' does not exist (the sequence has frames 0..%d)", f,
+                           st->file, st->count - 1);
+    char gap[PATH_CAP];
+    ysg__format_frame_path(pattern, st->start + st->count, gap, sizeof gap, err, sizeof err);
+    return ysg_node_fail(n, YSG_ERR_IO,
+                         "frame %d: '%s' is past the end of the sequence: '%s' was missing at "
+                         "load (the sequence has frames 0..%d)",
+                         f, st->file, gap, st->count - 1);
+  }
+  int w, h;
+  ysg_status s = ysg__png_decode(&st->dec, st->file, YSG_PNG_F16, st->px, &w, &h, err, sizeof err);
+  if (s && w > 0 && (w != st->w || h != st->h))
+    return ysg_node_fail(n, s, "frame %d: '%s' is %dx%d, but the sequence is %dx%d (from '%s')", f,
+                         st->file, w, h, st->w, st->h, st->first);
+  if (s) return ysg_node_fail(n, s, "frame %d: cannot read PNG '%s': %s", f, st->file, err);
+  st->loaded = f;
   return YSG_OK;
 }
 
@@ -104,8 +186,11 @@ static int offset_px(double v) {
 }
 
 static ysg_status image_run(ysg_node *n, const ysg_frame *frame) {
-  (void)frame;
-  const image_state *st = ysg_node_state(n);
+  image_state *st = ysg_node_state(n);
+  if (st->seq) {
+    ysg_status s = sequence_load(n, st, frame->index);
+    if (s) return s;
+  }
   ysg_value *out = ysg_node_output(n, 0);
   if (!out || !out->px) return YSG_OK;
   blit_job j;
@@ -124,6 +209,7 @@ static void image_destroy(ysg_node *n) {
   image_state *st = ysg_node_state(n);
   if (!st) return;
   if (st->px) ysg_node_free(n, st->px);
+  ysg__png_decoder_free(&st->dec);
   ysg_node_free(n, st);
   ysg_node_set_state(n, NULL);
 }
@@ -132,15 +218,19 @@ const ysg_node_type ysg__node_image = {
     .name = "image",
     .category = "source",
     .doc =
-        "Places a PNG picture (decoded once, sRGB to linear light, premultiplied) on a "
-        "transparent canvas-sized image with its top-left corner at round(x), round(y); "
-        "parts outside the canvas are cropped. x and y may be animated.",
+        "Places a PNG picture, or frame f of a PNG sequence (a %d-style pattern in path), on a "
+        "transparent canvas-sized image with its top-left corner at round(x), round(y), in "
+        "linear light, premultiplied; parts outside the canvas are cropped. A single picture is "
+        "decoded once; x and y may be animated. A sequence shows file number start + f at frame "
+        "f, every file of the first file's size; its frames are the consecutive files found "
+        "from start at load, and it suggests the canvas size (the first file's) and frame "
+        "count.",
     .inputs = NULL,
     .n_inputs = 0,
     .outputs = outputs,
     .n_outputs = 1,
     .params = params,
-    .n_params = 3,
+    .n_params = N_PARAMS,
     .flags = YSG_NODE_HOST,
     .init = image_init,
     .infer = image_infer,

@@ -2,11 +2,16 @@
  * edges between points (`points` + `edges`), solid, dashed, dotted, dash-dot or with gradient
  * colours, all of one node forming one union shape. The schema, the per-frame settings, shape
  * inference and the frame's run: build segments -> bin them into tiles -> render the tiles
- * (nodes/line_prims.c), with the per-pixel math in nodes/line_math.h shared with cuda/line.cu. */
+ * (nodes/line_prims.c), with the per-pixel math in nodes/line_math.h shared with cuda/line.cu,
+ * which the CUDA backend runs with this frame's ysg_line_frame in the node's parameter block. */
 #include <stdint.h>
 #include <string.h>
 
 #include "line.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/cuda_api.h"
+#include "../cuda/line_api.h"
+#endif
 
 enum { IN_CURVES, IN_POINTS, IN_EDGES };
 enum {
@@ -75,6 +80,8 @@ typedef struct line_state {
   int gradient;  /* style is gradient: colours are stored per segment */
   size_t off_prims, off_cols, off_bins;
   int warned; /* the out-of-range edges warning was given (once per pipeline) */
+  int curves; /* the curves form (else points + edges) */
+  int d_scratch, d_status, d_check; /* CUDA: device scratch and capacity check handles */
 } line_state;
 
 static size_t align64(size_t x) { return (x + 63) / 64 * 64; }
@@ -218,6 +225,7 @@ static ysg_status line_infer(ysg_node *n) {
   if (!st) return YSG_ERR_NOMEM;
   ysg_node_set_state(n, st);
   st->cap_items = (int)items;
+  st->curves = c;
   st->gradient = ysg_node_enum(n, P_STYLE) == YSG_LINE_GRADIENT;
   size_t slots = (size_t)(cap > 0 ? cap : 1);
   st->off_prims = align64(slots * sizeof(ysg_line_seg));
@@ -227,17 +235,24 @@ static ysg_status line_infer(ysg_node *n) {
   return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
 }
 
+/* This frame's ysg_line_frame (both backends draw with it). points_rgba: the points carry
+ * colours (the device passes whether they may; its kernel checks the attributes). */
+static void line_frame(const ysg_node *n, int width, int height, int points_rgba,
+                       ysg_line_frame *f) {
+  ysg_line_settings set;
+  read_settings(n, &set);
+  ysg__line_frame_setup(f, &set, width, height, points_rgba);
+}
+
 static ysg_status line_run(ysg_node *n, const ysg_frame *frame) {
   line_state *st = ysg_node_state(n);
   ysg_value *out = ysg_node_output(n, 0);
   const ysg_value *curves = ysg_node_input(n, IN_CURVES, 0);
   const ysg_value *points = curves ? NULL : ysg_node_input(n, IN_POINTS, 0);
   const ysg_value *edges = curves ? NULL : ysg_node_input(n, IN_EDGES, 0);
-  ysg_line_settings set;
-  read_settings(n, &set);
   ysg_line_frame f;
-  ysg__line_frame_setup(&f, &set, out->width, out->height,
-                        points && (points->attrs & YSG_ATTR_RGBA) && points->rgba);
+  line_frame(n, out->width, out->height, points && (points->attrs & YSG_ATTR_RGBA) && points->rgba,
+             &f);
   unsigned char *mem = ysg_node_scratch(n, st->scratch);
   ysg_line_seg *segs = (ysg_line_seg *)mem;
   ysg_bin_prim *prims = (ysg_bin_prim *)(mem + st->off_prims);
@@ -270,6 +285,107 @@ static ysg_status line_run(ysg_node *n, const ysg_frame *frame) {
   return YSG_OK;
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_line_frame (line_frame, 96 bytes). Device scratch: the launcher's
+ * work area (ysg__cuda_line_scratch_bytes) and its 2 status words. Check: "segment-in-tile
+ * references (bin_capacity)" against cap_items, fed every frame by a D2D copy of status[0]; over
+ * capacity nothing is drawn. Differences from the CPU path: the skipped-edge warning has no
+ * device counterpart (status[1] is not read back), and a frame that draws nothing (zero width,
+ * opacity or colours) is still binned, so it can report the capacity error the CPU skips. */
+#ifdef YSG_HAVE_CUDA
+/* The launcher's view of the inputs; in infer (shapes only, no device arrays yet) a non-NULL
+ * marker stands for d_curves_xy, which only selects the curves form there. */
+static void line_dev_inputs(const ysg_node *n, const line_state *st, int shapes,
+                            ysg_line_dev_inputs *in) {
+  memset(in, 0, sizeof *in);
+  if (st->curves) {
+    const ysg_value *c =
+        shapes ? ysg_node_input(n, IN_CURVES, 0) : ysg_node_input_device(n, IN_CURVES, 0);
+    const ysg_value_header *ch = shapes ? NULL : ysg_node_input_header(n, IN_CURVES, 0);
+    in->d_curves_xy = shapes ? (const float *)(const void *)st : c->xy;
+    in->d_n_curves = ch ? &ch->count : NULL;
+    in->cap_curves = c->capacity > 0 ? c->capacity : 0;
+    in->samples = c->samples;
+  } else {
+    const ysg_value *p =
+        shapes ? ysg_node_input(n, IN_POINTS, 0) : ysg_node_input_device(n, IN_POINTS, 0);
+    const ysg_value *e =
+        shapes ? ysg_node_input(n, IN_EDGES, 0) : ysg_node_input_device(n, IN_EDGES, 0);
+    const ysg_value_header *ph = shapes ? NULL : ysg_node_input_header(n, IN_POINTS, 0);
+    const ysg_value_header *eh = shapes ? NULL : ysg_node_input_header(n, IN_EDGES, 0);
+    in->d_points_xy = shapes ? NULL : p->xy;
+    in->d_points_rgba = shapes ? NULL : p->rgba;
+    in->d_n_points = ph ? &ph->count : NULL;
+    in->d_points_attrs = ph ? &ph->attrs : NULL;
+    in->d_edges_ij = shapes ? NULL : e->ij;
+    in->d_n_edges = eh ? &eh->count : NULL;
+    in->cap_edges = e->capacity > 0 ? e->capacity : 0;
+  }
+}
+
+static size_t line_dev_bytes(const ysg_node *n, const line_state *st) {
+  ysg_line_dev_inputs in;
+  line_dev_inputs(n, st, 1, &in);
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  return ysg__cuda_line_scratch_bytes(&in, (cv->width + YSG_TILE - 1) / YSG_TILE,
+                                      (cv->height + YSG_TILE - 1) / YSG_TILE, st->cap_items);
+}
+
+static ysg_status line_device_infer(ysg_node *n) {
+  line_state *st = ysg_node_state(n);
+  ysg_status s;
+  if ((s = ysg_node_request_param_block(n, sizeof(ysg_line_frame))) ||
+      (s = ysg_node_request_device_scratch(n, line_dev_bytes(n, st), 0, &st->d_scratch)) ||
+      (s = ysg_node_request_device_scratch(n, 2 * sizeof(int32_t), 0, &st->d_status)))
+    return s;
+  return ysg_node_request_device_check(n, "segment-in-tile references (bin_capacity)",
+                                       st->cap_items, &st->d_check);
+}
+
+static ysg_status line_prepare(ysg_node *n, const ysg_frame *fr) {
+  (void)fr;
+  const line_state *st = ysg_node_state(n);
+  ysg_line_frame *f = ysg_node_param_block(n);
+  const ysg_value *out = ysg_node_output_device(n, 0);
+  if (!f || !out) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  const ysg_value *points = st->curves ? NULL : ysg_node_input_device(n, IN_POINTS, 0);
+  line_frame(n, out->width, out->height, points && points->rgba, f);
+  return YSG_OK;
+}
+
+static ysg_status line_device_run(ysg_node *n, void *stream) {
+  const line_state *st = ysg_node_state(n);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  void *scratch = ysg_node_device_scratch(n, st->d_scratch);
+  int32_t *status = ysg_node_device_scratch(n, st->d_status);
+  int32_t *check = ysg_node_device_check(n, st->d_check);
+  const ysg_line_frame *f = ysg_node_param_block_device(n);
+  int ok = out && scratch && status && check && f;
+  if (ok && st->curves)
+    ok = ysg_node_input_device(n, IN_CURVES, 0) && ysg_node_input_header(n, IN_CURVES, 0);
+  else if (ok)
+    ok = ysg_node_input_device(n, IN_POINTS, 0) && ysg_node_input_header(n, IN_POINTS, 0) &&
+         ysg_node_input_device(n, IN_EDGES, 0) && ysg_node_input_header(n, IN_EDGES, 0);
+  if (!ok)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the inputs or output are missing");
+  ysg_line_dev_inputs in;
+  line_dev_inputs(n, st, 0, &in);
+  char err[512] = "";
+  ysg_status s;
+  if ((s = ysg__cuda_line(out->px, out->tiles, out->width, out->height, &in, f, st->cap_items,
+                          scratch, line_dev_bytes(n, st), status, stream, err, sizeof err)) ||
+      (s = ysg__cuda_copy(check, status, sizeof(int32_t), stream, err, sizeof err)))
+    return ysg_node_fail(n, s, "%s", err);
+  return YSG_OK;
+}
+
+static const ysg_device_ops line_device = {
+    .infer = line_device_infer,
+    .prepare = line_prepare,
+    .run = line_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_line = {
     .name = "line",
     .category = "render",
@@ -294,4 +410,7 @@ const ysg_node_type ysg__node_line = {
     .infer = line_infer,
     .run = line_run,
     .destroy = line_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &line_device,
+#endif
 };

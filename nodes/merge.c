@@ -1,11 +1,16 @@
 /* merge.c — the `merge` node: composites any number of image layers, in order, over a
  * background, each with a blend mode and an opacity, in one pass over the pixels. Tiles where a
  * layer is empty skip that layer; the output's occupancy is the OR of the layers'. The output
- * may share memory with the first layer (YSG_NODE_INPLACE). Blend math: engine/blend.h. */
+ * may share memory with the first layer (YSG_NODE_INPLACE). Blend math: engine/blend.h. On the
+ * CUDA backend cuda/composite.cu's merge reads the layers' addresses, modes and opacities from
+ * the node's parameter block. */
 #include <string.h>
 
 #include "blend.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/cuda_api.h"
+#endif
 
 enum { P_BACKGROUND, P_COUNT };
 enum { LP_MODE, LP_OPACITY, LP_COUNT };
@@ -162,6 +167,24 @@ static ysg_status merge_infer(ysg_node *n) {
   return YSG_OK;
 }
 
+/* This frame's background (premultiplied linear) and each layer's mode and opacity: what both
+ * backends composite with. */
+static void merge_params(const ysg_node *n, int n_layers, float bg[4], ysg_blend_layer *layers) {
+  for (int k = 0; k < n_layers; k++) {
+    int mode = ysg_node_link_enum(n, 0, k, LP_MODE);
+    layers[k].mode = mode >= 0 && mode < YSG_BLEND_COUNT ? mode : YSG_BLEND_NORMAL;
+    layers[k].opacity = ysg_clamp01((float)ysg_node_link_number(n, 0, k, LP_OPACITY));
+  }
+  if (ysg_node_param_is_set(n, P_BACKGROUND)) {
+    float straight[4];
+    ysg_node_color(n, P_BACKGROUND, straight);
+    straight[3] = ysg_clamp01(straight[3]);
+    ysg_premultiply(straight, bg);
+  } else {
+    memcpy(bg, ysg_node_canvas(n)->background, 4 * sizeof(float));
+  }
+}
+
 static ysg_status merge_run(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
   merge_state *st = ysg_node_state(n);
@@ -170,20 +193,10 @@ static ysg_status merge_run(ysg_node *n, const ysg_frame *frame) {
     const ysg_value *v = ysg_node_input(n, 0, k);
     st->px[k] = v->px;
     st->tiles[k] = v->tiles;
-    int mode = ysg_node_link_enum(n, 0, k, LP_MODE);
-    st->layers[k].mode = mode >= 0 && mode < YSG_BLEND_COUNT ? mode : YSG_BLEND_NORMAL;
-    st->layers[k].opacity = ysg_clamp01((float)ysg_node_link_number(n, 0, k, LP_OPACITY));
   }
   merge_job j;
   j.st = st;
-  if (ysg_node_param_is_set(n, P_BACKGROUND)) {
-    float straight[4];
-    ysg_node_color(n, P_BACKGROUND, straight);
-    straight[3] = ysg_clamp01(straight[3]);
-    ysg_premultiply(straight, j.bg);
-  } else {
-    memcpy(j.bg, ysg_node_canvas(n)->background, sizeof j.bg);
-  }
+  merge_params(n, st->n, j.bg, st->layers);
   ysg_store_px(j.bg_half, j.bg);
   j.bg_zero = j.bg[0] == 0.0f && j.bg[1] == 0.0f && j.bg[2] == 0.0f && j.bg[3] == 0.0f;
   j.out = out->px;
@@ -194,6 +207,69 @@ static ysg_status merge_run(ysg_node *n, const ysg_frame *frame) {
   ysg_node_parallel_for(n, (out->height + YSG_TILE - 1) / YSG_TILE, 1, merge_tile_rows, &j);
   return YSG_OK;
 }
+
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block for L layers (each piece 16-byte aligned):
+ *   0:         float bg[4]                    premultiplied linear background
+ *   16:        ysg_blend_layer layers[L]      mode, opacity (8 bytes each)
+ *   off_px:    const uint16_t *px[L]          the layers' device pixel arrays
+ *   off_tiles: const uint8_t *tiles[L]        their device tile grids
+ * The addresses are fixed for the pipeline but are written every frame with the rest, since the
+ * staging block is this frame's. No scratch; the image header is the engine's. */
+#ifdef YSG_HAVE_CUDA
+static size_t align16(size_t x) { return (x + 15) & ~(size_t)15; }
+
+static size_t off_layers(void) { return align16(4 * sizeof(float)); }
+static size_t off_px(int L) {
+  return off_layers() + align16((size_t)(L > 0 ? L : 1) * sizeof(ysg_blend_layer));
+}
+static size_t off_tiles(int L) {
+  return off_px(L) + align16((size_t)(L > 0 ? L : 1) * sizeof(void *));
+}
+
+static ysg_status merge_device_infer(ysg_node *n) {
+  int L = ysg_node_input_count(n, 0);
+  return ysg_node_request_param_block(n, off_tiles(L) + (size_t)(L > 0 ? L : 1) * sizeof(void *));
+}
+
+static ysg_status merge_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  unsigned char *b = ysg_node_param_block(n);
+  if (!b) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  int L = ysg_node_input_count(n, 0);
+  const uint16_t **px = (const uint16_t **)(void *)(b + off_px(L));
+  const uint8_t **tiles = (const uint8_t **)(void *)(b + off_tiles(L));
+  for (int k = 0; k < L; k++) {
+    const ysg_value *v = ysg_node_input_device(n, 0, k);
+    if (!v) return ysg_node_fail(n, YSG_ERR_INVALID, "layer %d has no device view", k + 1);
+    px[k] = v->px;
+    tiles[k] = v->tiles;
+  }
+  merge_params(n, L, (float *)(void *)b, (ysg_blend_layer *)(void *)(b + off_layers()));
+  return YSG_OK;
+}
+
+static ysg_status merge_device_run(ysg_node *n, void *stream) {
+  ysg_value *out = ysg_node_output_device(n, 0);
+  const unsigned char *b = ysg_node_param_block_device(n);
+  if (!out || !b)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the output are missing");
+  int L = ysg_node_input_count(n, 0);
+  char err[512] = "";
+  ysg_status s = ysg__cuda_merge(
+      out->px, out->tiles, (const uint16_t *const *)(const void *)(b + off_px(L)),
+      (const uint8_t *const *)(const void *)(b + off_tiles(L)),
+      (const ysg_blend_layer *)(const void *)(b + off_layers()), (const float *)(const void *)b, L,
+      out->width, out->height, stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+static const ysg_device_ops merge_device = {
+    .infer = merge_device_infer,
+    .prepare = merge_prepare,
+    .run = merge_device_run,
+};
+#endif
 
 const ysg_node_type ysg__node_merge = {
     .name = "merge",
@@ -212,4 +288,7 @@ const ysg_node_type ysg__node_merge = {
     .infer = merge_infer,
     .run = merge_run,
     .destroy = merge_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &merge_device,
+#endif
 };

@@ -13,6 +13,10 @@
 #include "color.h"
 #include "particles_math.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/cuda_api.h"
+#include "../cuda/particles_api.h"
+#endif
 
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -85,6 +89,7 @@ typedef struct particles_state {
   int cap_curves, samples, per, cap_items, scratch;
   int64_t cap;                                 /* particles */
   size_t off_cum, off_prims, off_bp, off_bins; /* off 0: edge polylines (edges form) */
+  int d_work, chk_items; /* CUDA backend: device scratch and the bin-reference check */
 } particles_state;
 
 typedef struct particles_job {
@@ -353,6 +358,8 @@ static ysg_status particles_infer(ysg_node *n) {
   return ysg_node_request_scratch(n, bytes, 0, &st->scratch);
 }
 
+/* The frame's settings: the CPU run's, and the CUDA path's parameter block (whose kernels read
+ * the curve count from the source's device header, not n_curves). */
 static void read_params(const ysg_node *n, const ysg_frame *f, int per, int n_curves,
                         ysg_particles_params *q) {
   memset(q, 0, sizeof *q);
@@ -424,6 +431,69 @@ static ysg_status particles_run(ysg_node *n, const ysg_frame *frame) {
   return YSG_OK;
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_particles_params (read_params, 56 bytes; its double at offset 0). The
+ * curve count comes from the curves' (or edges') device header (ysg__cuda_particles_n). Device
+ * scratch: the launcher's work area. Check: the frame's bin references (*work.total, a capturable
+ * D2D copy) against cap_items; over it the launcher leaves every tile empty, as the CPU does. */
+#ifdef YSG_HAVE_CUDA
+static ysg_status particles_device_infer(ysg_node *n) {
+  particles_state *st = ysg_node_state(n);
+  const ysg_value *out = ysg_node_output(n, 0);
+  int edges_form = ysg_node_input_count(n, IN_CURVES) == 0;
+  size_t bytes =
+      ysg__cuda_particles_work_bytes(st->cap_curves, st->samples, edges_form, (int)st->cap,
+                                     out->width, out->height, st->cap_items);
+  ysg_status s;
+  if ((s = ysg_node_request_param_block(n, sizeof(ysg_particles_params))) ||
+      (s = ysg_node_request_device_scratch(n, bytes, 0, &st->d_work)) ||
+      (s = ysg_node_request_device_check(n, "tile references", st->cap_items, &st->chk_items)))
+    return s;
+  return YSG_OK;
+}
+
+static ysg_status particles_prepare(ysg_node *n, const ysg_frame *f) {
+  const particles_state *st = ysg_node_state(n);
+  ysg_particles_params *q = ysg_node_param_block(n);
+  if (!q) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  read_params(n, f, st->per, st->cap_curves, q);
+  return YSG_OK;
+}
+
+static ysg_status particles_device_run(ysg_node *n, void *stream) {
+  const particles_state *st = ysg_node_state(n);
+  int curves = ysg_node_input_count(n, IN_CURVES) > 0;
+  const ysg_value *src = ysg_node_input_device(n, curves ? IN_CURVES : IN_EDGES, 0);
+  const ysg_value_header *sh = ysg_node_input_header(n, curves ? IN_CURVES : IN_EDGES, 0);
+  const ysg_value *pts = curves ? NULL : ysg_node_input_device(n, IN_POINTS, 0);
+  const ysg_value_header *ph = curves ? NULL : ysg_node_input_header(n, IN_POINTS, 0);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  int32_t *need = ysg_node_device_check(n, st->chk_items);
+  const ysg_particles_params *q = ysg_node_param_block_device(n);
+  if (!src || !sh || (!curves && (!pts || !ph)) || !out || !mem || !need || !q)
+    return ysg_node_fail(n, YSG_ERR_INVALID,
+                         "device views of the inputs, output, scratch, parameters or check are "
+                         "missing");
+  ysg_cuda_particles_work w;
+  ysg__cuda_particles_work_bind(&w, mem, st->cap_curves, st->samples, !curves, (int)st->cap,
+                                out->width, out->height, st->cap_items);
+  char err[512] = "";
+  ysg_status s = ysg__cuda_particles_n(
+      curves ? src->xy : NULL, curves ? NULL : pts->xy, curves ? NULL : &ph->count,
+      curves ? NULL : src->ij, &sh->count, st->cap_curves, st->samples, q, out->px, out->tiles,
+      out->width, out->height, &w, stream, err, sizeof err);
+  if (!s) s = ysg__cuda_copy(need, w.total, sizeof(int32_t), stream, err, sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+static const ysg_device_ops particles_device = {
+    .infer = particles_device_infer,
+    .prepare = particles_prepare,
+    .run = particles_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_particles = {
     .name = "particles",
     .category = "effect",
@@ -447,4 +517,7 @@ const ysg_node_type ysg__node_particles = {
     .infer = particles_infer,
     .run = particles_run,
     .destroy = particles_destroy,
+#ifdef YSG_HAVE_CUDA
+    .device = &particles_device,
+#endif
 };

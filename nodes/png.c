@@ -1,14 +1,20 @@
 /* png.c — the `png` sink: writes its input image as an sRGB PNG with straight alpha every frame.
  * The render thread converts FP16 linear premultiplied pixels into one of three ring slots; the
  * background writer encodes the slot and renames it into place (engine/png_io.c), so rendering
- * and PNG compression overlap. A "%04d"-style pattern in path numbers the files by frame. */
+ * and PNG compression overlap. A "%04d"-style pattern in path numbers the files by frame, from
+ * `start` (file start + f for frame f), so a frame range can be renumbered. On the CUDA backend
+ * the conversion runs on the device and the converted bytes are copied into a pinned ring. */
 #include <string.h>
 
 #include "color.h"
 #include "png_io.h"
 #include "ysgraph/node.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/convert_api.h"
+#include "../cuda/cuda_api.h"
+#endif
 
-enum { P_PATH, P_BITS, P_COMPRESSION };
+enum { P_PATH, P_BITS, P_COMPRESSION, P_START, N_PARAMS };
 
 #define NSLOTS 3
 #define PATH_CAP 4096
@@ -18,6 +24,8 @@ static const ysg_param_def params[] = {
      "output file; one %d-style pattern (\"frames/%04d.png\") numbers the frames"},
     {"bits", YSG_PARAM_ENUM, "8", 0, 0, "8|16", YSG_PARAM_STATIC, "bits per sample"},
     {"compression", YSG_PARAM_INT, "2", 0, 9, NULL, 0, "zlib level: 0 fastest, 9 smallest"},
+    {"start", YSG_PARAM_INT, "0", 0, 100000000, NULL, YSG_PARAM_STATIC,
+     "the number frame 0's file gets: frame f is written as file start + f"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -33,6 +41,13 @@ typedef struct png_state {
   int sw[NSLOTS], sh[NSLOTS], level[NSLOTS];
   uint8_t *lut8;   /* (65536) FP16 bits of an opaque pixel's channel -> 8-bit sRGB */
   uint16_t *lut16; /* (65536) same for 16-bit output */
+#ifdef YSG_HAVE_CUDA
+  int d_conv;                    /* device scratch handle: the converted frame */
+  unsigned char *pinned[NSLOTS]; /* pinned ring the device path encodes from */
+  void *ev[NSLOTS];              /* cudaEvent_t: the slot's copy has landed */
+  size_t pinned_bytes;           /* each pinned buffer */
+  float *table;                  /* the encoder's thresholds (ysg_srgb_thresholds) */
+#endif
 } png_state;
 
 static ysg_status png_init(ysg_node *n) {
@@ -43,7 +58,8 @@ static ysg_status png_init(ysg_node *n) {
 
   const char *path = ysg_node_string(n, P_PATH);
   char first[PATH_CAP], err[512];
-  ysg_status s = ysg__format_frame_path(path, 0, first, sizeof first, err, sizeof err);
+  ysg_status s =
+      ysg__format_frame_path(path, ysg_node_int(n, P_START), first, sizeof first, err, sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
   const char *slash = strrchr(path, '/');
   if (slash) {
@@ -167,14 +183,33 @@ static void convert_rows(void *ud, int begin, int end) {
   }
 }
 
-static ysg_status png_encode(void *ud, int slot, char *err, size_t errcap) {
-  const png_state *st = ud;
+/* Encode slot's converted pixels px into its file (writer thread; both backends). */
+static ysg_status png_write_slot(const png_state *st, int slot, const unsigned char *px, char *err,
+                                 size_t errcap) {
   if (st->dir_pattern) {
     ysg_status s = ysg__mkdirs_for(st->path[slot], err, errcap);
     if (s) return s;
   }
-  return ysg__png_write(st->path[slot], st->buf[slot], st->sw[slot], st->sh[slot], 0, st->bits,
+  return ysg__png_write(st->path[slot], px, st->sw[slot], st->sh[slot], 0, st->bits,
                         st->level[slot], err, errcap);
+}
+
+static ysg_status png_encode(void *ud, int slot, char *err, size_t errcap) {
+  const png_state *st = ud;
+  return png_write_slot(st, slot, st->buf[slot], err, errcap);
+}
+
+/* The file of this frame: file number start + index through the path's pattern. */
+static ysg_status png_frame_file(ysg_node *n, const ysg_frame *frame, char file[PATH_CAP]) {
+  char err[512];
+  long number = (long)ysg_node_int(n, P_START) + frame->index;
+  if (number > 2147483647L)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "frame %d: file number %ld is too large", frame->index,
+                         number);
+  ysg_status s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, PATH_CAP,
+                                        err, sizeof err);
+  if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
+  return YSG_OK;
 }
 
 static ysg_status png_run(ysg_node *n, const ysg_frame *frame) {
@@ -187,10 +222,9 @@ static ysg_status png_run(ysg_node *n, const ysg_frame *frame) {
                          "input 'image' is %dx%d, but the node was planned for %dx%d", in->width,
                          in->height, st->w, st->h);
   /* Everything that can fail happens before write_begin, so a taken slot is always submitted. */
-  char file[PATH_CAP], err[512];
-  ysg_status s = ysg__format_frame_path(ysg_node_string(n, P_PATH), frame->index, file, sizeof file,
-                                        err, sizeof err);
-  if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
+  char file[PATH_CAP];
+  ysg_status s = png_frame_file(n, frame, file);
+  if (s) return s;
 
   int slot;
   s = ysg_node_write_begin(n, NSLOTS, &slot);
@@ -208,9 +242,151 @@ static ysg_status png_run(ysg_node *n, const ysg_frame *frame) {
   return ysg_node_write_submit(n, slot, png_encode, st);
 }
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * The device run converts the input (cuda/convert.cu) into a persistent device buffer of sRGB
+ * straight-alpha samples — the same bytes the CPU path hands to the encoder (the kernel looks
+ * levels up in the CPU encoder's own thresholds) — and `after` takes a writer slot, enqueues the
+ * copy of those bytes into the slot's pinned buffer and the slot's event behind it, and queues
+ * an encode that waits for the event first: encoding frame f overlaps rendering f + 1.
+ * Parameter block: the thresholds, float[256] (8 bits) or float[65536] (16 bits, 256 KiB),
+ * computed once at infer and copied every frame (the staging block is this frame's). Device
+ * scratch (persistent, so nothing later in the segment reuses it before the copy): width ×
+ * height × 4 samples. The pinned ring (NSLOTS × a frame) and the events belong to the node; the
+ * CPU ring is freed at the first device frame (kept until then for a fall-back to the CPU). */
+#ifdef YSG_HAVE_CUDA
+static size_t png_frame_bytes(const png_state *st, int width, int height) {
+  return (size_t)width * (size_t)height * 4 * (size_t)(st->bits / 8);
+}
+
+static void png_device_free(ysg_node *n, png_state *st) {
+  for (int i = 0; i < NSLOTS; i++) {
+    ysg__cuda_host_free(st->pinned[i]);
+    ysg__cuda_event_destroy(st->ev[i]);
+    st->pinned[i] = NULL;
+    st->ev[i] = NULL;
+  }
+  st->pinned_bytes = 0;
+  if (st->table) ysg_node_free(n, st->table);
+  st->table = NULL;
+}
+
+static ysg_status png_device_infer(ysg_node *n) {
+  png_state *st = ysg_node_state(n);
+  size_t bytes = png_frame_bytes(st, st->w, st->h), len = ysg_srgb_table_len(st->bits);
+  ysg_status s;
+  if ((s = ysg_node_request_param_block(n, len * sizeof(float))) ||
+      (s = ysg_node_request_device_scratch(n, bytes, 1, &st->d_conv)))
+    return s;
+  if (!st->table) {
+    st->table = ysg_node_alloc(n, len * sizeof(float));
+    if (!st->table) return YSG_ERR_NOMEM;
+    ysg_srgb_thresholds(st->bits, st->table);
+  }
+  char err[512] = "";
+  if (st->pinned_bytes != bytes) {
+    for (int i = 0; i < NSLOTS; i++) {
+      ysg__cuda_host_free(st->pinned[i]);
+      st->pinned[i] = NULL;
+    }
+    st->pinned_bytes = 0;
+    for (int i = 0; i < NSLOTS; i++)
+      if ((s = ysg__cuda_host_alloc((void **)&st->pinned[i], bytes, err, sizeof err)))
+        return ysg_node_fail(n, s, "cannot allocate %zu bytes of pinned memory: %s", bytes, err);
+    st->pinned_bytes = bytes;
+  }
+  for (int i = 0; i < NSLOTS; i++)
+    if (!st->ev[i] && (s = ysg__cuda_event_create(&st->ev[i], 0, err, sizeof err)))
+      return ysg_node_fail(n, s, "%s", err);
+  return YSG_OK;
+}
+
+static ysg_status png_prepare(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  const png_state *st = ysg_node_state(n);
+  float *t = ysg_node_param_block(n);
+  if (!t || !st->table) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  memcpy(t, st->table, ysg_srgb_table_len(st->bits) * sizeof(float));
+  return YSG_OK;
+}
+
+/* The input's device view, checked against the plan. */
+static ysg_status png_device_input(ysg_node *n, const ysg_value **in, void **conv) {
+  const png_state *st = ysg_node_state(n);
+  *in = ysg_node_input_device(n, 0, 0);
+  *conv = ysg_node_device_scratch(n, st->d_conv);
+  if (!*in || !(*in)->px || !*conv)
+    return ysg_node_fail(n, YSG_ERR_RUNTIME, "input 'image' has no device pixels");
+  if ((*in)->width > st->w || (*in)->height > st->h || (*in)->width <= 0 || (*in)->height <= 0)
+    return ysg_node_fail(n, YSG_ERR_RUNTIME,
+                         "input 'image' is %dx%d, but the node was planned for %dx%d", (*in)->width,
+                         (*in)->height, st->w, st->h);
+  return YSG_OK;
+}
+
+static ysg_status png_device_run(ysg_node *n, void *stream) {
+  const png_state *st = ysg_node_state(n);
+  const ysg_value *in;
+  void *conv;
+  ysg_status s = png_device_input(n, &in, &conv);
+  if (s) return s;
+  const float *t = ysg_node_param_block_device(n);
+  if (!t) return ysg_node_fail(n, YSG_ERR_INVALID, "the parameter block has no device address");
+  char err[512] = "";
+  s = ysg__cuda_to_srgb(in->px, in->tiles, in->width, in->height, st->bits, t, conv, stream, err,
+                        sizeof err);
+  return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+}
+
+/* Writer thread: wait until the slot's copy has landed, then encode as the CPU path does. */
+static ysg_status png_encode_device(void *ud, int slot, char *err, size_t errcap) {
+  const png_state *st = ud;
+  ysg_status s = ysg__cuda_event_sync(st->ev[slot], err, errcap);
+  if (s) return s;
+  return png_write_slot(st, slot, st->pinned[slot], err, errcap);
+}
+
+static ysg_status png_after(ysg_node *n, const ysg_frame *frame, void *stream) {
+  png_state *st = ysg_node_state(n);
+  const ysg_value *in;
+  void *conv;
+  ysg_status s = png_device_input(n, &in, &conv);
+  if (s) return s;
+  char file[PATH_CAP];
+  if ((s = png_frame_file(n, frame, file))) return s;
+  for (int i = 0; i < NSLOTS; i++) { /* running on the device: the CPU ring is not needed */
+    if (st->buf[i]) ysg_node_free(n, st->buf[i]);
+    st->buf[i] = NULL;
+  }
+  int slot;
+  if ((s = ysg_node_write_begin(n, NSLOTS, &slot))) return s;
+  /* a slot the writer handed back has been encoded: its copy and event are free to reuse (a
+   * failure below leaves it unsubmitted, hence free) */
+  char err[512] = "";
+  if ((s = ysg__cuda_download(st->pinned[slot], conv, png_frame_bytes(st, in->width, in->height),
+                              stream, err, sizeof err)) ||
+      (s = ysg__cuda_event_record(st->ev[slot], stream, err, sizeof err)))
+    return ysg_node_fail(n, s, "%s", err);
+  memcpy(st->path[slot], file, strlen(file) + 1);
+  st->sw[slot] = in->width;
+  st->sh[slot] = in->height;
+  st->level[slot] = ysg_node_int(n, P_COMPRESSION);
+  return ysg_node_write_submit(n, slot, png_encode_device, st);
+}
+
+static const ysg_device_ops png_device = {
+    .infer = png_device_infer,
+    .prepare = png_prepare,
+    .run = png_device_run,
+    .after = png_after,
+};
+#endif
+
 static void png_destroy(ysg_node *n) {
   png_state *st = ysg_node_state(n);
   if (!st) return;
+#ifdef YSG_HAVE_CUDA
+  png_device_free(n, st);
+#endif
   free_slots(n, st);
   if (st->lut8) ysg_node_free(n, st->lut8);
   if (st->lut16) ysg_node_free(n, st->lut16);
@@ -224,17 +400,21 @@ const ysg_node_type ysg__node_png = {
     .doc =
         "Writes its input image every frame as a PNG (sRGB, straight alpha, 8 or 16 bits). "
         "Files are encoded on a background thread and renamed into place, so a reader never "
-        "sees a partial file. Without a frame pattern in path every frame rewrites one file.",
+        "sees a partial file. A %d-style pattern in path numbers the files start + frame; "
+        "without one every frame rewrites one file.",
     .inputs = inputs,
     .n_inputs = 1,
     .outputs = NULL,
     .n_outputs = 0,
     .params = params,
-    .n_params = 3,
+    .n_params = N_PARAMS,
     .flags = YSG_NODE_SINK | YSG_NODE_HOST,
     .init = png_init,
     .infer = png_infer,
     .run = png_run,
     .destroy = png_destroy,
     .userdata = NULL,
+#ifdef YSG_HAVE_CUDA
+    .device = &png_device,
+#endif
 };

@@ -5,10 +5,10 @@
 #include <string.h>
 
 void ysg__rows_free(ysg_node *n, ysg_rows *r) {
-  void *arrays[] = {r->pos, r->id, r->radius, r->rgba};
+  void *arrays[] = {r->pos, r->id, r->radius, r->rgba, r->score};
   for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
     if (arrays[i]) ysg_node_free(n, arrays[i]);
-  r->pos = r->radius = r->rgba = NULL;
+  r->pos = r->radius = r->rgba = r->score = NULL;
   r->id = NULL;
 }
 
@@ -18,6 +18,7 @@ void ysg__rows_copy(const ysg_rows *r, int first, int count, ysg_value *v) {
   if (r->attrs & YSG_ATTR_ID) memcpy(v->id, r->id + o, k * sizeof(int32_t));
   if (r->attrs & YSG_ATTR_RADIUS) memcpy(v->radius, r->radius + o, k * sizeof(float));
   if (r->attrs & YSG_ATTR_RGBA) memcpy(v->rgba, r->rgba + 4 * o, k * 4 * sizeof(float));
+  if (r->attrs & YSG_ATTR_SCORE) memcpy(v->score, r->score + o, k * sizeof(float));
   v->count = count;
   v->attrs = r->attrs;
 }

@@ -15,6 +15,7 @@ typedef struct ysg_rows {
   int32_t *id;    /* (rows) when allocated */
   float *radius;  /* (rows) when allocated; points only */
   float *rgba;    /* (rows, 4) linear-light straight alpha, when allocated */
+  float *score;   /* (rows) confidence, when allocated; points only */
 } ysg_rows;
 
 /* Release the arrays (from ysg_node_alloc) that are allocated and clear their pointers. */

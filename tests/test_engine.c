@@ -194,6 +194,8 @@ static void collect_log(void *ud, ysg_log_level level, const char *msg) {
 }
 
 Test(engine, backend_auto_logs_cpu_fallback) {
+  char why[512];
+  if (ysg__cuda_probe(why, sizeof why)) cr_skip_test("a CUDA device is usable: %s", why);
   char logbuf[1024] = "";
   ysg_context_options o;
   ysg_context_options_init(&o);

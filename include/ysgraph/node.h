@@ -87,6 +87,10 @@ typedef struct ysg_device_ops {
   /* optional, every frame on the host, before the node's segment is launched: write this frame's
    * values into ysg_node_param_block(n) (animated params are already evaluated). */
   ysg_status (*prepare)(ysg_node *n, const ysg_frame *frame);
+  /* optional, every frame on the host right before the node's segment is launched: enqueue
+   * uncaptured work on stream that the captured kernels then read from fixed addresses (e.g. copy
+   * a decoder's surface, whose address changes per frame, into the node's device scratch). */
+  ysg_status (*stage)(ysg_node *n, const ysg_frame *frame, void *stream);
   /* required: enqueue the kernels on stream — no host synchronisation, no allocation, no reading
    * of device data on the host, no per-frame values as kernel arguments. */
   ysg_status (*run)(ysg_node *n, void *stream);
@@ -200,6 +204,13 @@ YSG_API ysg_status ysg_node_param_fail(ysg_node *n, int param, ysg_status status
 YSG_API void ysg_node_log(const ysg_node *n, ysg_log_level level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* A short note on how the node runs (e.g. "encoder libx264 (…)"), shown by ysg_pipeline_node_info
+ * and `--stats`; replaces the previous note. Call it from init/infer (not from writer jobs). */
+YSG_API void ysg_node_set_info(ysg_node *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
