@@ -33,6 +33,11 @@ ysg_status ysg__cuda_copy(void *d_dst, const void *d_src, size_t bytes, void *st
                           size_t errcap);
 ysg_status ysg__cuda_memset(void *d_dst, int value, size_t bytes, void *stream, char *err,
                             size_t errcap);
+/* 2-D copy between device buffers with row pitches, asynchronous on stream */
+ysg_status ysg__cuda_copy2d(void *d_dst, size_t dst_pitch, const void *d_src, size_t src_pitch,
+                            size_t row_bytes, size_t rows, void *stream, char *err, size_t errcap);
+/* stream waits (on the device) for ev's work; stream NULL is the legacy default stream */
+ysg_status ysg__cuda_stream_wait(void *stream, void *ev, char *err, size_t errcap);
 /* pinned (page-locked) host memory, for asynchronous copies that really overlap */
 ysg_status ysg__cuda_host_alloc(void **out, size_t bytes, char *err, size_t errcap);
 void ysg__cuda_host_free(void *ptr); /* NULL is fine */

@@ -139,3 +139,16 @@ extern "C" ysg_status ysg__cuda_event_ms(void *start, void *end, float *ms, char
   YSG_CUDA_CHECK(cudaEventElapsedTime(ms, (cudaEvent_t)start, (cudaEvent_t)end));
   return YSG_OK;
 }
+
+extern "C" ysg_status ysg__cuda_copy2d(void *d_dst, size_t dst_pitch, const void *d_src,
+                                       size_t src_pitch, size_t row_bytes, size_t rows,
+                                       void *stream, char *err, size_t errcap) {
+  YSG_CUDA_CHECK(cudaMemcpy2DAsync(d_dst, dst_pitch, d_src, src_pitch, row_bytes, rows,
+                                   cudaMemcpyDeviceToDevice, (cudaStream_t)stream));
+  return YSG_OK;
+}
+
+extern "C" ysg_status ysg__cuda_stream_wait(void *stream, void *ev, char *err, size_t errcap) {
+  YSG_CUDA_CHECK(cudaStreamWaitEvent((cudaStream_t)stream, (cudaEvent_t)ev, 0));
+  return YSG_OK;
+}

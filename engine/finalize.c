@@ -238,15 +238,21 @@ static ysg_status add_buffer(ysg_pipeline *p, ysg_buffer *b) {
   return YSG_OK;
 }
 
-static ysg_status infer_all(ysg_pipeline *p) {
-  ysg_context *ctx = p->ctx;
-  for (int s = 0; s < p->n_steps; s++) { /* every init first: sources may set the canvas */
+/* every init before any infer (sources may set the canvas) and before the backend is chosen
+ * (a node's device support may depend on what init found, e.g. whether NVDEC opened) */
+static ysg_status init_all(ysg_pipeline *p) {
+  for (int s = 0; s < p->n_steps; s++) {
     ysg_node *n = p->nodes[p->order[s]];
     if (n->type->init) {
       ysg_status st = n->type->init(n);
       if (st) return st;
     }
   }
+  return YSG_OK;
+}
+
+static ysg_status infer_all(ysg_pipeline *p) {
+  ysg_context *ctx = p->ctx;
   for (int s = 0; s < p->n_steps; s++) {
     ysg_node *n = p->nodes[p->order[s]];
     if (n->type->infer) {
@@ -523,8 +529,8 @@ ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   char why[512] = "";
   ysg_status st;
   if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
-      (st = choose_backend(p, why, sizeof why)) || (st = infer_all(p)) || (st = make_buffers(p)) ||
-      (st = plan_arena(p)) || (st = allocate_and_bind(p)))
+      (st = init_all(p)) || (st = choose_backend(p, why, sizeof why)) || (st = infer_all(p)) ||
+      (st = make_buffers(p)) || (st = plan_arena(p)) || (st = allocate_and_bind(p)))
     return st;
   if (p->backend == YSG_BACKEND_CUDA && (st = ysg__device_create(p))) {
     if (asked != YSG_BACKEND_AUTO || st != YSG_ERR_NOMEM) return st;

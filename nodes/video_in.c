@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "video_in.h"
 #include "video_io.h"
 #include "ysgraph/node.h"
 #include "yuv.h"
@@ -44,40 +45,6 @@ static const ysg_port_def outputs[] = {
     {"image", YSG_IMAGE, 0, "the frame, linear premultiplied (alpha 1 unless the video has alpha)",
      NULL, 0},
 };
-
-#define LUT_N 65535 /* the sRGB EOTF is tabulated at R'G'B' = i / LUT_N */
-#define END_OF_STREAM ((ysg_status)-1)
-
-typedef struct vin_state {
-  char log_key; /* its address is the FFmpeg contexts' opaque: their log goes to this node */
-  const char *path;
-  AVFormatContext *fmt;
-  AVCodecContext *dec;
-  AVBufferRef *hw; /* CUDA device for NVDEC, or NULL: software */
-  AVPacket *pkt;
-  AVFrame *frame;         /* the decoded picture */
-  AVFrame *host;          /* an NVDEC surface the kernel cannot read, downloaded */
-  AVFrame *rgb;           /* RGBA64 from swscale, for layouts the C path does not read */
-  struct SwsContext *sws; /* made for sws_fmt */
-  int sws_fmt, sws_matrix, sws_full;
-  int stream;  /* index of the video stream */
-  int w, h, n; /* size and frame count */
-  double fps;
-  int64_t *pts;     /* (n) sorted presentation time stamps; ordinal mode: 0..n-1 */
-  int ordinal;      /* packets without time stamps: frames counted from the start */
-  int64_t ord;      /* ordinal mode: pictures decoded since the last seek */
-  int next;         /* index the next decoded picture has; -1 after errors: seek */
-  int eof;          /* the demuxer reached the end and the decoder was drained */
-  int told_sw;      /* logged that NVDEC handed back software frames */
-  float *lut;       /* (LUT_N + 1) ysg_srgb_to_linear(i / LUT_N) */
-  int *tap0, *tap1; /* (w) horizontal chroma taps of each column */
-  float *tapw;      /* (w) weight of tap1 */
-  float *scratch;   /* (bands, band_floats): rows of one band being converted */
-  int bands;
-  size_t band_floats;
-  void *d_px;                           /* NVDEC: (h, w, 4) FP16 device image */
-  ysg_yuv_params *d_params, dev_params; /* device copy and what it holds */
-} vin_state;
 
 /* ---- opening ----------------------------------------------------------------------------- */
 
@@ -374,7 +341,7 @@ static ysg_status seek_to(ysg_node *n, vin_state *st, int f, int from) {
  * keyframe before it and decodes up to it. When a seek lands after the frame (a demuxer that
  * seeks by decode time stamps, or leading pictures that need the previous keyframe), it retries
  * from 4, 8, 16, … frames earlier, down to the first frame. */
-static ysg_status fetch(ysg_node *n, vin_state *st, int f) {
+ysg_status ysg__vin_fetch(ysg_node *n, vin_state *st, int f) {
   const int64_t want = st->pts[f];
   int seek = st->next != f, from = f;
   for (int attempt = 0;; attempt++) {
@@ -542,7 +509,7 @@ static void rgb_rows(void *ud, int begin, int end) {
   }
 }
 
-static void frame_yuv_params(const AVFrame *fr, int fmt, int bits, ysg_yuv_params *p) {
+void ysg__vin_frame_yuv_params(const AVFrame *fr, int fmt, int bits, ysg_yuv_params *p) {
   ysg_yuv_params_init(p, ysg__video_matrix(fr->colorspace, fr->height),
                       ysg__video_full_range(fr->color_range, (enum AVPixelFormat)fmt), bits);
   ysg__video_chroma_site(fr->chroma_location, &p->chroma_x, &p->chroma_y);
@@ -608,7 +575,7 @@ static ysg_status convert_host(ysg_node *n, vin_state *st, const AVFrame *fr, ys
   j.out = out;
   const AVPixFmtDescriptor *d = av_pix_fmt_desc_get((enum AVPixelFormat)fr->format);
   if (!direct_layout(d)) return convert_sws(n, st, fr, &j);
-  frame_yuv_params(fr, fr->format, d->comp[0].depth, &j.yuv);
+  ysg__vin_frame_yuv_params(fr, fr->format, d->comp[0].depth, &j.yuv);
   int nc = d->nb_components;
   j.rgb_in = (d->flags & AV_PIX_FMT_FLAG_RGB) != 0;
   j.chroma = nc >= 3 && !j.rgb_in;
@@ -642,7 +609,7 @@ static ysg_status convert_device(ysg_node *n, vin_state *st, const AVFrame *fr, 
                                  ysg_value *out) {
   char err[512];
   ysg_yuv_params p;
-  frame_yuv_params(fr, AV_PIX_FMT_NV12, bits, &p);
+  ysg__vin_frame_yuv_params(fr, AV_PIX_FMT_NV12, bits, &p);
   ysg_status s = YSG_OK;
   if (memcmp(&p, &st->dev_params, sizeof p) != 0) {
     s = ysg__cuda_upload(st->d_params, &p, sizeof p, NULL, err, sizeof err);
@@ -709,7 +676,7 @@ static ysg_status vin_run(ysg_node *n, const ysg_frame *frame) {
   if (f >= st->n || f < 0)
     return ysg_node_fail(n, YSG_ERR_LIMIT, "frame %d is %s of '%s' (%d frames: 0..%d)", f,
                          f < 0 ? "before the start" : "past the end", st->path, st->n, st->n - 1);
-  ysg_status s = fetch(n, st, f);
+  ysg_status s = ysg__vin_fetch(n, st, f);
   if (s) return s;
   if (out && out->px) {
     s = convert(n, st, f, out);
@@ -735,6 +702,7 @@ static void vin_destroy(ysg_node *n) {
   av_buffer_unref(&st->hw);
   ysg__av_log_unbind(&st->log_key);
 #ifdef YSG_HAVE_CUDA
+  ysg__vin_device_release(st);
   ysg__cuda_free(st->d_px);
   ysg__cuda_free(st->d_params);
 #endif
@@ -774,6 +742,9 @@ const ysg_node_type ysg__node_video_in = {
     .run = vin_run,
     .destroy = vin_destroy,
     .userdata = NULL,
+#ifdef YSG_HAVE_CUDA
+    .device = &ysg__video_in_device_ops,
+#endif
 };
 
 #else

@@ -80,7 +80,8 @@ typedef struct ysg_frame {
  * kernels from device memory — the node's parameter block (written by `prepare`), the value
  * headers (counts, attrs) and the data. Streams are `void *` (cudaStream_t). */
 typedef struct ysg_device_ops {
-  /* optional: 0 when this instance must run on the host (e.g. a mode without a kernel) */
+  /* optional, asked after init (state is set): 0 when this instance must run on the host (e.g. a
+   * mode without a kernel) */
   int (*supported)(const ysg_node *n);
   /* optional, after the node's infer: request device scratch, a parameter block, checks */
   ysg_status (*infer)(ysg_node *n);
