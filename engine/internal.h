@@ -105,8 +105,9 @@ typedef struct ysg_buffer {
 /* where a buffer lives (CPU backend: always HOST) */
 #define YSG_WHERE_HOST 1u   /* the host arena */
 #define YSG_WHERE_DEVICE 2u /* the device arena */
-#define YSG_WHERE_STAGED 4u /* pinned, double-buffered staging: written by a host node, uploaded \
-                             */
+#define YSG_WHERE_STAGED                                                  \
+  4u /* pinned, double-buffered staging: written by a host node, uploaded \
+      */
 
 /* a capacity check of a device node (ysg_node_request_device_check) */
 typedef struct ysg_check {

@@ -8,12 +8,24 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "color.h"
 #include "internal.h"
 #include "util.h"
 #include "ysgraph.h"
+
+/* seeded, reproducible random inputs for the test sources: splitmix64 and a uniform [0, 1) */
+static inline uint64_t ysgt_mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+static inline double ysgt_u01(uint64_t seed, uint64_t k) {
+  return (double)(ysgt_mix64(seed * 0x9e3779b97f4a7c15ull + k) >> 11) * 0x1.0p-53;
+}
 
 static inline void ysgt_require_cuda(void) {
   char why[512];
@@ -44,11 +56,20 @@ static inline float ysgt_value_diff(const ysg_value *a, const ysg_value *b) {
   const float *fa = NULL, *fb = NULL;
   const int32_t *ia = NULL, *ib = NULL;
   switch (a->type) {
-    case YSG_POINTS: fa = a->xy, fb = b->xy, nf = (size_t)a->count * 2; break;
-    case YSG_EDGES: ia = a->ij, ib = b->ij, ni = (size_t)a->count * 2; break;
-    case YSG_CURVES: fa = a->xy, fb = b->xy, nf = (size_t)a->count * (size_t)a->samples * 2; break;
-    case YSG_BOXES: fa = a->xywh, fb = b->xywh, nf = (size_t)a->count * 4; break;
-    default: break;
+    case YSG_POINTS:
+      fa = a->xy, fb = b->xy, nf = (size_t)a->count * 2;
+      break;
+    case YSG_EDGES:
+      ia = a->ij, ib = b->ij, ni = (size_t)a->count * 2;
+      break;
+    case YSG_CURVES:
+      fa = a->xy, fb = b->xy, nf = (size_t)a->count * (size_t)a->samples * 2;
+      break;
+    case YSG_BOXES:
+      fa = a->xywh, fb = b->xywh, nf = (size_t)a->count * 4;
+      break;
+    default:
+      break;
   }
   for (size_t i = 0; i < nf; i++) {
     float d = fabsf(fa[i] - fb[i]);

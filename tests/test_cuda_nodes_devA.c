@@ -36,15 +36,6 @@
 
 /* ---- host-only test sources ------------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-static double u01(uint64_t seed, uint64_t k) {
-  return (double)(mix64(seed * 0x9e3779b97f4a7c15ull + k) >> 11) * 0x1.0p-53;
-}
 
 /* counts "a,b,c" cycled over frames, at most cap (empty: cap every frame) */
 static int count_of(const char *s, int frame, int cap) {
@@ -97,26 +88,26 @@ static ysg_status r_run(ysg_node *n, const ysg_frame *f) {
   for (int i = 0; i < cap; i++) {
     uint64_t k = 16 * (uint64_t)i;
     int ok = i < count;
-    float x = (float)(u01(seed, k) * (f->width + 24) - 12),
-          y = (float)(u01(seed, k + 1) * (f->height + 24) - 12);
+    float x = (float)(ysgt_u01(seed, k) * (f->width + 24) - 12),
+          y = (float)(ysgt_u01(seed, k + 1) * (f->height + 24) - 12);
     if (v->type == YSG_POINTS) {
       v->xy[2 * i] = ok ? x : 1e30f;
       v->xy[2 * i + 1] = ok ? y : NAN;
       if (ok && i == 3 && f->index % 2) v->xy[2 * i] = NAN; /* culled on both sides */
     } else if (v->type == YSG_BOXES) {
-      float w = (float)(u01(seed, k + 2) * 40), h = (float)(u01(seed, k + 3) * 30);
+      float w = (float)(ysgt_u01(seed, k + 2) * 40), h = (float)(ysgt_u01(seed, k + 3) * 30);
       float b[4] = {x - 0.5f * w, y - 0.5f * h, w, h}, junk[4] = {NAN, 7, -3, 1e30f};
       memcpy(v->xywh + 4 * i, ok ? b : junk, sizeof b);
     } else {
       int range = ysg_node_int(n, R_RANGE);
-      v->ij[2 * i] = ok ? (int32_t)(u01(seed, k + 4) * range) : -7;
-      v->ij[2 * i + 1] = ok ? (int32_t)(u01(seed, k + 5) * range) : 1 << 30;
+      v->ij[2 * i] = ok ? (int32_t)(ysgt_u01(seed, k + 4) * range) : -7;
+      v->ij[2 * i + 1] = ok ? (int32_t)(ysgt_u01(seed, k + 5) * range) : 1 << 30;
       continue;
     }
     v->id[i] = ok ? 100 + i + (f->index / 3) * 5 : -99;
-    if (v->radius) v->radius[i] = ok ? (float)(0.5 + u01(seed, k + 6) * 7.5) : -1.0f;
-    float c[4] = {(float)u01(seed, k + 7), (float)u01(seed, k + 8), (float)u01(seed, k + 9),
-                  (float)(0.2 + 0.8 * u01(seed, k + 10))};
+    if (v->radius) v->radius[i] = ok ? (float)(0.5 + ysgt_u01(seed, k + 6) * 7.5) : -1.0f;
+    float c[4] = {(float)ysgt_u01(seed, k + 7), (float)ysgt_u01(seed, k + 8), (float)ysgt_u01(seed, k + 9),
+                  (float)(0.2 + 0.8 * ysgt_u01(seed, k + 10))};
     float junk[4] = {7.0f, -2.0f, NAN, 3.0f};
     memcpy(v->rgba + 4 * i, (attrs & YSG_ATTR_RGBA) && ok ? c : junk, sizeof c);
   }
@@ -153,16 +144,16 @@ static ysg_status rimg_run(ysg_node *n, const ysg_frame *f) {
   ysg_value *v = ysg_node_output(n, 0);
   uint64_t seed = (uint64_t)ysg_node_int(n, I_SEED) * 7919u + (uint64_t)f->index;
   double fill = ysg_node_number(n, I_FILL);
-  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = u01(seed, (uint64_t)t) < fill;
+  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
   for (int y = 0; y < v->height; y++)
     for (int x = 0; x < v->width; x++) {
       size_t i = (size_t)y * (size_t)v->width + (size_t)x;
       float p[4] = {9.0f, -5.0f, 3.0f, 7.0f}; /* junk: the tile is empty */
       if (v->tiles[(y / YSG_TILE) * v->tiles_x + x / YSG_TILE]) {
         uint64_t k = 1000003u + 8 * i;
-        double r = u01(seed, k);
-        float a = r < 0.2 ? 0.0f : (r < 0.5 ? 1.0f : (float)u01(seed, k + 1));
-        for (int c = 0; c < 3; c++) p[c] = a * (float)(1.5 * u01(seed, k + 2 + (uint64_t)c));
+        double r = ysgt_u01(seed, k);
+        float a = r < 0.2 ? 0.0f : (r < 0.5 ? 1.0f : (float)ysgt_u01(seed, k + 1));
+        for (int c = 0; c < 3; c++) p[c] = a * (float)(1.5 * ysgt_u01(seed, k + 2 + (uint64_t)c));
         p[3] = a;
       }
       ysg_store_px(v->px + 4 * i, p);

@@ -35,15 +35,6 @@
 
 /* ---- host-only test sources ------------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-static double u01(uint64_t seed, uint64_t k) {
-  return (double)(mix64(seed * 0x9e3779b97f4a7c15ull + k) >> 11) * 0x1.0p-53;
-}
 
 /* tpat: a sparse random image, new every frame; pixels under empty tiles hold junk */
 enum { TP_SEED, TP_FILL, TP_N };
@@ -58,16 +49,16 @@ static ysg_status tpat_run(ysg_node *n, const ysg_frame *f) {
   ysg_value *v = ysg_node_output(n, 0);
   uint64_t seed = (uint64_t)ysg_node_int(n, TP_SEED) * 7919u + (uint64_t)f->index;
   double fill = ysg_node_number(n, TP_FILL);
-  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = u01(seed, (uint64_t)t) < fill;
+  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
   for (int y = 0; y < v->height; y++)
     for (int x = 0; x < v->width; x++) {
       size_t i = (size_t)y * (size_t)v->width + (size_t)x;
       float p[4] = {7, -5, 3, 9}; /* junk: the tile is empty */
       if (v->tiles[(y / YSG_TILE) * v->tiles_x + x / YSG_TILE]) {
         uint64_t k = 1000003u + 4 * i;
-        float a = u01(seed, k) < 0.3 ? 0.0f : (float)u01(seed, k + 1);
-        p[0] = a * (float)u01(seed, k + 2);
-        p[1] = a * (float)u01(seed, k + 3);
+        float a = ysgt_u01(seed, k) < 0.3 ? 0.0f : (float)ysgt_u01(seed, k + 1);
+        p[0] = a * (float)ysgt_u01(seed, k + 2);
+        p[1] = a * (float)ysgt_u01(seed, k + 3);
         p[2] = a * 0.5f;
         p[3] = a;
       }
@@ -127,8 +118,8 @@ static ysg_status tpts_run(ysg_node *n, const ysg_frame *f) {
   uint64_t seed = (uint64_t)ysg_node_int(n, TQ_SEED) * 104729u + (uint64_t)f->index;
   double snap = ysg_node_number(n, TQ_SNAP);
   for (int i = 0; i < cap; i++) {
-    double x = u01(seed, 2 * (uint64_t)i) * f->width,
-           y = u01(seed, 2 * (uint64_t)i + 1) * f->height;
+    double x = ysgt_u01(seed, 2 * (uint64_t)i) * f->width,
+           y = ysgt_u01(seed, 2 * (uint64_t)i + 1) * f->height;
     if (snap > 0) x = floor(x / snap) * snap, y = floor(y / snap) * snap;
     int valid = i < count;
     v->xy[2 * i] = valid ? (float)x : 1e30f;
