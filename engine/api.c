@@ -340,9 +340,11 @@ ysg_status ysg_pipeline_get_value_device(ysg_pipeline *p, const char *ref, const
       if (!n->outputs_dev || !(p->buffers[n->out_buffer[o]].where & YSG_WHERE_DEVICE))
         return ysg__seterr(p->ctx, YSG_ERR_INVALID,
                            "'%s': this value is made on the host and never uploaded", ref);
-      n->outputs_dev[o].count = host->count;
-      n->outputs_dev[o].attrs = host->attrs;
-      *out = &n->outputs_dev[o];
+      ysg_value *v = &n->outputs_dev[n->type->n_outputs + o]; /* not the view nodes launch with */
+      *v = n->outputs_dev[o];
+      v->count = host->count;
+      v->attrs = host->attrs;
+      *out = v;
       return YSG_OK;
     }
   }

@@ -287,7 +287,7 @@ static ysg_status upload_outputs(ysg_pipeline *p, ysg_node *n, int k_slot) {
   return YSG_OK;
 }
 
-ysg_status ysg__device_frame(ysg_pipeline *p, const ysg_frame *f) {
+static ysg_status frame_body(ysg_pipeline *p, const ysg_frame *f) {
   ysg_device *d = p->dev;
   int k = d->frames % SLOTS;
   ysg_status st = wait_slot(p, k);
@@ -390,6 +390,17 @@ ysg_status ysg__device_frame(ysg_pipeline *p, const ysg_frame *f) {
   return YSG_OK;
 }
 
+/* A failed frame did not fence its staging slot: wait for what it queued before the slot is
+ * written again (the sync's own status is not the error to report). */
+ysg_status ysg__device_frame(ysg_pipeline *p, const ysg_frame *f) {
+  ysg_status st = frame_body(p, f);
+  if (st) {
+    char ignored[256];
+    ysg__cuda_sync(p->dev->stream, ignored, sizeof ignored);
+  }
+  return st;
+}
+
 /* Enqueue the download of buffer b (header into slot k's headers, data into the host arena). */
 ysg_status ysg__device_fetch_async(ysg_pipeline *p, int b, int k) {
   ysg_device *d = p->dev;
@@ -412,6 +423,10 @@ ysg_status ysg__device_fetch(ysg_pipeline *p, int b) {
   d->stats.host_syncs++;
   if (ysg__cuda_sync(d->stream, d->err, sizeof d->err))
     return cuda_fail(p, YSG_ERR_CUDA, "waiting for the device");
+  for (int i = 0; i < SLOTS; i++) { /* a frame that overflowed a capacity is not handed out */
+    ysg_status cs = check_slot(p, (d->frames + i) % SLOTS);
+    if (cs) return cs;
+  }
   const ysg_buffer *buf = &p->buffers[b];
   ysg_value *v = &p->nodes[buf->node]->outputs[buf->port];
   v->count = slot_headers(d, k)[b].count;
@@ -461,7 +476,8 @@ static ysg_status bind_device_views(ysg_pipeline *p) {
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     if (n->step < 0 || !n->type->n_outputs) continue;
-    n->outputs_dev = ysg__alloc(p->ctx, sizeof(ysg_value) * (size_t)n->type->n_outputs);
+    /* [0, n): the views nodes use (count = capacity); [n, 2n): copies handed to hosts */
+    n->outputs_dev = ysg__alloc(p->ctx, sizeof(ysg_value) * 2 * (size_t)n->type->n_outputs);
     if (!n->outputs_dev) return YSG_ERR_NOMEM;
     for (int o = 0; o < n->type->n_outputs; o++) {
       ysg_value *v = &n->outputs_dev[o];

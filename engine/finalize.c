@@ -535,6 +535,7 @@ ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   if (p->backend == YSG_BACKEND_CUDA && (st = ysg__device_create(p))) {
     if (asked != YSG_BACKEND_AUTO || st != YSG_ERR_NOMEM) return st;
     if ((st = fall_back_to_cpu(p))) return st;
+    why[0] = 0; /* fall_back_to_cpu said why */
   }
   if ((st = ysg__writer_create(p->ctx, &p->writer))) return st;
   if (asked == YSG_BACKEND_AUTO && p->backend == YSG_BACKEND_CPU && why[0])

@@ -31,6 +31,8 @@ ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_
   p->dir = dirname_of(ctx, file);
   p->out_dir = ysg__strdup(ctx, opt->output_dir && opt->output_dir[0] ? opt->output_dir : ".");
   p->unsafe = opt->unsafe;
+  p->no_graphs = opt->no_graphs;
+  p->profile = opt->profile;
   p->backend = opt->backend;
   p->canvas.width = 1920;
   p->canvas.height = 1080;

@@ -82,8 +82,8 @@ struct ysg_node {
   size_t param_offset;   /* its place in the pipeline's block */
   ysg_scratch *dscratch; /* device scratch (buffer index into pipeline buffers) */
   int n_dscratch, cap_dscratch;
-  ysg_value *outputs_dev;       /* type->n_outputs: device views of the outputs */
-  double dev_ms;                /* device time measured with events (profiling) */
+  ysg_value *outputs_dev; /* 2 × type->n_outputs: device views, then the host-facing copies */
+  double dev_ms;          /* device time measured with events (profiling) */
   int slot_busy[YSG_MAX_SLOTS]; /* background-writer slots; guarded by the writer lock */
   int n_slots;
   char info[512]; /* ysg_node_set_info: a note for --stats ("" if none) */

@@ -52,7 +52,8 @@ ysg_status ysg_node_request_device_scratch(ysg_node *n, size_t bytes, int persis
 }
 
 void *ysg_node_device_scratch(const ysg_node *n, int handle) {
-  if (handle < 0 || handle >= n->n_dscratch || n->dscratch[handle].buffer < 0 || !n->p->d_arena)
+  if (handle < 0 || handle >= n->n_dscratch || n->dscratch[handle].buffer < 0 || !n->p->d_arena ||
+      !(n->p->buffers[n->dscratch[handle].buffer].where & YSG_WHERE_DEVICE))
     return NULL;
   return n->p->d_arena + n->p->buffers[n->dscratch[handle].buffer].dev_offset;
 }

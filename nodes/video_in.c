@@ -257,6 +257,7 @@ static ysg_status vin_init(ysg_node *n) {
   for (int i = 0; i <= LUT_N; i++) st->lut[i] = ysg_srgb_to_linear((float)i / (float)LUT_N);
 #ifdef YSG_HAVE_CUDA
   if (st->hw) {
+    ysg__vin_device_probe(n, st);
     char err[512];
     s = ysg__cuda_malloc(&st->d_px, (size_t)st->w * (size_t)st->h * 8, err, sizeof err);
     if (!s) s = ysg__cuda_malloc((void **)&st->d_params, sizeof(ysg_yuv_params), err, sizeof err);

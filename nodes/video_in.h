@@ -52,6 +52,7 @@ typedef struct vin_state {
   void *copied[2];  /* events: that copy finished */
   void *decoded;    /* event on the default stream, where NVDEC's writes are */
   int held_k;
+  int nvdec_ok; /* the first frame came back as an NV12/P010/P016 surface */
 } vin_state;
 
 /* Decode frame f into st->frame (seeking when it is not the next one). */
@@ -61,7 +62,8 @@ void ysg__vin_frame_yuv_params(const AVFrame *fr, int fmt, int bits, ysg_yuv_par
 
 #ifdef YSG_HAVE_CUDA
 extern const ysg_device_ops ysg__video_in_device_ops;
-void ysg__vin_device_release(vin_state *st); /* in destroy: held surfaces and events */
+void ysg__vin_device_release(vin_state *st);            /* in destroy: held surfaces and events */
+void ysg__vin_device_probe(ysg_node *n, vin_state *st); /* in init, with NVDEC: sets nvdec_ok */
 #endif
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "../cuda/cuda_api.h"
 #include "../cuda/video_api.h"
+#include "internal.h"
 #include "video_in.h"
 
 /* bits of the NVDEC surface libavcodec will hand back for the stream, 0: not a 4:2:0 layout */
@@ -33,15 +34,30 @@ static int surface_bits(const vin_state *st) {
 
 static int vin_dev_supported(const ysg_node *n) {
   const vin_state *st = ysg_node_state(n);
-  return st && st->hw && surface_bits(st) > 0;
+  return st && st->hw && st->nvdec_ok;
+}
+
+void ysg__vin_device_probe(ysg_node *n, vin_state *st) {
+  /* the stream's format can promise a layout NVDEC then refuses (H.264 High 10: libavcodec falls
+   * back to software frames): decode the first frame and look */
+  int bits = surface_bits(st);
+  st->nvdec_ok = 0;
+  if (!bits || ysg__vin_fetch(n, st, 0)) {
+    ysg__clearerr(n->p->ctx); /* the host path reports decoding errors when it runs */
+  } else if (st->frame->format == AV_PIX_FMT_CUDA && st->frame->hw_frames_ctx) {
+    const AVHWFramesContext *hf = (const AVHWFramesContext *)st->frame->hw_frames_ctx->data;
+    int got = hf->sw_format == AV_PIX_FMT_NV12   ? 8
+              : hf->sw_format == AV_PIX_FMT_P010 ? 10
+              : hf->sw_format == AV_PIX_FMT_P016 ? 12
+                                                 : 0;
+    st->nvdec_ok = got == bits;
+  }
+  av_frame_unref(st->frame);
+  st->next = -1; /* the first real frame seeks */
 }
 
 static ysg_status vin_dev_infer(ysg_node *n) {
   vin_state *st = ysg_node_state(n);
-  ysg__cuda_free(st->d_px); /* the host path's device image: the arena takes its place */
-  ysg__cuda_free(st->d_params);
-  st->d_px = NULL;
-  st->d_params = NULL;
   st->dev_bits = surface_bits(st);
   int bytes = st->dev_bits > 8 ? 2 : 1;
   st->dev_pitch_y = st->w * bytes;
@@ -64,6 +80,12 @@ static ysg_status vin_dev_infer(ysg_node *n) {
 /* Decode frame f (a CUDA surface) and write its conversion parameters. */
 static ysg_status vin_dev_prepare(ysg_node *n, const ysg_frame *frame) {
   vin_state *st = ysg_node_state(n);
+  if (st->d_px) { /* the CPU path's device image (kept until now in case of a CPU fallback) */
+    ysg__cuda_free(st->d_px);
+    ysg__cuda_free(st->d_params);
+    st->d_px = NULL;
+    st->d_params = NULL;
+  }
   int f = frame->index;
   if (f >= st->n || f < 0)
     return ysg_node_fail(n, YSG_ERR_LIMIT, "frame %d is %s of '%s' (%d frames: 0..%d)", f,

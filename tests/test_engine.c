@@ -268,3 +268,23 @@ Test(engine, allocation_failures_are_clean) {
   }
   cr_assert(succeeded, "never loaded within 5000 allocations");
 }
+
+/* the CUDA executor's load options reach the pipeline (the executor reads them from there) */
+Test(engine, cuda_load_options_reach_the_pipeline) {
+  ysg_context *ctx = ysgt_ctx();
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.backend = YSG_BACKEND_CPU;
+  lo.no_graphs = 1;
+  lo.profile = 1;
+  ysg_pipeline *p = NULL;
+  cr_assert_eq(ysg_pipeline_load_string(ctx, "fill{}", "o.lua", &lo, &p), YSG_OK, "%s",
+               ysg_errmsg(ctx));
+  cr_expect_eq(p->no_graphs, 1);
+  cr_expect_eq(p->profile, 1);
+  ysg_device_stats ds;
+  cr_expect_eq(ysg_pipeline_device_stats(p, &ds), YSG_ERR_UNSUPPORTED);
+  cr_expect_str_eq(ysg_errmsg(ctx), "o.lua: the pipeline runs on the CPU backend");
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}
