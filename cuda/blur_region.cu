@@ -147,9 +147,7 @@ __global__ void blur_region_vpass_kernel(const ysg_region_params *params, const 
         acc[3] += w[k] * (p.w + q.w);
       }
       float orig[4];
-      uint16_t ob[4] = {(uint16_t)(bits.x & 0xffffu), (uint16_t)(bits.x >> 16),
-                        (uint16_t)(bits.y & 0xffffu), (uint16_t)(bits.y >> 16)};
-      ysg_load_px(ob, orig);
+      ysg_load_px(reinterpret_cast<const uint16_t *>(&bits), orig); /* uint2: 8-byte aligned */
       for (int ch = 0; ch < 4; ch++) acc[ch] = ysg_region_lerp(orig[ch], acc[ch], a);
       ysg_store_px(out + off, acc);
       bits = *reinterpret_cast<const uint2 *>(out + off);

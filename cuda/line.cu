@@ -40,6 +40,7 @@ __global__ void line_edges_kernel(const ysg_line_frame *frame, const float *xy, 
                                   int32_t *status) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   int ne = *d_ne < 0 ? 0 : (*d_ne > cap ? cap : *d_ne);
+  if (!frame->visible) ne = 0; /* like the CPU: nothing drawn, nothing binned */
   if (k == 0) *n_slots = ne;
   if (k >= ne) return;
   if (d_attrs && !(*d_attrs & YSG_ATTR_RGBA)) rgba = NULL; /* no colours this frame */
@@ -53,6 +54,7 @@ __global__ void line_curves_kernel(const ysg_line_frame *frame, const float *xy,
                                    ysg_bin_prim *prims, float *cols, int32_t *n_slots) {
   int c = blockIdx.x * blockDim.x + threadIdx.x;
   int nc = *d_nc < 0 ? 0 : (*d_nc > cap ? cap : *d_nc);
+  if (!frame->visible) nc = 0; /* like the CPU: nothing drawn, nothing binned */
   if (c == 0) *n_slots = nc * (S - 1);
   if (c >= nc) return;
   size_t slot = (size_t)c * (size_t)(S - 1);

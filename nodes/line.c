@@ -144,6 +144,7 @@ void ysg__line_frame_setup(ysg_line_frame *f, const ysg_line_settings *s, int wi
   }
   f->width = width;
   f->height = height;
+  f->visible = ysg__line_visible(f);
 }
 
 int ysg__line_visible(const ysg_line_frame *f) {
@@ -286,12 +287,12 @@ static ysg_status line_run(ysg_node *n, const ysg_frame *frame) {
 }
 
 /* ---- CUDA path -------------------------------------------------------------------------------
- * Parameter block: one ysg_line_frame (line_frame, 96 bytes). Device scratch: the launcher's
- * work area (ysg__cuda_line_scratch_bytes) and its 2 status words. Check: "segment-in-tile
- * references (bin_capacity)" against cap_items, fed every frame by a D2D copy of status[0]; over
- * capacity nothing is drawn. Differences from the CPU path: the skipped-edge warning has no
- * device counterpart (status[1] is not read back), and a frame that draws nothing (zero width,
- * opacity or colours) is still binned, so it can report the capacity error the CPU skips. */
+ * Parameter block: one ysg_line_frame (line_frame). Device scratch: the launcher's work area
+ * (ysg__cuda_line_scratch_bytes) and its 2 status words. Check: "segment-in-tile references
+ * (bin_capacity)" against cap_items, fed every frame by a D2D copy of status[0]; over capacity
+ * nothing is drawn. A frame that draws nothing (frame.visible 0: zero width, opacity or colours)
+ * bins nothing, as on the CPU. Difference from the CPU path: the skipped-edge warning has no
+ * device counterpart (status[1] is not read back). */
 #ifdef YSG_HAVE_CUDA
 /* The launcher's view of the inputs; in infer (shapes only, no device arrays yet) a non-NULL
  * marker stands for d_curves_xy, which only selects the curves form there. */

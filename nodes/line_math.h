@@ -41,6 +41,7 @@ typedef struct ysg_line_frame {
   int32_t gradient;      /* 1: segments carry colours (cols) */
   int32_t point_colors;  /* 1: gradient from point i's rgba to point j's (edges input) */
   int32_t width, height; /* canvas, px */
+  int32_t visible;       /* ysg__line_visible: 0 draws (and bins) nothing */
 } ysg_line_frame;
 
 /* One straight piece of an edge or polyline after clipping: the segment a -> a + len·u. */
