@@ -36,7 +36,6 @@
 
 /* ---- host-only test sources ------------------------------------------------------------------ */
 
-
 /* counts "a,b,c" cycled over frames, at most cap (empty: cap every frame) */
 static int count_of(const char *s, int frame, int cap) {
   int len = 0, c[64];
@@ -106,8 +105,8 @@ static ysg_status r_run(ysg_node *n, const ysg_frame *f) {
     }
     v->id[i] = ok ? 100 + i + (f->index / 3) * 5 : -99;
     if (v->radius) v->radius[i] = ok ? (float)(0.5 + ysgt_u01(seed, k + 6) * 7.5) : -1.0f;
-    float c[4] = {(float)ysgt_u01(seed, k + 7), (float)ysgt_u01(seed, k + 8), (float)ysgt_u01(seed, k + 9),
-                  (float)(0.2 + 0.8 * ysgt_u01(seed, k + 10))};
+    float c[4] = {(float)ysgt_u01(seed, k + 7), (float)ysgt_u01(seed, k + 8),
+                  (float)ysgt_u01(seed, k + 9), (float)(0.2 + 0.8 * ysgt_u01(seed, k + 10))};
     float junk[4] = {7.0f, -2.0f, NAN, 3.0f};
     memcpy(v->rgba + 4 * i, (attrs & YSG_ATTR_RGBA) && ok ? c : junk, sizeof c);
   }
@@ -144,7 +143,8 @@ static ysg_status rimg_run(ysg_node *n, const ysg_frame *f) {
   ysg_value *v = ysg_node_output(n, 0);
   uint64_t seed = (uint64_t)ysg_node_int(n, I_SEED) * 7919u + (uint64_t)f->index;
   double fill = ysg_node_number(n, I_FILL);
-  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
+  for (int t = 0; t < v->tiles_x * v->tiles_y; t++)
+    v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
   for (int y = 0; y < v->height; y++)
     for (int x = 0; x < v->width; x++) {
       size_t i = (size_t)y * (size_t)v->width + (size_t)x;

@@ -35,7 +35,6 @@
 
 /* ---- host-only test sources ------------------------------------------------------------------ */
 
-
 /* tpat: a sparse random image, new every frame; pixels under empty tiles hold junk */
 enum { TP_SEED, TP_FILL, TP_N };
 static const ysg_param_def tpat_params[TP_N] = {
@@ -49,7 +48,8 @@ static ysg_status tpat_run(ysg_node *n, const ysg_frame *f) {
   ysg_value *v = ysg_node_output(n, 0);
   uint64_t seed = (uint64_t)ysg_node_int(n, TP_SEED) * 7919u + (uint64_t)f->index;
   double fill = ysg_node_number(n, TP_FILL);
-  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
+  for (int t = 0; t < v->tiles_x * v->tiles_y; t++)
+    v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
   for (int y = 0; y < v->height; y++)
     for (int x = 0; x < v->width; x++) {
       size_t i = (size_t)y * (size_t)v->width + (size_t)x;
