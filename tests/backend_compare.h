@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "util.h"
 #include "ysgraph.h"
+#include "ysgraph/node.h"
 
 /* seeded, reproducible random inputs for the test sources: splitmix64 and a uniform [0, 1) */
 static inline uint64_t ysgt_mix64(uint64_t x) {
@@ -26,6 +27,50 @@ static inline uint64_t ysgt_mix64(uint64_t x) {
 static inline double ysgt_u01(uint64_t seed, uint64_t k) {
   return (double)(ysgt_mix64(seed * 0x9e3779b97f4a7c15ull + k) >> 11) * 0x1.0p-53;
 }
+
+/* rimg: a test source, a sparse random image new every frame: a `fill` fraction of the tiles
+ * hold pixels with alpha 0 (20 %), 1 (30 %) or in between and colours up to `gain` × alpha
+ * (premultiplied); pixels under empty tiles hold junk, which consumers must never read. Runs on
+ * the host, so device nodes get it through the executor's staging. */
+enum { YSGT_RIMG_SEED, YSGT_RIMG_FILL, YSGT_RIMG_GAIN, YSGT_RIMG_N };
+static const ysg_param_def ysgt_rimg_params[YSGT_RIMG_N] = {
+    {"seed", YSG_PARAM_INT, "1", 0, 1e6, NULL, YSG_PARAM_STATIC, "pattern seed"},
+    {"fill", YSG_PARAM_NUMBER, "0.5", 0, 1, NULL, YSG_PARAM_STATIC, "fraction of tiles used"},
+    {"gain", YSG_PARAM_NUMBER, "1", 0, 4, NULL, YSG_PARAM_STATIC, "colour scale over alpha"},
+};
+static const ysg_port_def ysgt_rimg_out[] = {{"image", YSG_IMAGE, 0, "the pattern", NULL, 0}};
+
+static inline ysg_status ysgt_rimg_run(ysg_node *n, const ysg_frame *f) {
+  ysg_value *v = ysg_node_output(n, 0);
+  uint64_t seed = (uint64_t)ysg_node_int(n, YSGT_RIMG_SEED) * 7919u + (uint64_t)f->index;
+  double fill = ysg_node_number(n, YSGT_RIMG_FILL), gain = ysg_node_number(n, YSGT_RIMG_GAIN);
+  for (int t = 0; t < v->tiles_x * v->tiles_y; t++)
+    v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
+  for (int y = 0; y < v->height; y++)
+    for (int x = 0; x < v->width; x++) {
+      size_t i = (size_t)y * (size_t)v->width + (size_t)x;
+      float p[4] = {9.0f, -5.0f, 3.0f, 7.0f}; /* junk: the tile is empty */
+      if (v->tiles[(y / YSG_TILE) * v->tiles_x + x / YSG_TILE]) {
+        uint64_t k = 1000003u + 8 * i;
+        double r = ysgt_u01(seed, k);
+        float a = r < 0.2 ? 0.0f : (r < 0.5 ? 1.0f : (float)ysgt_u01(seed, k + 1));
+        for (int c = 0; c < 3; c++) p[c] = a * (float)(gain * ysgt_u01(seed, k + 2 + (uint64_t)c));
+        p[3] = a;
+      }
+      ysg_store_px(v->px + 4 * i, p);
+    }
+  return YSG_OK;
+}
+
+static const ysg_node_type ysgt_rimg_type = {.name = "rimg",
+                                             .category = "source",
+                                             .doc = "test: a sparse random image per frame",
+                                             .outputs = ysgt_rimg_out,
+                                             .n_outputs = 1,
+                                             .params = ysgt_rimg_params,
+                                             .n_params = YSGT_RIMG_N,
+                                             .flags = YSG_NODE_HOST,
+                                             .run = ysgt_rimg_run};
 
 static inline void ysgt_require_cuda(void) {
   char why[512];

@@ -130,53 +130,12 @@ R_TYPE(rpts, rpts_out, "points");
 R_TYPE(rboxes, rboxes_out, "boxes");
 R_TYPE(redges, redges_out, "edges");
 
-/* rimg: a sparse random image, new every frame; alphas 0, 1 and in between, colours up to 1.5×
- * alpha (add-mode sums), junk under empty tiles */
-enum { I_SEED, I_FILL, I_N };
-static const ysg_param_def rimg_params[I_N] = {
-    {"seed", YSG_PARAM_INT, "1", 0, 1e6, NULL, YSG_PARAM_STATIC, "pattern seed"},
-    {"fill", YSG_PARAM_NUMBER, "0.5", 0, 1, NULL, YSG_PARAM_STATIC, "fraction of tiles used"},
-};
-static const ysg_port_def rimg_out[] = {{"image", YSG_IMAGE, 0, "the pattern", NULL, 0}};
-
-static ysg_status rimg_run(ysg_node *n, const ysg_frame *f) {
-  ysg_value *v = ysg_node_output(n, 0);
-  uint64_t seed = (uint64_t)ysg_node_int(n, I_SEED) * 7919u + (uint64_t)f->index;
-  double fill = ysg_node_number(n, I_FILL);
-  for (int t = 0; t < v->tiles_x * v->tiles_y; t++)
-    v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
-  for (int y = 0; y < v->height; y++)
-    for (int x = 0; x < v->width; x++) {
-      size_t i = (size_t)y * (size_t)v->width + (size_t)x;
-      float p[4] = {9.0f, -5.0f, 3.0f, 7.0f}; /* junk: the tile is empty */
-      if (v->tiles[(y / YSG_TILE) * v->tiles_x + x / YSG_TILE]) {
-        uint64_t k = 1000003u + 8 * i;
-        double r = ysgt_u01(seed, k);
-        float a = r < 0.2 ? 0.0f : (r < 0.5 ? 1.0f : (float)ysgt_u01(seed, k + 1));
-        for (int c = 0; c < 3; c++) p[c] = a * (float)(1.5 * ysgt_u01(seed, k + 2 + (uint64_t)c));
-        p[3] = a;
-      }
-      ysg_store_px(v->px + 4 * i, p);
-    }
-  return YSG_OK;
-}
-
-static const ysg_node_type rimg_type = {.name = "rimg",
-                                        .category = "source",
-                                        .doc = "test: a sparse random image per frame",
-                                        .outputs = rimg_out,
-                                        .n_outputs = 1,
-                                        .params = rimg_params,
-                                        .n_params = I_N,
-                                        .flags = YSG_NODE_HOST,
-                                        .run = rimg_run};
-
 /* ---- harness ------------------------------------------------------------------------------- */
 
 static ysg_context *ctx_new(void) {
   ysg_context *ctx = ysgt_ctx();
   cr_assert_not_null(ctx);
-  const ysg_node_type *types[] = {&rpts_type, &rboxes_type, &redges_type, &rimg_type};
+  const ysg_node_type *types[] = {&rpts_type, &rboxes_type, &redges_type, &ysgt_rimg_type};
   for (int i = 0; i < 4; i++)
     cr_assert_eq(ysg_register_node_type(ctx, types[i]), YSG_OK, "%s", ysg_errmsg(ctx));
   return ctx;
@@ -308,14 +267,14 @@ Test(cuda_devA, merge_every_mode_matches_cpu) {
       char src[1024];
       snprintf(src, sizeof src,
                "canvas{width=%d, height=%d, frames=%d}\n"
-               "local a = rimg{seed=1, name='a'}\n"
-               "local b = rimg{seed=2, fill=0.3, name='b'}\n"
+               "local a = rimg{gain=1.5, seed=1, name='a'}\n"
+               "local b = rimg{gain=1.5, seed=2, fill=0.3, name='b'}\n"
                "local g = gradient{from='#20406080', to='#ff8000', name='g'}\n"
                "merge{name='m', background=function(f, t) return f %% 2 == 0 and '#00000000' "
                "or '#10204040' end,\n"
                "      layers={a, {b, mode='%s', opacity=function(f, t) return 1 - 0.2 * f end},\n"
                "              {g, mode='%s', opacity=0.5}}}\n"
-               "merge{name='solo', layers={rimg{seed=3, name='c'}}}\n",
+               "merge{name='solo', layers={rimg{gain=1.5, seed=3, name='c'}}}\n",
                sizes[s][0], sizes[s][1], FRAMES, modes[m], modes[(m + 3) % 10]);
       scene(src, keep, 2, FRAMES, MERGE_TOL, 1, "m,solo,g");
     }
@@ -330,7 +289,8 @@ Test(cuda_devA, merge_in_place_matches_cpu) {
       "local bg = fill{color='#102040', name='bg'}\n"
       "local d = dot{points=p, radius=function(f, t) return 2 + f end, name='d'}\n"
       "local x = merge{layers={bg, {d, mode='screen'}}, name='x'}\n"
-      "merge{layers={x, {rimg{seed=5, name='r'}, mode='add', opacity=0.7}}, name='out'}\n";
+      "merge{layers={x, {rimg{gain=1.5, seed=5, name='r'}, mode='add', opacity=0.7}}, "
+      "name='out'}\n";
   scene(src, keep, 1, 5, MERGE_TOL, 1, "bg,d,x,out");
 }
 
@@ -517,7 +477,7 @@ Test(cuda_devA, png_files_identical_to_cpu) {
       char src[512];
       snprintf(src, sizeof src,
                "canvas{width=%d, height=%d, frames=3}\n"
-               "local r = rimg{seed=%d, fill=0.6, name='r'}\n"
+               "local r = rimg{gain=1.5, seed=%d, fill=0.6, name='r'}\n"
                "png{image=r, path='f/%%02d.png', bits='%d', compression=1, start=5, name='o'}\n",
                sizes[s][0], sizes[s][1], 3 + s, bits);
       ysg_context *ctx = ctx_new();

@@ -35,50 +35,6 @@
 
 /* ---- host-only test sources ------------------------------------------------------------------ */
 
-/* tpat: a sparse random image, new every frame; pixels under empty tiles hold junk */
-enum { TP_SEED, TP_FILL, TP_N };
-static const ysg_param_def tpat_params[TP_N] = {
-    {"seed", YSG_PARAM_INT, "1", 0, 1e6, NULL, YSG_PARAM_STATIC, "pattern seed"},
-    {"fill", YSG_PARAM_NUMBER, "0.35", 0, 1, NULL, YSG_PARAM_STATIC,
-     "fraction of tiles with content"},
-};
-static const ysg_port_def tpat_out[] = {{"image", YSG_IMAGE, 0, "the pattern", NULL, 0}};
-
-static ysg_status tpat_run(ysg_node *n, const ysg_frame *f) {
-  ysg_value *v = ysg_node_output(n, 0);
-  uint64_t seed = (uint64_t)ysg_node_int(n, TP_SEED) * 7919u + (uint64_t)f->index;
-  double fill = ysg_node_number(n, TP_FILL);
-  for (int t = 0; t < v->tiles_x * v->tiles_y; t++)
-    v->tiles[t] = ysgt_u01(seed, (uint64_t)t) < fill;
-  for (int y = 0; y < v->height; y++)
-    for (int x = 0; x < v->width; x++) {
-      size_t i = (size_t)y * (size_t)v->width + (size_t)x;
-      float p[4] = {7, -5, 3, 9}; /* junk: the tile is empty */
-      if (v->tiles[(y / YSG_TILE) * v->tiles_x + x / YSG_TILE]) {
-        uint64_t k = 1000003u + 4 * i;
-        float a = ysgt_u01(seed, k) < 0.3 ? 0.0f : (float)ysgt_u01(seed, k + 1);
-        p[0] = a * (float)ysgt_u01(seed, k + 2);
-        p[1] = a * (float)ysgt_u01(seed, k + 3);
-        p[2] = a * 0.5f;
-        p[3] = a;
-      }
-      ysg_store_px(v->px + 4 * i, p);
-    }
-  return YSG_OK;
-}
-
-static const ysg_node_type tpat_type = {
-    .name = "tpat",
-    .category = "source",
-    .doc = "test: a sparse random image per frame",
-    .outputs = tpat_out,
-    .n_outputs = 1,
-    .params = tpat_params,
-    .n_params = TP_N,
-    .flags = YSG_NODE_HOST,
-    .run = tpat_run,
-};
-
 /* tpts: cap points with ids, `counts` (cycled per frame) of them valid, positions random in the
  * canvas every frame (snapped to multiples of `snap` when > 0: ties and duplicates); rows past
  * the count hold junk; point nan_index is NaN on frame nan_frame */
@@ -150,7 +106,7 @@ static const ysg_node_type tpts_type = {
 static ysg_context *ctx_new(void) {
   ysg_context *ctx = ysgt_ctx();
   cr_assert_not_null(ctx);
-  cr_assert_eq(ysg_register_node_type(ctx, &tpat_type), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_eq(ysg_register_node_type(ctx, &ysgt_rimg_type), YSG_OK, "%s", ysg_errmsg(ctx));
   cr_assert_eq(ysg_register_node_type(ctx, &tpts_type), YSG_OK, "%s", ysg_errmsg(ctx));
   return ctx;
 }
@@ -486,7 +442,7 @@ Test(devB, blur_matches_with_animated_sigma_every_edge_mode_and_size) {
       /* sigma 0 (a copy), 3.5 and 7 (exact kernels), 10.5 (the box cascade) */
       snprintf(src, sizeof src,
                "canvas{%s,frames=4,fps=10}\n"
-               "local i = tpat{seed=%d, fill=%g}\n"
+               "local i = rimg{seed=%d, fill=%g}\n"
                "blur{image=i, name='o', edge='%s', sigma=function(f, t) return 3.5 * f end}\n",
                sizes[s], 3 * s + e, fills[(s + e) % 3], edges[e]);
       match(src, KEEP("o"), 1, 4, BLUR_TOL, "o", NULL);
@@ -499,7 +455,7 @@ Test(devB, glow_matches_with_animated_settings) {
     char src[1024];
     snprintf(src, sizeof src,
              "canvas{width=53,height=41,frames=4,fps=10}\n"
-             "local i = tpat{seed=%d, fill=0.3}\n"
+             "local i = rimg{seed=%d, fill=0.3}\n"
              "glow{image=i, name='o', edge='%s', sigma=function(f, t) return 1 + 3.2 * f end,\n"
              "     intensity=function(f, t) return 0.5 + 0.3 * f end,\n"
              "     threshold=function(f, t) return 0.1 * f end}\n",
@@ -512,7 +468,7 @@ Test(devB, glow_matches_with_animated_settings) {
 Test(devB, chained_blurs_match) {
   const char *src =
       "canvas{width=48,height=40,frames=3,fps=10}\n"
-      "local i = tpat{seed=21, fill=0.2}\n"
+      "local i = rimg{seed=21, fill=0.2}\n"
       "local a = blur{image=i, sigma=2, name='a'}\n"
       "local b = blur{image=a, name='b', sigma=function(f, t) return 1 + 5 * f end}\n"
       "glow{image=b, sigma=3, intensity=0.5, name='o'}\n";
@@ -529,7 +485,7 @@ Test(devB, blur_region_points_match_with_per_frame_counts) {
     snprintf(
         src, sizeof src,
         "canvas{%s,frames=4,fps=10}\n"
-        "local i = tpat{seed=%d, fill=0.6}\n"
+        "local i = rimg{seed=%d, fill=0.6}\n"
         "local p = tpts{cap=5, counts='5,0,2,5'}\n"
         "blur_region{image=i, points=p, name='o', radius=function(f, t) return 4 + 3 * f end,\n"
         "  opacity=function(f, t) return 1 - 0.2 * f end, falloff=5, sigma=3}\n",
@@ -547,7 +503,7 @@ Test(devB, blur_region_boxes_match_and_check_their_bins) {
              "1,10,10,30,20\n2,40,1,20,40\n2,0,30,64,10\n");
   const char *fmt =
       "canvas{width=64,height=48,frames=%d,fps=10}\n"
-      "local i = tpat{seed=41, fill=0.5}\n"
+      "local i = rimg{seed=41, fill=0.5}\n"
       "local b = boxes{path='%s'}\n"
       "local c = blur{image=i, sigma=1, name='c'}\n"
       "blur_region{image=c, boxes=b, name='o', corner=4, falloff=3, bin_capacity=%d,\n"
