@@ -51,6 +51,12 @@ const char *ysg_features(void) {
 #ifdef YSG_HAVE_DLPACK
          " dlpack"
 #endif
+#ifdef YSG_HAVE_LIBDEFLATE
+         " libdeflate"
+#endif
+#ifdef YSG_HAVE_OPENEXR
+         " openexr"
+#endif
 #ifdef _OPENMP
          " openmp"
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "color.h"
+#include "internal.h"
+#include "png_fast.h"
 #include "png_io.h"
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
@@ -23,7 +25,9 @@ static const ysg_param_def params[] = {
     {"path", YSG_PARAM_OUTPUT, NULL, 0, 0, NULL, YSG_PARAM_REQUIRED | YSG_PARAM_STATIC,
      "output file; one %d-style pattern (\"frames/%04d.png\") numbers the frames"},
     {"bits", YSG_PARAM_ENUM, "8", 0, 0, "8|16", YSG_PARAM_STATIC, "bits per sample"},
-    {"compression", YSG_PARAM_INT, "2", 0, 9, NULL, 0, "zlib level: 0 fastest, 9 smallest"},
+    {"compression", YSG_PARAM_INT, "2", 0, 9, NULL, 0,
+     "0: none; 1-2: fast deflate in parallel bands (about zlib level 2's size); 3-9: libdeflate "
+     "(zlib without it) at that level, smaller and slower"},
     {"start", YSG_PARAM_INT, "0", 0, 100000000, NULL, YSG_PARAM_STATIC,
      "the number frame 0's file gets: frame f is written as file start + f"},
 };
@@ -39,8 +43,9 @@ typedef struct png_state {
   unsigned char *buf[NSLOTS]; /* (h, w, 4) samples of bits/8 bytes, sRGB straight alpha */
   char *path[NSLOTS];         /* PATH_CAP each: the file this slot goes to */
   int sw[NSLOTS], sh[NSLOTS], level[NSLOTS];
-  uint8_t *lut8;   /* (65536) FP16 bits of an opaque pixel's channel -> 8-bit sRGB */
-  uint16_t *lut16; /* (65536) same for 16-bit output */
+  ysg_png_encoder *enc; /* used by the writer thread only */
+  uint8_t *lut8;        /* (65536) FP16 bits of an opaque pixel's channel -> 8-bit sRGB */
+  uint16_t *lut16;      /* (65536) same for 16-bit output */
 #ifdef YSG_HAVE_CUDA
   int d_conv;                    /* device scratch handle: the converted frame */
   unsigned char *pinned[NSLOTS]; /* pinned ring the device path encodes from */
@@ -50,11 +55,24 @@ typedef struct png_state {
 #endif
 } png_state;
 
+/* the encoder's memory: the context's allocator, without setting errors (the writer thread) */
+static void *enc_alloc(void *ud, size_t bytes) {
+  const ysg_context *c = ((const ysg_node *)ud)->p->ctx;
+  return c->alloc.alloc(c->alloc.ud, bytes ? bytes : 1, 64);
+}
+
+static void enc_free(void *ud, void *ptr) {
+  const ysg_context *c = ((const ysg_node *)ud)->p->ctx;
+  if (ptr) c->alloc.free(c->alloc.ud, ptr);
+}
+
 static ysg_status png_init(ysg_node *n) {
   png_state *st = ysg_node_alloc(n, sizeof *st);
   if (!st) return YSG_ERR_NOMEM;
   ysg_node_set_state(n, st);
   st->bits = ysg_node_enum(n, P_BITS) == 1 ? 16 : 8;
+  const ysg_png_alloc a = {enc_alloc, enc_free, n};
+  if (ysg__png_encoder_create(&a, ysg_node_threads(n), &st->enc)) return YSG_ERR_NOMEM;
 
   const char *path = ysg_node_string(n, P_PATH);
   char first[PATH_CAP], err[512];
@@ -125,6 +143,11 @@ static ysg_status png_infer(ysg_node *n) {
   }
   st->w = w;
   st->h = h;
+  /* the encoder's buffers now, rather than at the first frame (level 3+ reserves more) */
+  if (ysg__png_encoder_reserve(st->enc, w, h, st->bits, ysg_node_int(n, P_COMPRESSION)))
+    return ysg_node_fail(n, YSG_ERR_NOMEM, "out of memory for the PNG encoder (%dx%d)", w, h);
+  ysg_node_set_info(n, "%s, %d thread%s", ysg__png_level_name(ysg_node_int(n, P_COMPRESSION)),
+                    ysg_node_threads(n), ysg_node_threads(n) > 1 ? "s" : "");
   return YSG_OK;
 }
 
@@ -190,8 +213,8 @@ static ysg_status png_write_slot(const png_state *st, int slot, const unsigned c
     ysg_status s = ysg__mkdirs_for(st->path[slot], err, errcap);
     if (s) return s;
   }
-  return ysg__png_write(st->path[slot], px, st->sw[slot], st->sh[slot], 0, st->bits,
-                        st->level[slot], err, errcap);
+  return ysg__png_encode(st->enc, st->path[slot], px, st->sw[slot], st->sh[slot], 0, st->bits,
+                         st->level[slot], err, errcap);
 }
 
 static ysg_status png_encode(void *ud, int slot, char *err, size_t errcap) {
@@ -388,6 +411,7 @@ static void png_destroy(ysg_node *n) {
   png_device_free(n, st);
 #endif
   free_slots(n, st);
+  ysg__png_encoder_destroy(st->enc);
   if (st->lut8) ysg_node_free(n, st->lut8);
   if (st->lut16) ysg_node_free(n, st->lut16);
   ysg_node_free(n, st);
