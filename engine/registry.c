@@ -21,6 +21,9 @@ extern const ysg_node_type ysg__node_tracks;
 extern const ysg_node_type ysg__node_video_out;
 extern const ysg_node_type ysg__node_video_in;
 #endif
+#ifdef YSG_HAVE_OPENEXR
+extern const ysg_node_type ysg__node_exr;
+#endif
 
 static const ysg_node_type *const builtins[] = {
     &ysg__node_points,      &ysg__node_edges,    &ysg__node_boxes,    &ysg__node_scatter,
@@ -31,6 +34,9 @@ static const ysg_node_type *const builtins[] = {
     &ysg__node_blur_region, &ysg__node_tracks,
 #ifdef YSG_HAVE_FFMPEG
     &ysg__node_video_out,   &ysg__node_video_in,
+#endif
+#ifdef YSG_HAVE_OPENEXR
+    &ysg__node_exr,
 #endif
 };
 

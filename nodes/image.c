@@ -1,4 +1,5 @@
-/* image.c — the `image` node: a PNG file, or one frame of a PNG sequence, placed on the canvas.
+/* image.c — the `image` node: a PNG or OpenEXR file (nodes/image_exr.c tells them apart), or one
+ * frame of a sequence, placed on the canvas.
  * A single file is decoded once at init into linear premultiplied FP16 (node state). A path with a
  * %d-style pattern names a sequence: frame f reads file number start + f; init finds the run of
  * consecutive files from start, decodes the first and suggests the canvas (its size, the run's
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exr_io.h"
 #include "png_io.h"
 #include "ysgraph/node.h"
 
@@ -20,8 +22,9 @@ enum { P_PATH, P_X, P_Y, P_START, N_PARAMS };
 
 static const ysg_param_def params[] = {
     {"path", YSG_PARAM_PATH, NULL, 0, 0, NULL, YSG_PARAM_REQUIRED | YSG_PARAM_STATIC,
-     "PNG file (any bit depth and colour type; treated as sRGB), relative to the pipeline; "
-     "one %d-style pattern (\"seq/%04d.png\") reads a sequence"},
+     "PNG file (any bit depth and colour type; treated as sRGB) or OpenEXR file (RGBA, RGB or Y; "
+     "linear premultiplied), relative to the pipeline; one %d-style pattern (\"seq/%04d.png\") "
+     "reads a sequence"},
     {"x", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0, "left edge of the picture in pixels (rounded)"},
     {"y", YSG_PARAM_NUMBER, "0", 0, 0, NULL, 0, "top edge of the picture in pixels (rounded)"},
     {"start", YSG_PARAM_INT, "0", 0, SEQ_MAX, NULL, YSG_PARAM_STATIC,
@@ -39,7 +42,8 @@ typedef struct image_state {
   int seq;              /* the path holds a frame pattern */
   int start, count;     /* files start .. start + count - 1 exist (found at init) */
   int loaded;           /* the frame whose file px holds; -1: none */
-  ysg_png_decoder dec;  /* buffers for decoding w×h files */
+  int exr;              /* the sequence is OpenEXR (its first file is) */
+  ysg_png_decoder dec;  /* buffers for decoding w×h files (PNG sequences) */
   char file[PATH_CAP];  /* the current file's name (messages) */
   char first[PATH_CAP]; /* the first file's name */
 } image_state;
@@ -67,13 +71,12 @@ static ysg_status sequence_init(ysg_node *n, image_state *st, const char *patter
       break;
   }
   ysg_png_alloc a = {alloc_cb, free_cb, n};
-  void *px = NULL;
-  s = ysg__png_read(st->first, &a, YSG_PNG_F16, &px, &st->w, &st->h, err, sizeof err);
-  if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read PNG '%s': %s", st->first, err);
-  st->px = px;
+  const char *kind;
+  s = ysg__picture_read(st->first, &a, &st->px, &st->w, &st->h, &kind, err, sizeof err);
+  if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read %s '%s': %s", kind, st->first, err);
+  st->exr = !strcmp(kind, "EXR");
   st->loaded = 0;
-  s = ysg__png_decoder_init(&st->dec, &a, st->w, st->h);
-  if (s) return s;
+  if (!st->exr && (s = ysg__png_decoder_init(&st->dec, &a, st->w, st->h))) return s;
   ysg_node_suggest_canvas(n, st->w, st->h, st->count, 0);
   return YSG_OK;
 }
@@ -86,10 +89,9 @@ static ysg_status image_init(ysg_node *n) {
   if (ysg__has_frame_pattern(path)) return sequence_init(n, st, path);
   ysg_png_alloc a = {alloc_cb, free_cb, n};
   char err[512];
-  void *px = NULL;
-  ysg_status s = ysg__png_read(path, &a, YSG_PNG_F16, &px, &st->w, &st->h, err, sizeof err);
-  if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read PNG '%s': %s", path, err);
-  st->px = px;
+  const char *kind;
+  ysg_status s = ysg__picture_read(path, &a, &st->px, &st->w, &st->h, &kind, err, sizeof err);
+  if (s) return ysg_node_param_fail(n, P_PATH, s, "cannot read %s '%s': %s", kind, path, err);
   return YSG_OK;
 }
 
@@ -116,11 +118,13 @@ static ysg_status sequence_load(ysg_node *n, image_state *st, int f) {
                          f, st->file, gap, st->count - 1);
   }
   int w, h;
-  ysg_status s = ysg__png_decode(&st->dec, st->file, YSG_PNG_F16, st->px, &w, &h, err, sizeof err);
+  const char *kind;
+  ysg_status s = ysg__picture_decode(&st->dec, st->exr, st->file, st->px, st->w, st->h, &w, &h,
+                                     &kind, err, sizeof err);
   if (s && w > 0 && (w != st->w || h != st->h))
     return ysg_node_fail(n, s, "frame %d: '%s' is %dx%d, but the sequence is %dx%d (from '%s')", f,
                          st->file, w, h, st->w, st->h, st->first);
-  if (s) return ysg_node_fail(n, s, "frame %d: cannot read PNG '%s': %s", f, st->file, err);
+  if (s) return ysg_node_fail(n, s, "frame %d: cannot read %s '%s': %s", f, kind, st->file, err);
   st->loaded = f;
   return YSG_OK;
 }
@@ -218,7 +222,8 @@ const ysg_node_type ysg__node_image = {
     .name = "image",
     .category = "source",
     .doc =
-        "Places a PNG picture, or frame f of a PNG sequence (a %d-style pattern in path), on a "
+        "Places a PNG or OpenEXR picture, or frame f of a sequence (a %d-style pattern in path), "
+        "on a "
         "transparent canvas-sized image with its top-left corner at round(x), round(y), in "
         "linear light, premultiplied; parts outside the canvas are cropped. A single picture is "
         "decoded once; x and y may be animated. A sequence shows file number start + f at frame "
