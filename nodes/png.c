@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "color.h"
+#include "frame_convert.h"
 #include "internal.h"
 #include "png_fast.h"
 #include "png_io.h"
@@ -44,8 +45,8 @@ typedef struct png_state {
   char *path[NSLOTS];         /* PATH_CAP each: the file this slot goes to */
   int sw[NSLOTS], sh[NSLOTS], level[NSLOTS];
   ysg_png_encoder *enc; /* used by the writer thread only */
-  uint8_t *lut8;        /* (65536) FP16 bits of an opaque pixel's channel -> 8-bit sRGB */
-  uint16_t *lut16;      /* (65536) same for 16-bit output */
+  void *lut;            /* the converter's table: 65536 samples of bits/8 bytes */
+  ysg_srgb_conv conv;   /* FP16 -> sRGB straight samples (engine/frame_convert.c) */
 #ifdef YSG_HAVE_CUDA
   int d_conv;                    /* device scratch handle: the converted frame */
   unsigned char *pinned[NSLOTS]; /* pinned ring the device path encodes from */
@@ -95,22 +96,9 @@ static ysg_status png_init(ysg_node *n) {
     if (s) return ysg_node_param_fail(n, P_PATH, s, "%s", err);
   }
 
-  /* Opaque pixels (alpha exactly 1.0) are most of a frame; their conversion is a lookup by the
-   * FP16 bits, built with the same ysg_encode_srgb the general path uses, so results match. */
-  if (st->bits == 8)
-    st->lut8 = ysg_node_alloc(n, 65536);
-  else
-    st->lut16 = ysg_node_alloc(n, 65536 * sizeof(uint16_t));
-  if (!st->lut8 && !st->lut16) return YSG_ERR_NOMEM;
-  for (int i = 0; i < 65536; i++) {
-    float p[4] = {ysg_half_to_float((uint16_t)i), 0.0f, 0.0f, 1.0f};
-    uint32_t q[4];
-    ysg_encode_srgb(p, st->bits == 8 ? 255.0f : 65535.0f, q);
-    if (st->lut8)
-      st->lut8[i] = (uint8_t)q[0];
-    else
-      st->lut16[i] = (uint16_t)q[0];
-  }
+  st->lut = ysg_node_alloc(n, 65536 * (size_t)(st->bits / 8));
+  if (!st->lut) return YSG_ERR_NOMEM;
+  ysg__srgb_conv_init(&st->conv, st->bits, st->lut);
   return YSG_OK;
 }
 
@@ -155,55 +143,12 @@ typedef struct conv_job {
   const ysg_value *in;
   const png_state *st;
   unsigned char *dst;
-  int tiles_x;
 } conv_job;
-
-static void convert_px(const png_state *st, const uint16_t *s, unsigned char *d, int npx) {
-  for (int i = 0; i < npx; i++, s += 4) {
-    uint32_t q[4];
-    if (s[3] == 0x3c00) { /* alpha 1.0 */
-      if (st->lut8) {
-        q[0] = st->lut8[s[0]], q[1] = st->lut8[s[1]], q[2] = st->lut8[s[2]], q[3] = 255;
-      } else {
-        q[0] = st->lut16[s[0]], q[1] = st->lut16[s[1]], q[2] = st->lut16[s[2]], q[3] = 65535;
-      }
-    } else if ((s[3] & 0x7fffu) == 0) { /* alpha ±0: ysg_encode_srgb gives all zero */
-      q[0] = q[1] = q[2] = q[3] = 0;
-    } else {
-      float p[4];
-      ysg_load_px(s, p);
-      ysg_encode_srgb(p, st->lut8 ? 255.0f : 65535.0f, q);
-    }
-    if (st->lut8) {
-      for (int c = 0; c < 4; c++) d[i * 4 + c] = (uint8_t)q[c];
-    } else {
-      uint16_t *d16 = (uint16_t *)d + (size_t)i * 4;
-      for (int c = 0; c < 4; c++) d16[c] = (uint16_t)q[c];
-    }
-  }
-}
 
 static void convert_rows(void *ud, int begin, int end) {
   const conv_job *j = ud;
-  const int W = j->in->width;
-  const size_t bpp = (size_t)(j->st->bits / 8) * 4;
-  for (int y = begin; y < end; y++) {
-    const uint16_t *src = j->in->px + (size_t)y * (size_t)W * 4;
-    unsigned char *dst = j->dst + (size_t)y * (size_t)W * bpp;
-    if (!j->in->tiles) {
-      convert_px(j->st, src, dst, W);
-      continue;
-    }
-    /* Empty tiles (all zero) encode to zero bytes: skip their conversion. */
-    const uint8_t *flags = j->in->tiles + (size_t)(y / YSG_TILE) * (size_t)j->tiles_x;
-    for (int tx = 0; tx * YSG_TILE < W; tx++) {
-      int a = tx * YSG_TILE, b = a + YSG_TILE < W ? a + YSG_TILE : W;
-      if (flags[tx])
-        convert_px(j->st, src + (size_t)a * 4, dst + (size_t)a * bpp, b - a);
-      else
-        memset(dst + (size_t)a * bpp, 0, (size_t)(b - a) * bpp);
-    }
-  }
+  ysg__srgb_convert_rows(&j->st->conv, j->in, j->dst,
+                         (size_t)j->in->width * 4 * (size_t)(j->st->bits / 8), begin, end);
 }
 
 /* Encode slot's converted pixels px into its file (writer thread; both backends). */
@@ -256,7 +201,6 @@ static ysg_status png_run(ysg_node *n, const ysg_frame *frame) {
   j.in = in;
   j.st = st;
   j.dst = st->buf[slot];
-  j.tiles_x = in->tiles_x > 0 ? in->tiles_x : (in->width + YSG_TILE - 1) / YSG_TILE;
   ysg_node_parallel_for(n, in->height, 16, convert_rows, &j);
   memcpy(st->path[slot], file, strlen(file) + 1);
   st->sw[slot] = in->width;
@@ -412,8 +356,7 @@ static void png_destroy(ysg_node *n) {
 #endif
   free_slots(n, st);
   ysg__png_encoder_destroy(st->enc);
-  if (st->lut8) ysg_node_free(n, st->lut8);
-  if (st->lut16) ysg_node_free(n, st->lut16);
+  if (st->lut) ysg_node_free(n, st->lut);
   ysg_node_free(n, st);
   ysg_node_set_state(n, NULL);
 }

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "frame_convert.h"
 #include "internal.h"
 #include "png_io.h"
 #include "video_io.h"
@@ -65,9 +66,7 @@ static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "fas
 /* the planes the converter writes */
 typedef struct layout {
   enum AVPixelFormat fmt;
-  int sx, sy; /* chroma subsampling shifts (1: halved) */
-  int bits;   /* 8 or 10 */
-  int semi;   /* P010: one interleaved CbCr plane, samples in the high bits */
+  ysg_yuv_layout p; /* subsampling, bits, semi-planar (engine/frame_convert.h) */
 } layout;
 
 typedef struct vout_state {
@@ -80,8 +79,8 @@ typedef struct vout_state {
   const AVCodec *codec_impl;
   int nvenc;
   layout lay;
-  ysg_yuv_params yuv;
-  float *lut; /* (65536) FP16 bits of a linear channel -> sRGB-encoded 0..1 */
+  ysg_yuv_conv conv; /* FP16 -> Y'CbCr (engine/frame_convert.c) */
+  float *lut;        /* (65536) FP16 bits of a linear channel -> sRGB-encoded 0..1 */
   AVCodecContext *enc;
   AVFrame *frame[NSLOTS];
   AVPacket *pkt;
@@ -97,109 +96,17 @@ typedef struct vout_state {
   int apending, aeof, aread; /* apkt holds an unwritten packet; source exhausted; read from */
 } vout_state;
 
-/* ---- colour conversion (render thread) ------------------------------------------------------ */
+/* ---- colour conversion (render thread): engine/frame_convert.c ----------------------------- */
 typedef struct conv_job {
-  const vout_state *st;
+  const ysg_yuv_conv *c;
   const ysg_value *in;
-  AVFrame *f;
-  int tiles_x;
+  ysg_yuv_planes planes;
 } conv_job;
 
-static inline int quant(float v, int maxv) {
-  int i = (int)(v + 0.5f);
-  return i < 0 ? 0 : (i > maxv ? maxv : i);
-}
-
-/* Y' code value alone: the expression ysg_rgb_prime_to_yuv uses, without its chroma. */
-static inline float rgb_prime_to_y(const ysg_yuv_params *p, const float rgb[3]) {
-  float kg = 1.0f - p->kr - p->kb;
-  return p->y_off + p->y_scale * (p->kr * rgb[0] + kg * rgb[1] + p->kb * rgb[2]);
-}
-
-/* Store n code values: 8-bit, 16-bit little-endian, or P010 (high 10 of 16 bits, every other
- * sample: step 2). */
-static inline void store(const layout *l, uint8_t *dst, int step, const float *v, int n) {
-  const int maxv = (1 << l->bits) - 1, shift = l->semi ? 6 : 0;
-  if (l->bits == 8) {
-    for (int i = 0; i < n; i++) dst[i] = (uint8_t)quant(v[i], maxv);
-  } else if (step == 1) {
-    uint16_t *d = (uint16_t *)dst;
-    for (int i = 0; i < n; i++) d[i] = (uint16_t)(quant(v[i], maxv) << shift);
-  } else {
-    uint16_t *d = (uint16_t *)dst;
-    for (int i = 0; i < n; i++) d[i * step] = (uint16_t)(quant(v[i], maxv) << shift);
-  }
-}
-
-/* One task per chroma row (its 1 << sy luma rows share a row of 16×16 occupancy tiles). Per
- * chunk of the row group: R'G'B' from the table (empty tiles read as zero: black), luma of every
- * pixel, chroma of each group's mean R'G'B' — the matrix is linear, so that is the mean of the
- * pixels' chroma. Laid out in arrays so the compiler vectorises the arithmetic. */
-#define CHUNK 128 /* pixels, a multiple of YSG_TILE */
+/* one task per chroma row (its 1 << sy luma rows) */
 static void convert_rows(void *ud, int begin, int end) {
   const conv_job *j = ud;
-  const vout_state *st = j->st;
-  const ysg_yuv_params yp = st->yuv, *p = &yp; /* a local copy: the byte stores cannot alias it */
-  const layout *l = &st->lay;
-  const AVFrame *f = j->f;
-  const int W = j->in->width, sx = l->sx, gw = 1 << sx, gh = 1 << l->sy;
-  const size_t bps = l->bits > 8 ? 2 : 1; /* bytes per sample */
-  const float *lut = st->lut;
-  float e[2][3][CHUNK]; /* [row in group][R', G', B'][pixel in chunk] */
-  float m[3][CHUNK];    /* the groups' mean R'G'B' */
-  float y[CHUNK], cb[CHUNK], cr[CHUNK];
-  for (int cy = begin; cy < end; cy++) {
-    const int y0 = cy * gh;
-    const uint8_t *flags =
-        j->in->tiles ? j->in->tiles + (size_t)(y0 / YSG_TILE) * (size_t)j->tiles_x : NULL;
-    for (int xs = 0; xs < W; xs += CHUNK) {
-      const int n = W - xs < CHUNK ? W - xs : CHUNK;
-      for (int dy = 0; dy < gh; dy++) {
-        const uint16_t *s = j->in->px + ((size_t)(y0 + dy) * (size_t)W + (size_t)xs) * 4;
-        float *r = e[dy][0], *g = e[dy][1], *b = e[dy][2];
-        for (int a = 0; a < n; a += YSG_TILE) {
-          const int z = a + YSG_TILE < n ? a + YSG_TILE : n;
-          if (flags && !flags[(xs + a) / YSG_TILE]) {
-            for (int i = a; i < z; i++) r[i] = g[i] = b[i] = 0.0f;
-            continue;
-          }
-          for (int i = a; i < z; i++)
-            r[i] = lut[s[i * 4]], g[i] = lut[s[i * 4 + 1]], b[i] = lut[s[i * 4 + 2]];
-        }
-        for (int i = 0; i < n; i++) {
-          float rgb[3] = {r[i], g[i], b[i]};
-          y[i] = rgb_prime_to_y(p, rgb);
-        }
-        store(l, f->data[0] + (size_t)(y0 + dy) * (size_t)f->linesize[0] + (size_t)xs * bps, 1, y,
-              n);
-      }
-      const int nc = (n + gw - 1) >> sx;
-      if (gw == 2 && gh == 2) { /* 4:2:0 */
-        for (int c = 0; c < 3; c++)
-          for (int k = 0; k < nc; k++)
-            m[c][k] =
-                (e[0][c][2 * k] + e[0][c][2 * k + 1] + e[1][c][2 * k] + e[1][c][2 * k + 1]) * 0.25f;
-      } else if (gw == 1 && gh == 1) { /* 4:4:4 */
-        memcpy(m, e[0], sizeof m);
-      } else { /* 4:2:2 (the layouts pick_layout makes) */
-        for (int c = 0; c < 3; c++)
-          for (int k = 0; k < nc; k++) m[c][k] = (e[0][c][2 * k] + e[0][c][2 * k + 1]) * 0.5f;
-      }
-      for (int k = 0; k < nc; k++) {
-        float rgb[3] = {m[0][k], m[1][k], m[2][k]}, yy;
-        ysg_rgb_prime_to_yuv(p, rgb, &yy, &cb[k], &cr[k]);
-      }
-      const size_t cx = (size_t)(xs >> sx);
-      if (l->semi) { /* P010: Cb, Cr interleaved in plane 1 */
-        uint8_t *row = f->data[1] + (size_t)cy * (size_t)f->linesize[1] + cx * 4;
-        store(l, row, 2, cb, nc);
-        store(l, row + 2, 2, cr, nc);
-      } else {
-        store(l, f->data[1] + (size_t)cy * (size_t)f->linesize[1] + cx * bps, 1, cb, nc);
-        store(l, f->data[2] + (size_t)cy * (size_t)f->linesize[2] + cx * bps, 1, cr, nc);
-      }
-    }
-  }
+  ysg__yuv_convert_rows(j->c, j->in, &j->planes, NULL, begin, end);
 }
 
 /* ---- encoder selection ---------------------------------------------------------------------- */
@@ -216,17 +123,17 @@ static int preset_index(const char *p) {
 }
 
 static layout pick_layout(int codec, int pix_fmt, int nvenc) {
-  layout l = {AV_PIX_FMT_YUV420P, 1, 1, 8, 0};
+  layout l = {AV_PIX_FMT_YUV420P, {1, 1, 8, 0}};
   if (codec == C_PRORES) { /* ProRes has no 4:2:0 and is 10-bit */
-    l.bits = 10, l.sy = 0;
+    l.p.bits = 10, l.p.sy = 0;
     l.fmt = pix_fmt == F_YUV444P ? AV_PIX_FMT_YUV444P10LE : AV_PIX_FMT_YUV422P10LE;
-    if (pix_fmt == F_YUV444P) l.sx = 0;
+    if (pix_fmt == F_YUV444P) l.p.sx = 0;
   } else if (pix_fmt == F_YUV420P10) {
-    l.bits = 10;
+    l.p.bits = 10;
     l.fmt = nvenc ? AV_PIX_FMT_P010LE : AV_PIX_FMT_YUV420P10LE;
-    l.semi = nvenc;
+    l.p.semi = nvenc;
   } else if (pix_fmt == F_YUV444P) {
-    l.fmt = AV_PIX_FMT_YUV444P, l.sx = l.sy = 0;
+    l.fmt = AV_PIX_FMT_YUV444P, l.p.sx = l.p.sy = 0;
   }
   return l;
 }
@@ -261,7 +168,7 @@ static AVCodecContext *open_encoder(ysg_node *n, vout_state *st, const AVCodec *
   e->colorspace = AVCOL_SPC_BT709;
   e->color_primaries = AVCOL_PRI_BT709;
   e->color_trc = AVCOL_TRC_IEC61966_2_1; /* the sRGB OETF is what the frames carry */
-  if (l->sx) e->chroma_sample_location = AVCHROMA_LOC_CENTER; /* 2×2 box average */
+  if (l->p.sx) e->chroma_sample_location = AVCHROMA_LOC_CENTER; /* 2×2 box average */
   e->thread_count = 0;
   if (av_guess_format(st->mux, NULL, NULL)->flags & AVFMT_GLOBALHEADER)
     e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER; /* parameter sets in the container's header */
@@ -285,7 +192,7 @@ static AVCodecContext *open_encoder(ysg_node *n, vout_state *st, const AVCodec *
     }
     if (!strcmp(c->name, "libx265")) av_dict_set(&o, "x265-params", "log-level=error", 0);
   } else if (st->codec == C_PRORES) {
-    av_dict_set(&o, "profile", l->sx ? "hq" : "4444", 0);
+    av_dict_set(&o, "profile", l->p.sx ? "hq" : "4444", 0);
   } else { /* libsvtav1, libaom-av1, libvpx-vp9: integer crf, speed from the preset */
     if (kbps <= 0) {
       snprintf(num, sizeof num, "%d", (int)(crf + 0.5));
@@ -603,7 +510,7 @@ static ysg_status vout_init(ysg_node *n) {
            (long)getpid());
   st->lut = ysg_node_alloc(n, 65536 * sizeof(float));
   if (!st->lut) return YSG_ERR_NOMEM;
-  for (int i = 0; i < 65536; i++) st->lut[i] = ysg_linear_to_srgb(ysg_half_to_float((uint16_t)i));
+  ysg__yuv_lut_init(st->lut);
   return open_audio(n, st, dot);
 }
 
@@ -617,14 +524,16 @@ static ysg_status vout_infer(ysg_node *n) {
   st->w = w, st->h = h;
   st->fps = av_d2q(cv->fps, 1000000);
   layout l = pick_layout(st->codec, ysg_node_enum(n, P_PIX_FMT), 0);
-  if ((l.sx && (w & 1)) || (l.sy && (h & 1)))
+  if ((l.p.sx && (w & 1)) || (l.p.sy && (h & 1)))
     return ysg_node_fail(n, YSG_ERR_PIPELINE,
                          "the image is %dx%d, but %s video needs an even %s (use an even canvas%s)",
-                         w, h, l.sy ? "4:2:0" : "4:2:2", l.sy ? "width and height" : "width",
+                         w, h, l.p.sy ? "4:2:0" : "4:2:2", l.p.sy ? "width and height" : "width",
                          st->codec == C_PRORES ? "" : " or pix_fmt yuv444p");
   ysg_status s = choose_encoder(n, st);
   if (s) return s;
-  ysg_yuv_params_init(&st->yuv, YSG_YUV_BT709, ysg_node_enum(n, P_RANGE) == 1, st->lay.bits);
+  ysg_yuv_params_init(&st->conv.yuv, YSG_YUV_BT709, ysg_node_enum(n, P_RANGE) == 1, st->lay.p.bits);
+  st->conv.lay = st->lay.p;
+  st->conv.lut = st->lut;
   st->pkt = av_packet_alloc();
   if (!st->pkt) return YSG_ERR_NOMEM;
   for (int i = 0; i < NSLOTS; i++) {
@@ -667,8 +576,11 @@ static ysg_status vout_run(ysg_node *n, const ysg_frame *frame) {
   if (s) return s;
   AVFrame *f = st->frame[slot];
   if (av_frame_make_writable(f) < 0) return YSG_ERR_NOMEM; /* the encoder still holds it */
-  conv_job j = {st, in, f, in->tiles_x > 0 ? in->tiles_x : (in->width + YSG_TILE - 1) / YSG_TILE};
-  ysg_node_parallel_for(n, st->h >> st->lay.sy, 8, convert_rows, &j);
+  conv_job j = {
+      &st->conv,
+      in,
+      {{f->data[0], f->data[1], f->data[2]}, {f->linesize[0], f->linesize[1], f->linesize[2]}}};
+  ysg_node_parallel_for(n, st->h >> st->lay.p.sy, 8, convert_rows, &j);
   f->pts = frame->index - st->first;
   st->last = frame->index;
   return ysg_node_write_submit(n, slot, write_slot, st);
