@@ -66,6 +66,7 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
   ysg__free(ctx, p->file);
   ysg__free(ctx, p->dir);
   ysg__free(ctx, p->out_dir);
+  ysg__free(ctx, p->pipe);
   ysg__free(ctx, p);
 }
 

@@ -528,6 +528,7 @@ ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   ysg_backend asked = p->backend;
   char why[512] = "";
   ysg_status st;
+  if (p->pipe && (st = ysg__pipe_attach(p, p->pipe))) return st;
   if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
       (st = init_all(p)) || (st = choose_backend(p, why, sizeof why)) || (st = infer_all(p)) ||
       (st = make_buffers(p)) || (st = plan_arena(p)) || (st = allocate_and_bind(p)))

@@ -33,13 +33,14 @@ ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_
   p->unsafe = opt->unsafe;
   p->no_graphs = opt->no_graphs;
   p->profile = opt->profile;
+  p->pipe = opt->pipe ? ysg__strdup(ctx, opt->pipe) : NULL;
   p->backend = opt->backend;
   p->canvas.width = 1920;
   p->canvas.height = 1080;
   p->canvas.frames = 1;
   p->canvas.fps = 30;
   p->frame = -1;
-  if (!p->file || !p->dir || !p->out_dir) {
+  if (!p->file || !p->dir || !p->out_dir || (opt->pipe && !p->pipe)) {
     ysg_pipeline_destroy(p);
     return YSG_ERR_NOMEM;
   }

@@ -177,6 +177,7 @@ struct ysg_pipeline {
   int frame; /* last frame run, -1 before the first */
   /* CUDA backend */
   int no_graphs, profile;    /* load options (or YSG_NO_CUDA_GRAPHS=1) */
+  char *pipe;                /* load option: attach a raw sink to standard output (raw_pipe.c) */
   ysg_plan_result host_plan; /* the host arena's plan (p->plan is the backend's main arena) */
   size_t host_arena_bytes;
   size_t param_total; /* bytes of the per-frame parameter block */
@@ -251,6 +252,8 @@ ysg_status ysg__link_set_param_anim(ysg_node *n, int port, ysg_link *l, int para
 ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name);
 /* validate, init, infer, plan, allocate the arena */
 ysg_status ysg__pipeline_finalize(ysg_pipeline *p);
+/* nodes/raw_pipe.c: the `raw` sink `--pipe` attaches before planning */
+ysg_status ysg__pipe_attach(ysg_pipeline *p, const char *spec);
 /* resolve a path param relative to the pipeline dir (input) or output dir; sandbox rules */
 ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *path, char **out);
 /* bytes of a value with the given shape (sub-arrays aligned) and the views into memory */

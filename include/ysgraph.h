@@ -100,6 +100,9 @@ typedef struct ysg_load_options {
   int n_keep;
   int no_graphs; /* CUDA: launch every frame eagerly, no CUDA Graphs (or YSG_NO_CUDA_GRAPHS=1) */
   int profile;   /* CUDA: time each node on the device with events (runs eagerly) */
+  /* stream an image to standard output as raw frames (a `raw` sink named "pipe"):
+   * "y4m" | "y4m444" | "rgba", optionally "=NODE[.PORT]" (default: the image the sinks write) */
+  const char *pipe;
 } ysg_load_options;
 
 YSG_API void ysg_load_options_init(ysg_load_options *opt);

@@ -40,6 +40,8 @@ static const char usage_text[] =
     "                          CSV) to PATH, relative to the current directory; %04d = frame\n"
     "  --stats PATH.json       write timings, memory and per-node statistics as JSON\n"
     "  --threads N             CPU worker threads (default 0: all cores)\n"
+    "  --pipe FMT[=NODE[.PORT]] stream frames to standard output: y4m (4:2:0), y4m444 or\n"
+    "                          rgba (8-bit sRGB); the image the sinks write unless named\n"
     "  --no-graphs             CUDA: launch every frame node by node instead of replaying\n"
     "                          CUDA Graphs (also YSG_NO_CUDA_GRAPHS=1)\n"
     "  --quiet                 no progress bar and no notes, only warnings and errors\n"
@@ -64,7 +66,8 @@ enum {
   O_THREADS = 1 << 8,
   O_JSON = 1 << 9,
   O_MARKDOWN = 1 << 10,
-  O_NO_GRAPHS = 1 << 11
+  O_NO_GRAPHS = 1 << 11,
+  O_PIPE = 1 << 12
 };
 enum { O_LOAD = O_OUT | O_BACKEND | O_SET | O_UNSAFE | O_QUIET };
 
@@ -80,10 +83,11 @@ static const opt_def opt_defs[] = {
     {"--quiet", "-q", O_QUIET, 0},       {"--unsafe", NULL, O_UNSAFE, 0},
     {"--threads", NULL, O_THREADS, 1},   {"--json", NULL, O_JSON, 0},
     {"--markdown", NULL, O_MARKDOWN, 0}, {"--no-graphs", NULL, O_NO_GRAPHS, 0},
+    {"--pipe", NULL, O_PIPE, 1},
 };
 
 typedef struct cli {
-  const char *cmd, *file, *outdir, *stats, *frames;
+  const char *cmd, *file, *outdir, *stats, *frames, *pipe;
   ysg_backend backend;
   ysg_define *defines;
   int n_defines;
@@ -177,6 +181,17 @@ static int apply_opt(cli *c, const opt_def *d, const char *arg) {
   if (bit == O_FRAMES && !parse_frames(arg, &a, &b))
     return fail(c, EXIT_USAGE, "--frames '%s': expected A:B with 0 <= A < B", arg);
   if (bit == O_FRAMES) c->frames = arg;
+  if (bit == O_PIPE) {
+    size_t n = strcspn(arg, "=");
+    if (!((n == 3 && !strncmp(arg, "y4m", 3)) || (n == 6 && !strncmp(arg, "y4m444", 6)) ||
+          (n == 4 && !strncmp(arg, "rgba", 4))))
+      return fail(c, EXIT_USAGE, "--pipe '%s': expected y4m, y4m444 or rgba[=NODE[.PORT]]", arg);
+    if (isatty(STDOUT_FILENO))
+      return fail(c, EXIT_USAGE,
+                  "--pipe: standard output is a terminal; pipe it into a program (e.g. | ffmpeg "
+                  "-i - out.mp4)");
+    c->pipe = arg;
+  }
   if (bit == O_THREADS && !parse_int(arg, &c->threads))
     return fail(c, EXIT_USAGE, "--threads '%s': expected a number >= 0", arg);
   if (bit == O_SET) {
@@ -271,6 +286,7 @@ static ysg_status load(cli *c, ysg_context *ctx, ysg_pipeline **p) {
   lo.n_defines = c->n_defines;
   lo.keep = c->keep;
   lo.n_keep = c->n_dump;
+  lo.pipe = c->pipe;
   return ysg_pipeline_load_file(ctx, c->file, &lo, p);
 }
 
@@ -600,7 +616,7 @@ static int dispatch(cli *c, int argc, char **argv) {
     const char *name;
     int allowed, max_pos;
   } cmds[] = {
-      {"run", O_LOAD | O_FRAMES | O_DUMP | O_STATS | O_THREADS | O_NO_GRAPHS, 1},
+      {"run", O_LOAD | O_FRAMES | O_DUMP | O_STATS | O_THREADS | O_NO_GRAPHS | O_PIPE, 1},
       {"check", O_LOAD, 1},
       {"plan", O_LOAD | O_JSON, 1},
       {"graph", O_LOAD, 1},
