@@ -238,7 +238,9 @@ static ysg_status vin_init(ysg_node *n) {
   st->frame = av_frame_alloc();
   st->host = av_frame_alloc();
   st->rgb = av_frame_alloc();
-  if (!st->pkt || !st->frame || !st->host || !st->rgb) return YSG_ERR_NOMEM;
+  st->kept = av_frame_alloc();
+  st->pic_index = -1;
+  if (!st->pkt || !st->frame || !st->host || !st->rgb || !st->kept) return YSG_ERR_NOMEM;
   const AVCodec *codec = NULL;
   ysg_status s = open_input(n, st, &codec);
   if (!s) s = open_decoder(n, st, codec);
@@ -684,9 +686,28 @@ static ysg_status vin_run(ysg_node *n, const ysg_frame *frame) {
     out->count = 1;
     if (out->tiles) memset(out->tiles, 1, (size_t)out->tiles_x * (size_t)out->tiles_y);
   }
+  /* the picture stays until the next frame: a video_out may pass its samples through */
+  av_frame_unref(st->kept);
+  st->pic = NULL;
+  st->pic_index = -1;
+  if (!s) {
+    av_frame_move_ref(st->kept, st->frame);
+    st->pic = st->kept;
+    st->pic_index = f;
+  }
   av_frame_unref(st->frame);
   if (s) st->next = -1;
   return s;
+}
+
+const AVFrame *ysg__vin_picture(const ysg_node *n, int f) {
+  const vin_state *st = ysg_node_state(n);
+  return st && st->pic && st->pic_index == f ? st->pic : NULL;
+}
+
+const AVCodecParameters *ysg__vin_codecpar(const ysg_node *n) {
+  const vin_state *st = ysg_node_state(n);
+  return st && st->fmt ? st->fmt->streams[st->stream]->codecpar : NULL;
 }
 
 static void vin_destroy(ysg_node *n) {
@@ -697,6 +718,7 @@ static void vin_destroy(ysg_node *n) {
   av_frame_free(&st->frame);
   av_frame_free(&st->host);
   av_frame_free(&st->rgb);
+  av_frame_free(&st->kept);
   av_packet_free(&st->pkt);
   avcodec_free_context(&st->dec);
   avformat_close_input(&st->fmt);

@@ -53,10 +53,20 @@ typedef struct vin_state {
   void *decoded;    /* event on the default stream, where NVDEC's writes are */
   int held_k;
   int nvdec_ok; /* the first frame came back as an NV12/P010/P016 surface */
+  /* the picture of the frame last run, for a video_out passing it through (ysg__vin_picture) */
+  AVFrame *kept;      /* host path: the decoded picture, kept until the next frame */
+  const AVFrame *pic; /* kept, or the NVDEC surface held by the device path; NULL: none */
+  int pic_index;      /* the frame pic belongs to */
 } vin_state;
 
 /* Decode frame f into st->frame (seeking when it is not the next one). */
 ysg_status ysg__vin_fetch(ysg_node *n, vin_state *st, int f);
+/* The decoded picture frame f of video_in node n was converted from, when n ran frame f (it stays
+ * valid until n's next frame), else NULL: a host picture, or an NVDEC surface
+ * (AV_PIX_FMT_CUDA) on the device path. For video_out's passthrough. */
+const AVFrame *ysg__vin_picture(const ysg_node *n, int f);
+/* The video stream's parameters (pixel format, colour tags, size) as the container states them. */
+const AVCodecParameters *ysg__vin_codecpar(const ysg_node *n);
 /* The conversion parameters of a decoded frame: matrix, range, chroma siting, bits. */
 void ysg__vin_frame_yuv_params(const AVFrame *fr, int fmt, int bits, ysg_yuv_params *p);
 

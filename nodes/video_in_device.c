@@ -120,7 +120,6 @@ static ysg_status vin_dev_prepare(ysg_node *n, const ysg_frame *frame) {
 
 /* The surface's planes into staging, after NVDEC's writes; the surface is held until copied. */
 static ysg_status vin_dev_stage(ysg_node *n, const ysg_frame *frame, void *stream) {
-  (void)frame;
   vin_state *st = ysg_node_state(n);
   char err[512];
   int k = st->held_k;
@@ -132,6 +131,8 @@ static ysg_status vin_dev_stage(ysg_node *n, const ysg_frame *frame, void *strea
   if (s) return ysg_node_fail(n, s, "%s", err);
   av_frame_move_ref(st->held[k], st->frame);
   const AVFrame *fr = st->held[k];
+  st->pic = fr; /* held for two frames: video_out may pass this frame's samples through */
+  st->pic_index = frame->index;
   unsigned char *luma = ysg_node_device_scratch(n, st->dev_staging);
   unsigned char *chroma = luma + ((size_t)st->dev_pitch_y * (size_t)st->h + 255) / 256 * 256;
   if (!(s = ysg__cuda_event_record(st->decoded, NULL, err, sizeof err)) &&

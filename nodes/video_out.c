@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "png_io.h"
 #include "video_io.h"
+#include "video_out_pass.h"
 #include "yuv.h"
 
 enum { P_PATH, P_CODEC, P_ENCODER, P_CRF, P_BITRATE, P_PRESET, P_PIX_FMT, P_AUDIO, P_RANGE };
@@ -57,6 +58,10 @@ static const ysg_param_def params[] = {
 static const ysg_port_def inputs[] = {
     {"image", YSG_IMAGE, 0, "the frame to encode (composited over black: video has no alpha)", NULL,
      0},
+    {"source", YSG_IMAGE, YSG_PORT_OPTIONAL,
+     "a video_in the image overlays: 16x16 tiles where the image equals it bit for bit get the "
+     "decoder's own Y'CbCr (no generation loss, no conversion)",
+     NULL, 0},
 };
 
 static const char *const codec_names[] = {"h264", "hevc", "av1", "vp9", "prores"};
@@ -94,6 +99,8 @@ typedef struct vout_state {
   int ain_stream;
   AVPacket *apkt;
   int apending, aeof, aread; /* apkt holds an unwritten packet; source exhausted; read from */
+  ysg_vpass pass;            /* passthrough of a video_in's pictures (video_out_pass.c) */
+  char note[600];            /* the encoder note of --stats */
 } vout_state;
 
 /* ---- colour conversion (render thread): engine/frame_convert.c ----------------------------- */
@@ -101,12 +108,13 @@ typedef struct conv_job {
   const ysg_yuv_conv *c;
   const ysg_value *in;
   ysg_yuv_planes planes;
+  const uint8_t *skip; /* passthrough: tiles left to ysg__vpass_copy, or NULL */
 } conv_job;
 
 /* one task per chroma row (its 1 << sy luma rows) */
 static void convert_rows(void *ud, int begin, int end) {
   const conv_job *j = ud;
-  ysg__yuv_convert_rows(j->c, j->in, &j->planes, NULL, begin, end);
+  ysg__yuv_convert_rows(j->c, j->in, &j->planes, j->skip, begin, end);
 }
 
 /* ---- encoder selection ---------------------------------------------------------------------- */
@@ -168,7 +176,9 @@ static AVCodecContext *open_encoder(ysg_node *n, vout_state *st, const AVCodec *
   e->colorspace = AVCOL_SPC_BT709;
   e->color_primaries = AVCOL_PRI_BT709;
   e->color_trc = AVCOL_TRC_IEC61966_2_1; /* the sRGB OETF is what the frames carry */
-  if (l->p.sx) e->chroma_sample_location = AVCHROMA_LOC_CENTER; /* 2×2 box average */
+  if (l->p.sx) /* 2×2 box average; passthrough: most samples keep the source's siting */
+    e->chroma_sample_location =
+        st->pass.src ? (enum AVChromaLocation)st->pass.chroma_loc : AVCHROMA_LOC_CENTER;
   e->thread_count = 0;
   if (av_guess_format(st->mux, NULL, NULL)->flags & AVFMT_GLOBALHEADER)
     e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER; /* parameter sets in the container's header */
@@ -266,7 +276,8 @@ static ysg_status choose_encoder(ysg_node *n, vout_state *st) {
       if (st->enc) {
         st->codec_impl = c, st->nvenc = 1, st->lay = l;
         ysg_node_log(n, YSG_LOG_INFO, "encoder %s (NVENC on %s)", name, probe);
-        ysg_node_set_info(n, "encoder %s (NVENC on %s)", name, probe);
+        snprintf(st->note, sizeof st->note, "encoder %s (NVENC on %s)", name, probe);
+        ysg_node_set_info(n, "%s", st->note);
         return YSG_OK;
       }
       if (mode == E_NVENC) return ysg_node_param_fail(n, P_ENCODER, YSG_ERR_UNSUPPORTED, "%s", err);
@@ -290,7 +301,8 @@ static ysg_status choose_encoder(ysg_node *n, vout_state *st) {
   if (!st->enc) return ysg_node_fail(n, YSG_ERR_UNSUPPORTED, "%s", err);
   st->codec_impl = c, st->nvenc = 0, st->lay = l;
   ysg_node_log(n, YSG_LOG_INFO, "encoder %s (%s)", c->name, why);
-  ysg_node_set_info(n, "encoder %s (%s)", c->name, why); /* --stats */
+  snprintf(st->note, sizeof st->note, "encoder %s (%s)", c->name, why);
+  ysg_node_set_info(n, "%s", st->note); /* --stats */
   return YSG_OK;
 }
 
@@ -529,7 +541,9 @@ static ysg_status vout_infer(ysg_node *n) {
                          "the image is %dx%d, but %s video needs an even %s (use an even canvas%s)",
                          w, h, l.p.sy ? "4:2:0" : "4:2:2", l.p.sy ? "width and height" : "width",
                          st->codec == C_PRORES ? "" : " or pix_fmt yuv444p");
-  ysg_status s = choose_encoder(n, st);
+  /* the passthrough's checks first: they set the chroma siting the encoder is tagged with */
+  ysg_status s = ysg__vpass_init(n, 1, &st->pass, &l.p, ysg_node_enum(n, P_RANGE) == 1, w, h);
+  if (!s) s = choose_encoder(n, st);
   if (s) return s;
   ysg_yuv_params_init(&st->conv.yuv, YSG_YUV_BT709, ysg_node_enum(n, P_RANGE) == 1, st->lay.p.bits);
   st->conv.lay = st->lay.p;
@@ -564,6 +578,7 @@ static ysg_status vout_run(ysg_node *n, const ysg_frame *frame) {
       if (!st->enc) return ysg_node_fail(n, YSG_ERR_RUNTIME, "%s", err);
     }
     st->first = frame->index, st->last = frame->index - 1, st->failed = 0;
+    st->pass.copied = st->pass.total = 0;
     ysg_status s = open_file(n, st);
     if (s) return s;
   } else if (frame->index <= st->last) {
@@ -571,16 +586,25 @@ static ysg_status vout_run(ysg_node *n, const ysg_frame *frame) {
                          "a video's frames must come in increasing order: frame %d after %d",
                          frame->index, st->last);
   }
-  int slot;
-  ysg_status s = ysg_node_write_begin(n, NSLOTS, &slot);
+  const AVFrame *pic = NULL; /* passthrough: this frame's decoded picture, tiles marked */
+  ysg_status s = st->pass.src ? ysg__vpass_mark(n, &st->pass, in, frame->index, &pic) : YSG_OK;
   if (s) return s;
+  int slot;
+  if ((s = ysg_node_write_begin(n, NSLOTS, &slot))) return s;
   AVFrame *f = st->frame[slot];
   if (av_frame_make_writable(f) < 0) return YSG_ERR_NOMEM; /* the encoder still holds it */
   conv_job j = {
       &st->conv,
       in,
-      {{f->data[0], f->data[1], f->data[2]}, {f->linesize[0], f->linesize[1], f->linesize[2]}}};
+      {{f->data[0], f->data[1], f->data[2]}, {f->linesize[0], f->linesize[1], f->linesize[2]}},
+      pic ? st->pass.same : NULL};
   ysg_node_parallel_for(n, st->h >> st->lay.p.sy, 8, convert_rows, &j);
+  if (pic) {
+    ysg__vpass_copy(n, &st->pass, pic, f, &st->lay.p);
+    ysg_node_set_info(n, "%s; passthrough from '%s': %lld of %lld tiles copied (%.1f%%)", st->note,
+                      st->pass.src->name, st->pass.copied, st->pass.total,
+                      100.0 * (double)st->pass.copied / (double)st->pass.total);
+  }
   f->pts = frame->index - st->first;
   st->last = frame->index;
   return ysg_node_write_submit(n, slot, write_slot, st);
@@ -624,6 +648,7 @@ static void vout_destroy(ysg_node *n) {
   avformat_close_input(&st->ain);
   if (st->lut) ysg_node_free(n, st->lut);
   if (st->tmp) ysg_node_free(n, st->tmp);
+  ysg__vpass_free(n, &st->pass);
   ysg__av_log_unbind(st);
   ysg_node_free(n, st);
   ysg_node_set_state(n, NULL);
@@ -638,10 +663,13 @@ const ysg_node_type ysg__node_video_out = {
         "encoders; logs the encoder it uses and why. Pixels are composited over black, "
         "encoded with the sRGB transfer function and the BT.709 matrix (tagged so), chroma "
         "averaged over 2x2 pixels. `audio` copies a video_in's audio for the rendered frames. "
+        "`source` names the video_in the image overlays: where the image equals its frame "
+        "(16x16 tiles, bit for bit) the decoder's own Y'CbCr is encoded, so the video outside "
+        "the graphics is not converted twice (needs the same subsampling, bits, range, BT.709). "
         "The file is written as '.NAME.part-PID' beside the target and renamed when the run "
         "completes; an interrupted run leaves no file.",
     .inputs = inputs,
-    .n_inputs = 1,
+    .n_inputs = 2,
     .outputs = NULL,
     .n_outputs = 0,
     .params = params,
