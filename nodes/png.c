@@ -1,7 +1,8 @@
 /* png.c — the `png` sink: writes its input image as an sRGB PNG with straight alpha every frame.
- * The render thread converts FP16 linear premultiplied pixels into one of three ring slots; the
- * background writer encodes the slot and renames it into place (engine/png_io.c), so rendering
- * and PNG compression overlap. A "%04d"-style pattern in path numbers the files by frame, from
+ * The render thread converts FP16 linear premultiplied pixels into one of three ring slots
+ * (engine/frame_convert.c); the background writer encodes the slot — level 1-2 in parallel bands,
+ * 3-9 with libdeflate (engine/png_fast.c) — and renames it into place, so rendering and PNG
+ * compression overlap. A "%04d"-style pattern in path numbers the files by frame, from
  * `start` (file start + f for frame f), so a frame range can be renumbered. On the CUDA backend
  * the conversion runs on the device and the converted bytes are copied into a pinned ring. */
 #include <string.h>
