@@ -439,9 +439,10 @@ extern "C" ysg_status ysg__cuda_graph_finish(const int32_t *d_ij, const int32_t 
 }
 
 __global__ void points_copy_kernel(const float *sxy, const int32_t *sid, const float *srad,
-                                   const float *sscore, const float *srgba,
+                                   const float *sconf, const float *srgba, const int32_t *slabel,
                                    const ysg_value_header *sh, int cap, float *dxy, int32_t *did,
-                                   float *drad, float *dscore, float *drgba, ysg_value_header *dh) {
+                                   float *drad, float *dconf, float *drgba, int32_t *dlabel,
+                                   ysg_value_header *dh) {
   int i = blockIdx.x * blockDim.x + threadIdx.x, n = sh->count;
   n = n < 0 ? 0 : (n > cap ? cap : n);
   uint32_t attrs = sh->attrs;
@@ -454,7 +455,8 @@ __global__ void points_copy_kernel(const float *sxy, const int32_t *sid, const f
   dxy[2 * i + 1] = sxy[2 * i + 1];
   if (attrs & YSG_ATTR_ID) did[i] = sid[i];
   if (attrs & YSG_ATTR_RADIUS) drad[i] = srad[i];
-  if (attrs & YSG_ATTR_SCORE) dscore[i] = sscore[i];
+  if (attrs & YSG_ATTR_CONF) dconf[i] = sconf[i];
+  if (attrs & YSG_ATTR_LABEL) dlabel[i] = slabel[i];
   if (attrs & YSG_ATTR_RGBA)
     for (int c = 0; c < 4; c++) drgba[4 * i + c] = srgba[4 * i + c];
 }
@@ -464,8 +466,8 @@ extern "C" ysg_status ysg__cuda_points_copy(const ysg_value *src, const ysg_valu
                                             void *stream, char *err, size_t errcap) {
   size_t threads = (size_t)(cap > 0 ? cap : 1);
   points_copy_kernel<<<ysg_cuda_blocks(threads, 256), 256, 0, (cudaStream_t)stream>>>(
-      src->xy, src->id, src->radius, src->score, src->rgba, src_h, cap > 0 ? cap : 0, dst->xy,
-      dst->id, dst->radius, dst->score, dst->rgba, dst_h);
+      src->xy, src->id, src->radius, src->conf, src->rgba, src->label, src_h, cap > 0 ? cap : 0,
+      dst->xy, dst->id, dst->radius, dst->conf, dst->rgba, dst->label, dst_h);
   YSG_CUDA_CHECK(cudaGetLastError());
   return YSG_OK;
 }

@@ -41,17 +41,28 @@ static int clamp_count(const ysg_value *v) {
   return n > 0 ? n : 0;
 }
 
+/* a label as a CSV field: quoted, with quotes doubled (names may hold commas) */
+static void put_label(csv *c, const ysg_value *v, int i) {
+  int32_t k = v->label[i];
+  const char *name = v->labels && k >= 0 && k < v->labels->count ? v->labels->names[k] : "";
+  put(c, ",\"");
+  for (const char *q = name; *q; q++) put(c, "%s%c", *q == '"' ? "\"" : "", *q);
+  put(c, "\"");
+}
+
 static void write_points(csv *c, const ysg_value *v) {
   int id = (v->attrs & YSG_ATTR_ID) && v->id, rad = (v->attrs & YSG_ATTR_RADIUS) && v->radius;
-  int col = (v->attrs & YSG_ATTR_RGBA) && v->rgba, sc = (v->attrs & YSG_ATTR_SCORE) && v->score;
-  put(c, "x,y%s%s%s%s\n", id ? ",id" : "", rad ? ",radius" : "", col ? ",r,g,b,a" : "",
-      sc ? ",score" : "");
+  int col = (v->attrs & YSG_ATTR_RGBA) && v->rgba, cf = (v->attrs & YSG_ATTR_CONF) && v->conf;
+  int lb = (v->attrs & YSG_ATTR_LABEL) && v->label;
+  put(c, "x,y%s%s%s%s%s\n", id ? ",id" : "", rad ? ",radius" : "", col ? ",r,g,b,a" : "",
+      cf ? ",conf" : "", lb ? ",label" : "");
   for (int i = 0, n = clamp_count(v); i < n; i++) {
     put(c, "%.9g,%.9g", (double)v->xy[i * 2], (double)v->xy[i * 2 + 1]);
     if (id) put(c, ",%d", (int)v->id[i]);
     if (rad) put(c, ",%.9g", (double)v->radius[i]);
     if (col) put_rgba(c, v->rgba + (size_t)i * 4);
-    if (sc) put(c, ",%.9g", (double)v->score[i]);
+    if (cf) put(c, ",%.9g", (double)v->conf[i]);
+    if (lb) put_label(c, v, i);
     put(c, "\n");
   }
 }
@@ -64,12 +75,16 @@ static void write_edges(csv *c, const ysg_value *v) {
 
 static void write_boxes(csv *c, const ysg_value *v) {
   int id = (v->attrs & YSG_ATTR_ID) && v->id, col = (v->attrs & YSG_ATTR_RGBA) && v->rgba;
-  put(c, "x,y,w,h%s%s\n", id ? ",id" : "", col ? ",r,g,b,a" : "");
+  int cf = (v->attrs & YSG_ATTR_CONF) && v->conf, lb = (v->attrs & YSG_ATTR_LABEL) && v->label;
+  put(c, "x,y,w,h%s%s%s%s\n", id ? ",id" : "", col ? ",r,g,b,a" : "", cf ? ",conf" : "",
+      lb ? ",label" : "");
   for (int i = 0, n = clamp_count(v); i < n; i++) {
     const float *b = v->xywh + (size_t)i * 4;
     put(c, "%.9g,%.9g,%.9g,%.9g", (double)b[0], (double)b[1], (double)b[2], (double)b[3]);
     if (id) put(c, ",%d", (int)v->id[i]);
     if (col) put_rgba(c, v->rgba + (size_t)i * 4);
+    if (cf) put(c, ",%.9g", (double)v->conf[i]);
+    if (lb) put_label(c, v, i);
     put(c, "\n");
   }
 }

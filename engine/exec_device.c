@@ -482,8 +482,8 @@ static ysg_status bind_device_views(ysg_pipeline *p) {
     for (int o = 0; o < n->type->n_outputs; o++) {
       ysg_value *v = &n->outputs_dev[o];
       *v = n->outputs[o];
-      v->xy = v->radius = v->score = v->rgba = v->xywh = NULL;
-      v->ij = v->id = NULL;
+      v->xy = v->radius = v->conf = v->rgba = v->xywh = NULL;
+      v->ij = v->id = v->label = NULL;
       v->px = NULL;
       v->tiles = NULL;
       v->count = v->capacity; /* the real count is in the device header */

@@ -13,15 +13,15 @@ static size_t up(size_t x, size_t a) { return (x + a - 1) / a * a; }
 size_t ysg__value_bytes(const ysg_value *v) {
   size_t cap = (size_t)(v->capacity > 0 ? v->capacity : 0);
   switch (v->type) {
-    case YSG_POINTS: /* xy, id, radius, score, rgba */
-      return up(cap * 8, SUB_ALIGN) + 3 * up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
+    case YSG_POINTS: /* xy, id, radius, conf, rgba, label */
+      return up(cap * 8, SUB_ALIGN) + 4 * up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
     case YSG_EDGES:
       return up(cap * 8, SUB_ALIGN);
     case YSG_CURVES: /* xy, ij */
       return up(cap * (size_t)(v->samples > 0 ? v->samples : 0) * 8, SUB_ALIGN) +
              up(cap * 8, SUB_ALIGN);
-    case YSG_BOXES: /* xywh, id, rgba */
-      return up(cap * 16, SUB_ALIGN) + up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
+    case YSG_BOXES: /* xywh, id, rgba, conf, label */
+      return up(cap * 16, SUB_ALIGN) + 3 * up(cap * 4, SUB_ALIGN) + up(cap * 16, SUB_ALIGN);
     case YSG_IMAGE:
       return up((size_t)v->width * (size_t)v->height * 8, SUB_ALIGN) +
              up((size_t)v->tiles_x * (size_t)v->tiles_y, SUB_ALIGN);
@@ -42,8 +42,9 @@ void ysg__value_bind(ysg_value *v, unsigned char *m) {
       TAKE(xy, float, cap * 8);
       TAKE(id, int32_t, cap * 4);
       TAKE(radius, float, cap * 4);
-      TAKE(score, float, cap * 4);
+      TAKE(conf, float, cap * 4);
       TAKE(rgba, float, cap * 16);
+      TAKE(label, int32_t, cap * 4);
       break;
     case YSG_EDGES:
       TAKE(ij, int32_t, cap * 8);
@@ -56,6 +57,8 @@ void ysg__value_bind(ysg_value *v, unsigned char *m) {
       TAKE(xywh, float, cap * 16);
       TAKE(id, int32_t, cap * 4);
       TAKE(rgba, float, cap * 16);
+      TAKE(conf, float, cap * 4);
+      TAKE(label, int32_t, cap * 4);
       break;
     case YSG_IMAGE:
       TAKE(px, uint16_t, (size_t)v->width * (size_t)v->height * 8);

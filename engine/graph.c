@@ -184,9 +184,9 @@ static ysg_status set_text(ysg_node *n, const ysg_param_def *d, ysg_param_value 
 static ysg_status set_number(ysg_node *n, const ysg_param_def *d, ysg_param_value *v,
                              const char *what, double x) {
   char err[512];
-  if (d->kind == YSG_PARAM_ENUM) { /* numeric choices such as bits = 16 */
-    char text[64];
-    snprintf(text, sizeof text, "%.14g", x);
+  if (d->kind == YSG_PARAM_ENUM || d->kind == YSG_PARAM_NUMBERS) {
+    char text[64]; /* enums: numeric choices such as bits = 16; numbers: a list of one */
+    snprintf(text, sizeof text, d->kind == YSG_PARAM_ENUM ? "%.14g" : "%.17g", x);
     return set_text(n, d, v, what, text);
   }
   if (d->kind != YSG_PARAM_NUMBER && d->kind != YSG_PARAM_INT && d->kind != YSG_PARAM_BOOL) {
@@ -209,7 +209,7 @@ static ysg_status set_anim(ysg_node *n, const ysg_param_def *d, ysg_param_value 
   if (d->flags & YSG_PARAM_STATIC)
     return param_err(n, d, what, YSG_ERR_PIPELINE,
                      "cannot be a function of time (it is fixed when the pipeline loads)");
-  if (d->kind == YSG_PARAM_PATH || d->kind == YSG_PARAM_OUTPUT || d->kind == YSG_PARAM_STRING)
+  if (d->kind == YSG_PARAM_PATH || d->kind == YSG_PARAM_OUTPUT)
     return param_err(n, d, what, YSG_ERR_PIPELINE, "cannot be a function of time");
   v->anim_ref = ref;
   v->is_set = 1;

@@ -228,6 +228,11 @@ const char *ysg__value_type_name(ysg_value_type t);
 /* index of choice in "a|b|c", -1 if absent */
 int ysg__enum_index(const char *choices, const char *s);
 void ysg__param_free(ysg_context *ctx, ysg_param_value *v);
+#define YSG_NUMBERS_MAX 4 /* values a NUMBERS parameter holds at most */
+/* "a,b,..." -> up to cap values into out; returns how many there are, -1 if malformed */
+int ysg__numbers_parse(const char *text, double *out, int cap);
+/* entry i of a MAP text "name=text,...": copies into name/val, 0 when there is none */
+int ysg__map_entry(const char *text, int i, char *name, size_t name_cap, char *val, size_t val_cap);
 ysg_status ysg__param_set_string(ysg_context *ctx, ysg_param_value *v, const char *s);
 
 /* ---- graph building (engine/graph.c): used by the DSL and tests ------------------------------ */

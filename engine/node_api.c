@@ -46,6 +46,28 @@ int ysg_node_bool(const ysg_node *n, int param) { return n->params[param].num !=
 int ysg_node_enum(const ysg_node *n, int param) { return (int)n->params[param].num; }
 int ysg_node_param_is_set(const ysg_node *n, int param) { return n->params[param].is_set; }
 
+int ysg_node_numbers(const ysg_node *n, int param, double *out, int cap) {
+  const ysg_param_value *v = &n->params[param];
+  if (!v->str) { /* set as a plain number */
+    if (cap > 0) out[0] = v->num;
+    return 1;
+  }
+  int k = ysg__numbers_parse(v->str, out, cap);
+  return k > 0 ? k : 0;
+}
+
+int ysg_node_map_at(const ysg_node *n, int param, int i, char *name, size_t name_cap, char *val,
+                    size_t val_cap) {
+  return ysg__map_entry(n->params[param].str, i, name, name_cap, val, val_cap);
+}
+
+int ysg_node_map_get(const ysg_node *n, int param, const char *name, char *val, size_t val_cap) {
+  char key[128];
+  for (int i = 0; ysg__map_entry(n->params[param].str, i, key, sizeof key, val, val_cap); i++)
+    if (strcmp(key, name) == 0) return 1;
+  return 0;
+}
+
 const char *ysg_node_string(const ysg_node *n, int param) {
   const ysg_param_value *v = &n->params[param];
   return v->resolved ? v->resolved : (v->str ? v->str : "");

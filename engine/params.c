@@ -11,8 +11,8 @@
 #include "internal.h"
 
 const char *ysg__param_kind_name(ysg_param_kind k) {
-  static const char *const names[] = {"number", "int",   "bool", "string",
-                                      "enum",   "color", "path", "output"};
+  static const char *const names[] = {"number", "int",  "bool",   "string",  "enum",
+                                      "color",  "path", "output", "numbers", "map"};
   return (unsigned)k < YSG_PARAM_KIND_COUNT ? names[k] : "?";
 }
 
@@ -93,6 +93,79 @@ ysg_status ysg__param_set_string(ysg_context *ctx, ysg_param_value *v, const cha
   return YSG_OK;
 }
 
+int ysg__numbers_parse(const char *text, double *out, int cap) {
+  int n = 0;
+  for (const char *s = text; s && *s;) {
+    char *end = NULL;
+    double x = strtod(s, &end);
+    if (end == s) return -1;
+    if (n < cap) out[n] = x;
+    n++;
+    while (isspace((unsigned char)*end)) end++;
+    if (*end == ',') {
+      s = end + 1;
+      if (!*s) return -1; /* a trailing comma */
+    } else if (*end) {
+      return -1;
+    } else {
+      s = end;
+    }
+  }
+  return n;
+}
+
+/* text of [s, e) into buf (cut to cap) */
+static void copy_span(const char *s, const char *e, char *buf, size_t cap) {
+  size_t len = (size_t)(e - s);
+  if (!cap) return;
+  if (len >= cap) len = cap - 1;
+  memcpy(buf, s, len);
+  buf[len] = 0;
+}
+
+int ysg__map_entry(const char *text, int i, char *name, size_t name_cap, char *val,
+                   size_t val_cap) {
+  const char *s = text ? text : "";
+  for (int k = 0; *s; k++) {
+    const char *e = strchr(s, ',');
+    if (!e) e = s + strlen(s);
+    const char *eq = memchr(s, '=', (size_t)(e - s));
+    if (k == i) {
+      if (!eq) return 0;
+      copy_span(s, eq, name, name_cap);
+      copy_span(eq + 1, e, val, val_cap);
+      return 1;
+    }
+    s = *e ? e + 1 : e;
+  }
+  return 0;
+}
+
+/* "name=text,..." with names of letters, digits and _ and non-empty texts without ',' or '=' */
+static int map_check(const char *text, char *err, size_t errcap) {
+  const char *s = text;
+  while (*s) {
+    const char *e = strchr(s, ',');
+    if (!e) e = s + strlen(s);
+    const char *eq = memchr(s, '=', (size_t)(e - s));
+    if (!eq || eq == s || eq + 1 == e || memchr(eq + 1, '=', (size_t)(e - eq - 1))) {
+      snprintf(err, errcap, "expected name=text pairs separated by commas, got '%s'", text);
+      return 0;
+    }
+    for (const char *q = s; q < eq; q++)
+      if (!isalnum((unsigned char)*q) && *q != '_') {
+        snprintf(err, errcap, "'%.*s' is not a name (letters, digits and _)", (int)(eq - s), s);
+        return 0;
+      }
+    s = *e ? e + 1 : e;
+    if (*e && !*s) {
+      snprintf(err, errcap, "expected name=text pairs separated by commas, got '%s'", text);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const char *text,
                             ysg_param_value *v, char *err, size_t errcap) {
   switch (def->kind) {
@@ -136,6 +209,24 @@ ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const ch
         return YSG_ERR_PIPELINE;
       }
       return YSG_OK;
+    case YSG_PARAM_NUMBERS: {
+      double x[8];
+      int k = ysg__numbers_parse(text, x, 8);
+      if (k < 1 || k > YSG_NUMBERS_MAX) {
+        snprintf(err, errcap, "expected 1 to %d numbers separated by commas, got '%s'",
+                 YSG_NUMBERS_MAX, text);
+        return YSG_ERR_PIPELINE;
+      }
+      for (int i = 0; i < k; i++) {
+        ysg_status s = ysg__param_check_number(def, x[i], err, errcap);
+        if (s) return s;
+      }
+      v->num = x[0];
+      break; /* the text holds the list */
+    }
+    case YSG_PARAM_MAP:
+      if (!map_check(text, err, errcap)) return YSG_ERR_PIPELINE;
+      break;
     case YSG_PARAM_PATH:
     case YSG_PARAM_OUTPUT:
       if (!text[0]) {

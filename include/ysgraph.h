@@ -132,17 +132,25 @@ YSG_API ysg_status ysg_pipeline_set_param_number(ysg_pipeline *p, const char *na
 
 typedef struct ysg_points_desc {
   int count;
-  const float *xy;     /* (count, 2) pixels, required */
-  const int32_t *id;   /* (count) or NULL */
-  const float *radius; /* (count) or NULL */
-  const float *rgba;   /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+  const float *xy;                /* (count, 2) pixels, required */
+  const int32_t *id;              /* (count) or NULL */
+  const float *radius;            /* (count) or NULL */
+  const float *rgba;              /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+  const float *conf;              /* (count) detection confidence, or NULL */
+  const int32_t *label;           /* (count) class: index into label_names (-1: none), or NULL */
+  const char *const *label_names; /* (n_label_names) class names, UTF-8; copied */
+  int n_label_names;
 } ysg_points_desc;
 
 typedef struct ysg_boxes_desc {
   int count;
-  const float *xywh; /* (count, 4) top-left x, y, width, height in pixels, required */
-  const int32_t *id; /* (count) or NULL */
-  const float *rgba; /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+  const float *xywh;              /* (count, 4) top-left x, y, width, height in pixels, required */
+  const int32_t *id;              /* (count) or NULL */
+  const float *rgba;              /* (count, 4) sRGB straight alpha in 0..1, or NULL */
+  const float *conf;              /* (count) detection confidence, or NULL */
+  const int32_t *label;           /* (count) class: index into label_names (-1: none), or NULL */
+  const char *const *label_names; /* (n_label_names) class names, UTF-8; copied */
+  int n_label_names;
 } ysg_boxes_desc;
 
 typedef enum ysg_pixel_format {

@@ -13,8 +13,8 @@ static const char *value_name(ysg_value_type t) {
 }
 
 static const char *kind_name(ysg_param_kind k) {
-  static const char *const n[] = {"number", "int",   "bool", "string",
-                                  "enum",   "color", "path", "output"};
+  static const char *const n[] = {"number", "int",  "bool",   "string",  "enum",
+                                  "color",  "path", "output", "numbers", "map"};
   return (unsigned)k < YSG_PARAM_KIND_COUNT ? n[k] : "?";
 }
 

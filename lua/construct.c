@@ -39,11 +39,23 @@ static void set_value(lua_State *L, const target *t, int idx, const char *pre) {
   int type = lua_type(L, idx);
   ysg_status s = YSG_OK;
   int num = d->kind == YSG_PARAM_NUMBER || d->kind == YSG_PARAM_INT;
-  int ok = type == LUA_TFUNCTION || (num && type == LUA_TNUMBER) ||
-           (d->kind == YSG_PARAM_BOOL && type == LUA_TBOOLEAN) ||
-           (d->kind == YSG_PARAM_COLOR && type == LUA_TTABLE) ||
-           (!num && d->kind != YSG_PARAM_BOOL && type == LUA_TSTRING);
+  int list = d->kind == YSG_PARAM_NUMBERS || d->kind == YSG_PARAM_MAP;
+  int ok =
+      type == LUA_TFUNCTION || (num && type == LUA_TNUMBER) ||
+      (d->kind == YSG_PARAM_BOOL && type == LUA_TBOOLEAN) ||
+      (d->kind == YSG_PARAM_COLOR && type == LUA_TTABLE) ||
+      (list && (type == LUA_TTABLE || (d->kind == YSG_PARAM_NUMBERS && type == LUA_TNUMBER))) ||
+      (!num && d->kind != YSG_PARAM_BOOL && type == LUA_TSTRING);
   char eb[256], gb[64];
+  if (list && type != LUA_TFUNCTION && type != LUA_TSTRING) { /* a number or a table -> text */
+    char text[1024];
+    if (ysg__dsl_table_text(L, idx, d, text, sizeof text, eb, sizeof eb))
+      ysg__dsl_throwf(L, "%s: %s", pre, eb);
+    s = t->port < 0 ? ysg__node_set_param_text(t->n, t->param, text)
+                    : ysg__link_set_param_text(t->n, t->port, t->link, t->param, text);
+    if (s) ysg__dsl_engine_fail(L, s);
+    return;
+  }
   ysg_node **named = d->kind == YSG_PARAM_STRING ? luaL_testudata(L, idx, NODE_MT) : NULL;
   if (named) { /* a node given to a string parameter stands for its name (audio = video) */
     s = t->port < 0

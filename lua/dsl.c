@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -113,6 +114,108 @@ int ysg__dsl_color_table(lua_State *L, int idx, float rgba[4], char *err, size_t
   return 0;
 }
 
+static int cmp_key(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the string keys of the table at idx, sorted, in a userdata left on the stack; NULL (nothing
+ * left on the stack) when a key is not a string. Never raises. */
+static const char **sorted_string_keys(lua_State *L, int idx, int *count) {
+  int n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pop(L, 1);
+      return NULL;
+    }
+    n++;
+  }
+  const char **keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(n ? n : 1), 0);
+  int k = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    keys[k++] = lua_tostring(L, -1); /* anchored by the table */
+  }
+  qsort(keys, (size_t)k, sizeof *keys, cmp_key);
+  *count = k;
+  return keys;
+}
+
+/* NUMBERS and MAP values (a number, or a table) -> the parameter's text syntax; 0, or 1 with
+ * the reason in err */
+int ysg__dsl_table_text(lua_State *L, int idx, const ysg_param_def *d, char *buf, size_t cap,
+                        char *err, size_t errcap) {
+  char gb[64];
+  size_t len = 0;
+  buf[0] = 0;
+  idx = lua_absindex(L, idx);
+  if (d->kind == YSG_PARAM_NUMBERS) {
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+      snprintf(buf, cap, "%.17g", lua_tonumber(L, idx));
+      return 0;
+    }
+    if (lua_type(L, idx) != LUA_TTABLE) {
+      snprintf(err, errcap, "expected a number or a list of numbers, got %s",
+               ysg__dsl_got(L, idx, gb, sizeof gb));
+      return 1;
+    }
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    int count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      lua_pop(L, 1);
+      count++;
+    }
+    if (n < 1 || n > YSG_NUMBERS_MAX || count != n) {
+      snprintf(err, errcap, "expected a number or a list of 1 to %d numbers", YSG_NUMBERS_MAX);
+      return 1;
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, idx, i);
+      if (lua_type(L, -1) != LUA_TNUMBER) {
+        snprintf(err, errcap, "entry %lld is %s, expected a number", (long long)i,
+                 ysg__dsl_got(L, -1, gb, sizeof gb));
+        lua_pop(L, 1);
+        return 1;
+      }
+      if (len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%.17g", i > 1 ? "," : "",
+                                lua_tonumber(L, -1));
+      lua_pop(L, 1);
+    }
+    return 0;
+  }
+  int nk;
+  if (lua_type(L, idx) != LUA_TTABLE) {
+    snprintf(err, errcap, "expected a table of name = \"text\" pairs, got %s",
+             ysg__dsl_got(L, idx, gb, sizeof gb));
+    return 1;
+  }
+  const char **keys = sorted_string_keys(L, idx, &nk);
+  if (!keys) {
+    snprintf(err, errcap, "expected a table of name = \"text\" pairs, got a list entry");
+    return 1;
+  }
+  for (int i = 0; i < nk; i++) {
+    lua_getfield(L, idx, keys[i]);
+    const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    if (!v || !v[0] || strpbrk(v, ",=")) {
+      snprintf(
+          err, errcap, "'%s' is %s, expected a non-empty string without ',' or '='", keys[i],
+          v ? (v[0] ? "a string with ',' or '='" : "empty") : ysg__dsl_got(L, -1, gb, sizeof gb));
+      lua_pop(L, 2);
+      return 1;
+    }
+    if (len < cap)
+      len += (size_t)snprintf(buf + len, cap - len, "%s%s=%s", i ? "," : "", keys[i], v);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1); /* keys */
+  return 0;
+}
+
 /* what a parameter of this kind accepts, for "expected ..." */
 const char *ysg__dsl_expected(const ysg_param_def *d, char *buf, size_t cap) {
   static const char *const what[YSG_PARAM_KIND_COUNT] = {"a number",
@@ -122,7 +225,9 @@ const char *ysg__dsl_expected(const ysg_param_def *d, char *buf, size_t cap) {
                                                          NULL,
                                                          COLOR_SYNTAX,
                                                          "a file path (string)",
-                                                         "an output file path (string)"};
+                                                         "an output file path (string)",
+                                                         "a number or a list of numbers",
+                                                         "a table of name = \"text\" pairs"};
   if ((unsigned)d->kind < YSG_PARAM_KIND_COUNT && what[d->kind]) return what[d->kind];
   snprintf(buf, cap, "one of %s", d->choices); /* ENUM, as the engine's parser says it */
   return buf;
@@ -469,6 +574,18 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
         s = eval_fail(S, n, port, k, def, ref, f, s, "%s", err);
       else
         v->num = x;
+      break;
+    }
+    case YSG_PARAM_NUMBERS:
+    case YSG_PARAM_MAP: {
+      char text[1024];
+      if (ysg__dsl_table_text(L, r, def, text, sizeof text, err, sizeof err)) {
+        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_RUNTIME, "function returned %s", err);
+        break;
+      }
+      if (v->str && strcmp(v->str, text) == 0) break;
+      s = ysg__param_parse(S->ctx, def, text, v, err, sizeof err);
+      if (s) s = eval_fail(S, n, port, k, def, ref, f, s, "%s", err);
       break;
     }
     case YSG_PARAM_COLOR:

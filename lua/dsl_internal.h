@@ -49,6 +49,10 @@ void ysg__dsl_check_loading(lua_State *L, const char *what);
 const char *ysg__dsl_got(lua_State *L, int idx, char *buf, size_t cap);
 /* {r,g,b[,a]} in sRGB 0..1 -> rgba; 0, or 1 with the reason in err */
 int ysg__dsl_color_table(lua_State *L, int idx, float rgba[4], char *err, size_t cap);
+/* NUMBERS and MAP values (a number, or a table) -> the parameter's text syntax; 0, or 1 with
+ * the reason in err. Never raises. */
+int ysg__dsl_table_text(lua_State *L, int idx, const ysg_param_def *d, char *buf, size_t cap,
+                        char *err, size_t errcap);
 /* what a parameter of this kind accepts, for "expected ..." */
 const char *ysg__dsl_expected(const ysg_param_def *d, char *buf, size_t cap);
 

@@ -1,9 +1,11 @@
 /* csv.c — the shared CSV reader (see csv.h): whole-file read at init, header matching against a
- * column schema, per-field validation with messages that point at the data file's line and the
- * node that read it, the frame index the source nodes use to hand out one frame's rows, and the
- * row source of the points and boxes nodes.
- * Format: comma-separated, no quoting; fields trimmed; CRLF accepted; blank lines and lines
- * starting with '#' skipped; a UTF-8 byte-order mark is ignored. */
+ * column schema (aliases, the node's renames, unknown columns skipped or refused), per-field
+ * validation with messages that point at the data file's line and the node that read it, the
+ * frame index the source nodes use to hand out one frame's rows (the row source of the points
+ * and boxes nodes is nodes/csv_rows.c).
+ * Format: comma-separated, fields optionally in double quotes ("" is a quote); fields trimmed;
+ * CRLF accepted; blank lines and lines starting with '#' skipped; a UTF-8 byte-order mark is
+ * ignored; an empty first header field marks a leading index column (pandas), skipped. */
 #include "csv.h"
 
 #include <errno.h>
@@ -15,7 +17,9 @@
 #include "color.h"
 #include "rows.h"
 
-#define SHOW_MAX 64 /* longest field text quoted in a message */
+#define SHOW_MAX 64     /* longest field text quoted in a message */
+#define MAX_FIELDS 1024 /* fields per line */
+#define MAX_TEXT 1024   /* longest quoted field with "" escapes, and longest label */
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -51,7 +55,7 @@ static void show(const char *s, size_t len, char *buf, size_t cap) {
 }
 
 /* shortest text that reads back as x: 1e300 prints as "1e+300", not 1.0000000000000001e+300 */
-static void fmt_double(double x, char *buf, size_t cap) {
+void ysg__csv_fmt_double(double x, char *buf, size_t cap) {
   for (int prec = 1; prec <= 17; prec++) {
     snprintf(buf, cap, "%.*g", prec, x);
     if (strtod(buf, NULL) == x) return;
@@ -70,42 +74,135 @@ static const char *kind_what(ysg_csv_kind k) {
       return "a non-negative integer";
     case YSG_CSV_POSITIVE:
       return "a positive number";
+    case YSG_CSV_STRING:
+      return "a text";
     default:
       return "a number";
   }
 }
 
-static ysg_status parse_field(const ysg_csv *c, int line, int col, const char *s, size_t len,
+/* A line's fields: each a span of the line or, for quoted fields with "" escapes, of a copy. */
+typedef struct fields {
+  int n;
+  const char *s[MAX_FIELDS], *e[MAX_FIELDS];
+  char buf[MAX_TEXT * 2]; /* unescaped copies */
+  size_t used;
+} fields;
+
+/* Split [s, e) at commas outside double quotes. 0, or a message in err. */
+static int split(const char *s, const char *e, fields *f, char *err, size_t errcap) {
+  f->n = 0;
+  f->used = 0;
+  for (;;) {
+    if (f->n == MAX_FIELDS) {
+      snprintf(err, errcap, "more than %d fields", MAX_FIELDS);
+      return -1;
+    }
+    const char *q = s;
+    while (q < e && is_space(*q)) q++;
+    const char *fs, *fe, *next;
+    if (q < e && *q == '"') {
+      const char *open = q++;
+      int escaped = 0;
+      for (; q < e; q++)
+        if (*q == '"') {
+          if (q + 1 < e && q[1] == '"') {
+            escaped = 1;
+            q++;
+          } else {
+            break;
+          }
+        }
+      if (q >= e) {
+        snprintf(err, errcap, "a quoted field starting at character %d has no closing quote",
+                 (int)(open - s) + 1);
+        return -1;
+      }
+      fs = open + 1;
+      fe = q;
+      const char *r = q + 1;
+      while (r < e && is_space(*r)) r++;
+      if (r < e && *r != ',') {
+        snprintf(err, errcap, "text after the closing quote of a field");
+        return -1;
+      }
+      next = r;
+      if (escaped) { /* unescape "" into the buffer */
+        size_t len = 0;
+        char *d = f->buf + f->used;
+        size_t room = sizeof f->buf - f->used;
+        for (const char *t = fs; t < fe; t++) {
+          if (len + 1 >= room) {
+            snprintf(err, errcap, "a quoted field longer than %d bytes", MAX_TEXT);
+            return -1;
+          }
+          d[len++] = *t;
+          if (*t == '"') t++;
+        }
+        fs = d;
+        fe = d + len;
+        f->used += len;
+      }
+    } else {
+      next = q;
+      while (next < e && *next != ',') next++;
+      fs = q;
+      fe = next;
+      trim(&fs, &fe);
+    }
+    f->s[f->n] = fs;
+    f->e[f->n] = fe;
+    f->n++;
+    if (next >= e) return 0;
+    s = next + 1; /* past the comma */
+  }
+}
+
+static ysg_status parse_field(ysg_csv *c, int line, int col, const char *s, size_t len,
                               double *out) {
   const ysg_csv_col *cd = &c->spec->cols[col];
+  const char *name = c->shown[col];
   char text[SHOW_MAX + 8];
   char num[320];
   show(s, len, text, sizeof text);
+  if (cd->kind == YSG_CSV_STRING) {
+    if (len == 0) {
+      *out = -1;
+      return YSG_OK;
+    }
+    if (len > 255)
+      return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': a text longer than 255 bytes",
+                           name);
+    int k = ysg__labels_intern(c->node, &c->strings, s, len);
+    if (k < 0) return YSG_ERR_NOMEM;
+    *out = k;
+    return YSG_OK;
+  }
   const char *what = kind_what(cd->kind);
   if (len == 0 || len >= sizeof num)
-    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", cd->name,
-                         what, text);
+    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", name, what,
+                         text);
   memcpy(num, s, len);
   num[len] = 0;
   char *end = NULL;
   errno = 0;
   double x = strtod(num, &end);
   if (end != num + len)
-    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", cd->name,
-                         what, text);
+    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", name, what,
+                         text);
   if (errno == ERANGE && isinf(x)) /* a literal too large for a double, not "inf" */
     return ysg__csv_fail(c, YSG_ERR_DATA, line,
-                         "column '%s': value %s is out of range (|value| <= 1e7)", cd->name, text);
+                         "column '%s': value %s is out of range (|value| <= 1e7)", name, text);
   if (!isfinite(x)) {
     int integral = cd->kind == YSG_CSV_INT || cd->kind == YSG_CSV_INDEX;
-    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", cd->name,
+    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", name,
                          integral ? what : "a finite number", text);
   }
   if (fabs(x) > YSG_CSV_MAX_ABS) {
     char v[40];
-    fmt_double(x, v, sizeof v);
+    ysg__csv_fmt_double(x, v, sizeof v);
     return ysg__csv_fail(c, YSG_ERR_DATA, line,
-                         "column '%s': value %s is out of range (|value| <= 1e7)", cd->name, v);
+                         "column '%s': value %s is out of range (|value| <= 1e7)", name, v);
   }
   int ok = 1;
   switch (cd->kind) {
@@ -128,8 +225,8 @@ static ysg_status parse_field(const ysg_csv *c, int line, int col, const char *s
       break;
   }
   if (!ok)
-    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", cd->name,
-                         what, text);
+    return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s': expected %s, found '%s'", name, what,
+                         text);
   *out = x == 0 ? 0.0 : x; /* no -0 in integer columns */
   return YSG_OK;
 }
@@ -179,48 +276,92 @@ static void col_list(const ysg_csv_spec *spec, int which, char *buf, size_t cap)
   }
 }
 
-static int count_fields(const char *s, const char *e) {
-  int k = 1;
-  for (const char *q = s; q < e; q++) k += *q == ',';
-  return k;
+/* does header name [s, s+len) name column cd: its name or an alias, or only `renamed` if set */
+static int names_col(const ysg_csv_col *cd, const char *renamed, const char *s, size_t len) {
+  if (renamed) return strlen(renamed) == len && memcmp(renamed, s, len) == 0;
+  if (strlen(cd->name) == len && memcmp(cd->name, s, len) == 0) return 1;
+  for (const char *a = cd->aliases; a && *a;) {
+    const char *bar = strchr(a, '|');
+    size_t n = bar ? (size_t)(bar - a) : strlen(a);
+    if (n == len && memcmp(a, s, n) == 0) return 1;
+    a = bar ? bar + 1 : a + n;
+  }
+  return 0;
 }
 
-/* next field of [*s, e): trimmed [fs, fe); advances *s past the comma */
-static void next_field(const char **s, const char *e, const char **fs, const char **fe) {
-  const char *q = *s;
-  while (q < e && *q != ',') q++;
-  *fs = *s;
-  *fe = q;
-  trim(fs, fe);
-  *s = q < e ? q + 1 : e;
-}
+typedef struct renames {
+  char to[YSG_CSV_MAX_COLS][64]; /* header name for each schema column, "" when not renamed */
+} renames;
 
-static ysg_status read_header(ysg_csv *c, int line, const char *s, const char *e) {
+/* the node's `columns` map: every name must be a schema column */
+static ysg_status read_renames(ysg_csv *c, const ysg_csv_opts *o, renames *r) {
+  memset(r, 0, sizeof *r);
+  if (!o || o->columns_param < 0) return YSG_OK;
   const ysg_csv_spec *spec = c->spec;
-  char known[512];
+  char name[128], val[128], known[512];
+  for (int i = 0; ysg_node_map_at(c->node, o->columns_param, i, name, sizeof name, val, sizeof val);
+       i++) {
+    int col = -1;
+    for (int k = 0; k < spec->n_cols && col < 0; k++)
+      if (strcmp(spec->cols[k].name, name) == 0) col = k;
+    if (col < 0) {
+      col_list(spec, -1, known, sizeof known);
+      return ysg_node_param_fail(c->node, o->columns_param, YSG_ERR_PIPELINE,
+                                 "unknown column '%s' (known: %s)", name, known);
+    }
+    snprintf(r->to[col], sizeof r->to[col], "%.63s", val);
+  }
+  return YSG_OK;
+}
+
+static ysg_status read_header(ysg_csv *c, int line, const fields *f, const ysg_csv_opts *o,
+                              int *skip_first) {
+  const ysg_csv_spec *spec = c->spec;
+  renames rn;
+  ysg_status st = read_renames(c, o, &rn);
+  if (st) return st;
+  char known[512], unknown[512] = "";
+  size_t ulen = 0;
+  int n_unknown = 0;
   col_list(spec, -1, known, sizeof known);
-  int nf = count_fields(s, e);
-  for (int k = 0; k < nf; k++) {
-    const char *fs, *fe;
-    next_field(&s, e, &fs, &fe);
-    size_t len = (size_t)(fe - fs);
+  *skip_first = f->n > 1 && f->s[0] == f->e[0]; /* pandas' unnamed index column */
+  for (int k = *skip_first; k < f->n; k++) {
+    const char *fs = f->s[k];
+    size_t len = (size_t)(f->e[k] - fs);
     if (len == 0)
       return ysg__csv_fail(c, YSG_ERR_DATA, line,
                            "field %d of the header names no column (known: %s)", k + 1, known);
     int col = -1;
     for (int i = 0; i < spec->n_cols && col < 0; i++)
-      if (strlen(spec->cols[i].name) == len && memcmp(spec->cols[i].name, fs, len) == 0) col = i;
+      if (names_col(&spec->cols[i], rn.to[i][0] ? rn.to[i] : NULL, fs, len)) col = i;
     char text[SHOW_MAX + 8];
     show(fs, len, text, sizeof text);
-    if (col < 0)
-      return ysg__csv_fail(c, YSG_ERR_DATA, line, "unknown column '%s' (known: %s)", text, known);
-    if (c->field[col] >= 0)
-      return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s' appears twice", text);
+    if (col < 0) {
+      if (o && o->strict)
+        return ysg__csv_fail(c, YSG_ERR_DATA, line, "unknown column '%s' (known: %s)", text, known);
+      if (ulen < sizeof unknown)
+        ulen += (size_t)snprintf(unknown + ulen, sizeof unknown - ulen, "%s'%s'",
+                                 n_unknown ? ", " : "", text);
+      n_unknown++;
+      continue;
+    }
+    if (c->field[col] >= 0) {
+      if (strcmp(c->shown[col], text) == 0)
+        return ysg__csv_fail(c, YSG_ERR_DATA, line, "column '%s' appears twice", text);
+      return ysg__csv_fail(c, YSG_ERR_DATA, line, "columns '%s' and '%s' both give %s",
+                           c->shown[col], text, spec->cols[col].name);
+    }
     c->field[col] = k;
+    snprintf(c->shown[col], sizeof c->shown[col], "%.63s", text);
   }
-  c->n_fields = nf;
-  for (int i = 0; i < spec->n_cols; i++)
-    if (spec->cols[i].required && c->field[i] < 0) {
+  c->n_fields = f->n;
+  for (int i = 0; i < spec->n_cols; i++) {
+    if (c->field[i] >= 0) continue;
+    if (rn.to[i][0])
+      return ysg__csv_fail(c, YSG_ERR_DATA, line,
+                           "no column '%s' (the node's columns map %s to it)", rn.to[i],
+                           spec->cols[i].name);
+    if (spec->cols[i].required) {
       char req[256], opt[256];
       col_list(spec, 1, req, sizeof req);
       col_list(spec, 0, opt, sizeof opt);
@@ -231,6 +372,11 @@ static ysg_status read_header(ysg_csv *c, int line, const char *s, const char *e
       return ysg__csv_fail(c, YSG_ERR_DATA, line, "missing column '%s' (required: %s)",
                            spec->cols[i].name, req);
     }
+  }
+  if (n_unknown)
+    ysg_node_log(c->node, YSG_LOG_WARN,
+                 "%s:%d: ignoring column%s %s (reads: %s; strict = true makes this an error)",
+                 c->path, line, n_unknown > 1 ? "s" : "", unknown, known);
   return YSG_OK;
 }
 
@@ -252,10 +398,10 @@ static ysg_status headerless_layout(ysg_csv *c, int line, int nf) {
 
 static ysg_status grow_rows(ysg_csv *c, int *cap) {
   ysg_context *ctx = c->node->p->ctx;
+  size_t nc = (size_t)c->spec->n_cols;
   int ncap = *cap ? *cap * 2 : 256;
   if (ncap > YSG_CSV_MAX_ROWS) ncap = YSG_CSV_MAX_ROWS;
-  double *v = ysg__realloc_array(ctx, c->values, (size_t)*cap * (size_t)c->n_fields,
-                                 (size_t)ncap * (size_t)c->n_fields, sizeof *v);
+  double *v = ysg__realloc_array(ctx, c->values, (size_t)*cap * nc, (size_t)ncap * nc, sizeof *v);
   if (!v) return YSG_ERR_NOMEM;
   c->values = v;
   int32_t *l = ysg__realloc_array(ctx, c->lines, (size_t)*cap, (size_t)ncap, sizeof *l);
@@ -265,12 +411,12 @@ static ysg_status grow_rows(ysg_csv *c, int *cap) {
   return YSG_OK;
 }
 
-static ysg_status parse(ysg_csv *c, const char *buf, size_t len) {
+static ysg_status parse(ysg_csv *c, const char *buf, size_t len, const ysg_csv_opts *o, fields *f) {
   const ysg_csv_spec *spec = c->spec;
   const char *p = buf, *end = buf + len;
   if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) p += 3;
   int line = 0, have_layout = 0, cap = 0;
-  int field_col[YSG_CSV_MAX_COLS]; /* field index in a row -> schema column */
+  char err[256];
   while (p < end) {
     const char *s = p, *e = memchr(p, '\n', (size_t)(end - p));
     if (!e) e = end;
@@ -278,31 +424,30 @@ static ysg_status parse(ysg_csv *c, const char *buf, size_t len) {
     line++;
     trim(&s, &e);
     if (s == e || *s == '#') continue;
+    if (split(s, e, f, err, sizeof err)) return ysg__csv_fail(c, YSG_ERR_DATA, line, "%s", err);
     if (!have_layout) {
       have_layout = 1;
-      int headerless = (spec->flags & YSG_CSV_HEADERLESS) != 0;
+      int headerless = (spec->flags & YSG_CSV_HEADERLESS) != 0, skip = 0;
       if (!headerless) c->header_line = line;
       ysg_status st =
-          headerless ? headerless_layout(c, line, count_fields(s, e)) : read_header(c, line, s, e);
+          headerless ? headerless_layout(c, line, f->n) : read_header(c, line, f, o, &skip);
       if (st) return st;
-      for (int i = 0; i < spec->n_cols; i++)
-        if (c->field[i] >= 0) field_col[c->field[i]] = i;
       if (!headerless) continue; /* the header line holds no data */
     }
-    int nf = count_fields(s, e);
-    if (nf != c->n_fields)
-      return ysg__csv_fail(c, YSG_ERR_DATA, line, "expected %d fields, found %d", c->n_fields, nf);
+    if (f->n != c->n_fields)
+      return ysg__csv_fail(c, YSG_ERR_DATA, line, "expected %d fields, found %d", c->n_fields,
+                           f->n);
     if (c->n_rows == YSG_CSV_MAX_ROWS)
       return ysg__csv_fail(c, YSG_ERR_LIMIT, line, "more than %d data rows", YSG_CSV_MAX_ROWS);
     if (c->n_rows == cap) {
       ysg_status st = grow_rows(c, &cap);
       if (st) return st;
     }
-    double *row = c->values + (size_t)c->n_rows * (size_t)c->n_fields;
-    for (int k = 0; k < nf; k++) {
-      const char *fs, *fe;
-      next_field(&s, e, &fs, &fe);
-      ysg_status st = parse_field(c, line, field_col[k], fs, (size_t)(fe - fs), &row[k]);
+    double *row = c->values + (size_t)c->n_rows * (size_t)spec->n_cols;
+    for (int col = 0; col < spec->n_cols; col++) {
+      int k = c->field[col];
+      if (k < 0) continue;
+      ysg_status st = parse_field(c, line, col, f->s[k], (size_t)(f->e[k] - f->s[k]), &row[col]);
       if (st) return st;
     }
     c->lines[c->n_rows++] = line;
@@ -336,6 +481,11 @@ ysg_status ysg__csv_sniff(ysg_node *n, int param, int *n_fields, int *numeric, i
   if (err == ENOMEM) return YSG_ERR_NOMEM;
   if (err)
     return ysg_node_param_fail(n, param, YSG_ERR_IO, "cannot open '%s': %s", shown, strerror(err));
+  fields *f = ysg__alloc(n->p->ctx, sizeof *f);
+  if (!f) {
+    ysg__free(n->p->ctx, buf);
+    return YSG_ERR_NOMEM;
+  }
   const char *p = buf, *end = buf + len;
   if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) p += 3;
   for (int ln = 1; p < end; ln++) {
@@ -344,21 +494,26 @@ ysg_status ysg__csv_sniff(ysg_node *n, int param, int *n_fields, int *numeric, i
     p = e < end ? e + 1 : end;
     trim(&s, &e);
     if (s == e || *s == '#') continue;
+    char ignored[256];
     *line = ln;
-    *n_fields = count_fields(s, e);
+    if (split(s, e, f, ignored, sizeof ignored)) break; /* the read reports it */
+    *n_fields = f->n;
     *numeric = 1;
-    for (int k = 0; k < *n_fields; k++) {
-      const char *fs, *fe;
-      next_field(&s, e, &fs, &fe);
-      if (!is_number(fs, (size_t)(fe - fs))) *numeric = 0;
-    }
+    for (int k = 0; k < f->n; k++)
+      if (!is_number(f->s[k], (size_t)(f->e[k] - f->s[k]))) *numeric = 0;
     break;
   }
+  ysg__free(n->p->ctx, f);
   ysg__free(n->p->ctx, buf);
   return YSG_OK;
 }
 
 ysg_status ysg__csv_read(ysg_node *n, int param, const ysg_csv_spec *spec, ysg_csv *out) {
+  return ysg__csv_read_opts(n, param, spec, NULL, out);
+}
+
+ysg_status ysg__csv_read_opts(ysg_node *n, int param, const ysg_csv_spec *spec,
+                              const ysg_csv_opts *opts, ysg_csv *out) {
   ysg_context *ctx = n->p->ctx;
   memset(out, 0, sizeof *out);
   out->node = n;
@@ -368,6 +523,8 @@ ysg_status ysg__csv_read(ysg_node *n, int param, const ysg_csv_spec *spec, ysg_c
   if (spec->n_cols <= 0 || spec->n_cols > YSG_CSV_MAX_COLS)
     return ysg_node_fail(n, YSG_ERR_INVALID, "CSV schema with %d columns (at most %d)",
                          spec->n_cols, YSG_CSV_MAX_COLS);
+  for (int i = 0; i < spec->n_cols; i++)
+    snprintf(out->shown[i], sizeof out->shown[i], "%s", spec->cols[i].name);
   const char *resolved = ysg_node_string(n, param);
   char *buf = NULL;
   size_t len = 0;
@@ -376,7 +533,9 @@ ysg_status ysg__csv_read(ysg_node *n, int param, const ysg_csv_spec *spec, ysg_c
   if (err)
     return ysg_node_param_fail(n, param, YSG_ERR_IO, "cannot open '%s': %s", out->path,
                                strerror(err));
-  ysg_status st = parse(out, buf, len);
+  fields *f = ysg__alloc(ctx, sizeof *f); /* ~24 KiB: not on the stack */
+  ysg_status st = f ? parse(out, buf, len, opts, f) : YSG_ERR_NOMEM;
+  ysg__free(ctx, f);
   ysg__free(ctx, buf);
   if (st) ysg__csv_free(out);
   return st;
@@ -387,6 +546,7 @@ void ysg__csv_free(ysg_csv *c) {
   ysg_context *ctx = c->node->p->ctx;
   ysg__free(ctx, c->values);
   ysg__free(ctx, c->lines);
+  ysg__labels_free(c->node, &c->strings);
   c->values = NULL;
   c->lines = NULL;
   c->n_rows = 0;
@@ -483,98 +643,4 @@ int ysg__frame_index_find(const ysg_frame_index *fi, int f, int *first) {
   if (lo == fi->n_frames || fi->frames[lo] != f) return 0;
   *first = fi->start[lo];
   return fi->start[lo + 1] - fi->start[lo];
-}
-
-typedef struct rows_source {
-  ysg_frame_index fi;
-  ysg_rows rows; /* grouped by frame in file order */
-} rows_source;
-
-void ysg__csv_rows_destroy(ysg_node *n) {
-  rows_source *st = ysg_node_state(n);
-  if (!st) return;
-  ysg__frame_index_free(n, &st->fi);
-  ysg__rows_free(n, &st->rows);
-  ysg_node_free(n, st);
-  ysg_node_set_state(n, NULL);
-}
-
-static ysg_status rows_fill(ysg_node *n, rows_source *st, const ysg_csv *c,
-                            const ysg_csv_rows_cols *m) {
-  ysg_context *ctx = n->p->ctx;
-  size_t rows = (size_t)(c->n_rows ? c->n_rows : 1);
-  int32_t *perm = ysg__alloc(ctx, sizeof *perm * rows);
-  int32_t *frames = ysg__alloc(ctx, sizeof *frames * rows);
-  if (!perm || !frames) {
-    ysg__free(ctx, perm);
-    ysg__free(ctx, frames);
-    return YSG_ERR_NOMEM;
-  }
-  ysg_status s = YSG_OK;
-  int framed = ysg__csv_has(c, m->frame);
-  if (framed)
-    s = ysg__csv_sort_by_frame(c, m->frame, perm);
-  else
-    for (int r = 0; r < c->n_rows; r++) perm[r] = r;
-  for (int k = 0; k < c->n_rows && framed; k++)
-    frames[k] = (int32_t)ysg__csv_get(c, perm[k], m->frame);
-  if (!s) s = ysg__frame_index_build(n, framed ? frames : NULL, c->n_rows, &st->fi);
-  ysg_rows *t = &st->rows;
-  int has_id = ysg__csv_has(c, m->id), has_rgba = ysg__csv_has(c, m->rgba[0]);
-  int has_radius = m->radius >= 0 && ysg__csv_has(c, m->radius);
-  if (!s) {
-    t->dims = m->dims;
-    t->pos = ysg_node_alloc(n, sizeof(float) * (size_t)m->dims * rows);
-    if (has_id) t->id = ysg_node_alloc(n, sizeof(int32_t) * rows);
-    if (has_radius) t->radius = ysg_node_alloc(n, sizeof(float) * rows);
-    if (has_rgba) t->rgba = ysg_node_alloc(n, sizeof(float) * 4 * rows);
-    if (!t->pos || (has_id && !t->id) || (has_radius && !t->radius) || (has_rgba && !t->rgba))
-      s = YSG_ERR_NOMEM;
-  }
-  for (int k = 0; k < c->n_rows && !s; k++) {
-    int r = perm[k];
-    for (int q = 0; q < m->dims; q++)
-      t->pos[m->dims * k + q] = (float)ysg__csv_get(c, r, m->pos + q);
-    if (t->id) t->id[k] = (int32_t)ysg__csv_get(c, r, m->id);
-    if (t->radius) t->radius[k] = (float)ysg__csv_get(c, r, m->radius);
-    if (t->rgba) ysg__csv_rgba(c, r, m->rgba, &t->rgba[4 * k]);
-  }
-  t->attrs = (t->id ? YSG_ATTR_ID : 0u) | (t->radius ? YSG_ATTR_RADIUS : 0u) |
-             (t->rgba ? YSG_ATTR_RGBA : 0u);
-  ysg__free(ctx, perm);
-  ysg__free(ctx, frames);
-  return s;
-}
-
-ysg_status ysg__csv_rows_init(ysg_node *n, int param, const ysg_csv_spec *spec,
-                              const ysg_csv_rows_cols *cols) {
-  ysg_csv c;
-  ysg_status s = ysg__csv_read(n, param, spec, &c);
-  if (s) return s;
-  s = ysg__csv_check_rgba(&c, cols->rgba);
-  rows_source *st = s ? NULL : ysg_node_alloc(n, sizeof *st);
-  if (!s && !st) s = YSG_ERR_NOMEM;
-  if (st) {
-    ysg_node_set_state(n, st);
-    s = rows_fill(n, st, &c, cols);
-    if (s) ysg__csv_rows_destroy(n);
-  }
-  ysg__csv_free(&c);
-  return s;
-}
-
-ysg_status ysg__csv_rows_infer(ysg_node *n) {
-  const rows_source *st = ysg_node_state(n);
-  ysg_value *v = ysg_node_output(n, 0);
-  v->capacity = st->fi.max_rows;
-  v->attrs = st->rows.attrs;
-  return YSG_OK;
-}
-
-ysg_status ysg__csv_rows_run(ysg_node *n, const ysg_frame *f) {
-  const rows_source *st = ysg_node_state(n);
-  int first;
-  int k = ysg__frame_index_find(&st->fi, f->index, &first);
-  ysg__rows_copy(&st->rows, first, k, ysg_node_output(n, 0));
-  return YSG_OK;
 }

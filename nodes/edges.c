@@ -11,9 +11,9 @@ enum { P_PATH };
 enum { C_I, C_J, C_FRAME, N_COLS };
 
 static const ysg_csv_col cols[N_COLS] = {
-    {"i", YSG_CSV_INDEX, 1},
-    {"j", YSG_CSV_INDEX, 1},
-    {"frame", YSG_CSV_INDEX, 0},
+    {"i", YSG_CSV_INDEX, 1, NULL},
+    {"j", YSG_CSV_INDEX, 1, NULL},
+    {"frame", YSG_CSV_INDEX, 0, NULL},
 };
 static const ysg_csv_spec spec = {cols, N_COLS, 0};
 

@@ -214,6 +214,7 @@ static ysg_status graph_infer(ysg_node *n) {
   edges->capacity = st->cap_edges;
   pts->capacity = st->cap_pts;
   pts->attrs = st->mode == M_VORONOI ? 0u : (in ? in->attrs : 0u);
+  pts->labels = st->mode == M_VORONOI || !in ? NULL : in->labels; /* labels pass through */
   graph_ws w;
   ysg_status s;
   if (hyst) {
@@ -338,8 +339,9 @@ static void copy_points(ysg_value *dst, const ysg_value *src, int np) {
   memcpy(dst->xy, src->xy, c * 2 * sizeof(float));
   if (src->attrs & YSG_ATTR_ID) memcpy(dst->id, src->id, c * sizeof(int32_t));
   if (src->attrs & YSG_ATTR_RADIUS) memcpy(dst->radius, src->radius, c * sizeof(float));
-  if (src->attrs & YSG_ATTR_SCORE) memcpy(dst->score, src->score, c * sizeof(float));
+  if (src->attrs & YSG_ATTR_CONF) memcpy(dst->conf, src->conf, c * sizeof(float));
   if (src->attrs & YSG_ATTR_RGBA) memcpy(dst->rgba, src->rgba, c * 4 * sizeof(float));
+  if (src->attrs & YSG_ATTR_LABEL) memcpy(dst->label, src->label, c * sizeof(int32_t));
   dst->count = np;
   dst->attrs = src->attrs;
 }

@@ -103,20 +103,23 @@ Test(csv, empty_file) {
 }
 
 Test(csv, missing_column) {
-  cr_assert_str_eq(
-      load_fail("pts.csv", "x,id\n1,2\n", PTS, YSG_ERR_DATA),
-      "pts.csv:1: missing column 'y' (required: x,y; optional: frame,id,radius,r,g,b,a)" SUFFIX);
+  cr_assert_str_eq(load_fail("pts.csv", "x,id\n1,2\n", PTS, YSG_ERR_DATA),
+                   "pts.csv:1: missing column 'y' (required: x,y; optional: "
+                   "frame,id,radius,r,g,b,a,conf,label)" SUFFIX);
   cr_assert_str_eq(load_fail("edges.csv", "# edges\ni,frame\n", EDGES, YSG_ERR_DATA),
                    "edges.csv:2: missing column 'j' (required: i,j; optional: frame) "
                    "(node 'e' (edges) at test.lua:1)");
 }
 
 Test(csv, unknown_column) {
-  cr_assert_str_eq(load_fail("pts.csv", "x,y,z\n1,2,3\n", PTS, YSG_ERR_DATA),
-                   "pts.csv:1: unknown column 'z' (known: x,y,frame,id,radius,r,g,b,a)" SUFFIX);
+  cr_assert_str_eq(
+      load_fail("pts.csv", "x,y,z\n1,2,3\n",
+                "canvas{width=64,height=48} points{path='pts.csv', name='pts', strict=true}",
+                YSG_ERR_DATA),
+      "pts.csv:1: unknown column 'z' (known: x,y,frame,id,radius,r,g,b,a,conf,label)" SUFFIX);
   cr_assert_str_eq(load_fail("pts.csv", "x,y,\n", PTS, YSG_ERR_DATA),
                    "pts.csv:1: field 3 of the header names no column "
-                   "(known: x,y,frame,id,radius,r,g,b,a)" SUFFIX);
+                   "(known: x,y,frame,id,radius,r,g,b,a,conf,label)" SUFFIX);
 }
 
 Test(csv, duplicate_column) {

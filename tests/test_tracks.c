@@ -70,7 +70,9 @@ Test(tracks, mot_boxes_points_ids_per_frame) {
   cr_assert_eq(b->type, YSG_BOXES);
   cr_assert_eq(b->capacity, 3); /* file frame 3 holds three rows */
   cr_assert_eq(b->count, 2);
-  cr_assert_eq(b->attrs, YSG_ATTR_ID);
+  cr_assert_eq(b->attrs, YSG_ATTR_ID | YSG_ATTR_CONF);
+  cr_assert_float_eq(b->conf[0], 0.9f, 0);
+  cr_assert_float_eq(b->conf[1], 0.25f, 0);
   float want_b[8] = {10, 20, 4, 6, 0.5f, 1.5f, 3, 5};
   for (int k = 0; k < 8; k++) cr_assert_float_eq(b->xywh[k], want_b[k], 0, "xywh[%d]", k);
   cr_assert(b->id[0] == 1 && b->id[1] == 2);
@@ -78,12 +80,12 @@ Test(tracks, mot_boxes_points_ids_per_frame) {
   cr_assert_eq(p->type, YSG_POINTS);
   cr_assert_eq(p->capacity, 3);
   cr_assert_eq(p->count, 2);
-  cr_assert_eq(p->attrs, YSG_ATTR_ID | YSG_ATTR_SCORE);
+  cr_assert_eq(p->attrs, YSG_ATTR_ID | YSG_ATTR_CONF);
   float want_p[4] = {12, 23, 2, 4};
   for (int k = 0; k < 4; k++) cr_assert_float_eq(p->xy[k], want_p[k], 0, "xy[%d]", k);
   cr_assert(p->id[0] == 1 && p->id[1] == 2);
-  cr_assert_float_eq(p->score[0], 0.9f, 0);
-  cr_assert_float_eq(p->score[1], 0.25f, 0);
+  cr_assert_float_eq(p->conf[0], 0.9f, 0);
+  cr_assert_float_eq(p->conf[1], 0.25f, 0);
 
   cr_assert_eq(value(1, "trk.boxes")->count, 0);
   cr_assert_eq(value(1, "trk.points")->count, 0);
@@ -93,7 +95,7 @@ Test(tracks, mot_boxes_points_ids_per_frame) {
   for (int i = 0; i < 3; i++) cr_assert_eq(p->id[i], ids[i], "id[%d] = %d", i, p->id[i]);
   cr_assert_float_eq(p->xy[0], 35.0f, 0);
   cr_assert_float_eq(p->xy[1], 10.0f, 0);
-  cr_assert_float_eq(p->score[0], -1.0f, 0); /* conf -1 is kept by default */
+  cr_assert_float_eq(p->conf[0], -1.0f, 0); /* conf -1 is kept by default */
   b = value(2, "trk.boxes");
   for (int i = 0; i < 3; i++) cr_assert_eq(b->id[i], ids[i]);
   cr_assert_float_eq(b->xywh[8], 40.0f, 0);
@@ -114,7 +116,7 @@ Test(tracks, first_frame_and_min_conf) {
   cr_assert_eq(p->capacity, 1); /* frame 3 keeps only id 1 (0.8) */
   cr_assert_eq(p->count, 1);
   cr_assert_eq(p->id[0], 1);
-  cr_assert_float_eq(p->score[0], 0.8f, 0);
+  cr_assert_float_eq(p->conf[0], 0.8f, 0);
   p = value(2, "trk.points");
   cr_assert_eq(p->count, 1); /* conf 0.5 >= min_conf is kept */
   cr_assert_eq(p->id[0], 7);
@@ -182,7 +184,7 @@ Test(tracks, colors_by_id) {
   ysgt_write(dir, "gt.txt", MOT);
   load_tracks("gt.txt", "colors='id'");
   const ysg_value *p = value(2, "trk.points");
-  cr_assert_eq(p->attrs, YSG_ATTR_ID | YSG_ATTR_SCORE | YSG_ATTR_RGBA);
+  cr_assert_eq(p->attrs, YSG_ATTR_ID | YSG_ATTR_CONF | YSG_ATTR_RGBA);
   for (int i = 0; i < 3; i++) {
     float w[3];
     want_color((uint32_t)p->id[i], w);
@@ -195,7 +197,7 @@ Test(tracks, colors_by_id) {
   memcpy(id7, &p->rgba[8], sizeof id7);
   cr_assert(memcmp(id1, id7, sizeof id1) != 0);
   const ysg_value *b = value(0, "trk.boxes"); /* id 1 first in frame 1: the same colour */
-  cr_assert_eq(b->attrs, YSG_ATTR_ID | YSG_ATTR_RGBA);
+  cr_assert_eq(b->attrs, YSG_ATTR_ID | YSG_ATTR_CONF | YSG_ATTR_RGBA);
   cr_assert_eq(memcmp(&b->rgba[0], id1, sizeof id1), 0);
   b = value(4, "trk.boxes");
   cr_assert_eq(memcmp(&b->rgba[0], id7, sizeof id7), 0);
@@ -292,8 +294,9 @@ Test(tracks, too_few_columns) {
       "t.csv:2: expected 4 fields (frame,id,x,y) or 6 (frame,id,x,y,w,h), found 5" SUFFIX);
   cr_assert_str_eq(load_fail("t.csv", "frame,id,x,y,w\n", NULL, YSG_ERR_DATA),
                    "t.csv:1: columns w,h must come together (missing 'h')" SUFFIX);
-  cr_assert_str_eq(load_fail("t.csv", "frame,x,y\n", NULL, YSG_ERR_DATA),
-                   "t.csv:1: missing column 'id' (required: frame,id,x,y; optional: w,h)" SUFFIX);
+  cr_assert_str_eq(
+      load_fail("t.csv", "frame,x,y\n", NULL, YSG_ERR_DATA),
+      "t.csv:1: missing column 'id' (required: frame,id,x,y; optional: w,h,conf,label)" SUFFIX);
 }
 
 Test(tracks, mot_sizes_must_be_positive) {

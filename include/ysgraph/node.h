@@ -20,10 +20,14 @@ typedef enum ysg_param_kind {
   YSG_PARAM_INT,    /* integer-valued double */
   YSG_PARAM_BOOL,
   YSG_PARAM_STRING,
-  YSG_PARAM_ENUM,   /* one of choices ("a|b|c"); read as its index */
-  YSG_PARAM_COLOR,  /* "#rrggbb[aa]" or {r,g,b[,a]} in sRGB; read as linear straight RGBA */
-  YSG_PARAM_PATH,   /* an input file, resolved relative to the pipeline file */
-  YSG_PARAM_OUTPUT, /* an output file, resolved relative to the output directory */
+  YSG_PARAM_ENUM,    /* one of choices ("a|b|c"); read as its index */
+  YSG_PARAM_COLOR,   /* "#rrggbb[aa]" or {r,g,b[,a]} in sRGB; read as linear straight RGBA */
+  YSG_PARAM_PATH,    /* an input file, resolved relative to the pipeline file */
+  YSG_PARAM_OUTPUT,  /* an output file, resolved relative to the output directory */
+  YSG_PARAM_NUMBERS, /* one number or a list {a, b, ...} (at most 4; text "a,b"); min/max apply
+                        to each */
+  YSG_PARAM_MAP,     /* a table of name = "text" pairs (text "name=text,name=text"; names are
+                        letters, digits and _, texts hold no ',' or '=') */
   YSG_PARAM_KIND_COUNT
 } ysg_param_kind;
 
@@ -145,6 +149,14 @@ YSG_API int ysg_node_enum(const ysg_node *n, int param);           /* index into
 YSG_API const char *ysg_node_string(const ysg_node *n, int param); /* PATH/OUTPUT: resolved */
 YSG_API void ysg_node_color(const ysg_node *n, int param, float rgba[4]); /* linear, straight */
 YSG_API int ysg_node_param_is_set(const ysg_node *n, int param);          /* set by the pipeline */
+/* NUMBERS: up to cap values into out; returns how many the parameter holds (1..4) */
+YSG_API int ysg_node_numbers(const ysg_node *n, int param, double *out, int cap);
+/* MAP: entry i's name and text (NUL-terminated copies, cut to the caps); 0 when i is past the
+ * last entry. ysg_node_map_get: the text for name into val, 1 if the name is present. */
+YSG_API int ysg_node_map_at(const ysg_node *n, int param, int i, char *name, size_t name_cap,
+                            char *val, size_t val_cap);
+YSG_API int ysg_node_map_get(const ysg_node *n, int param, const char *name, char *val,
+                             size_t val_cap);
 /* link params of the k-th link of a MULTI input port */
 YSG_API double ysg_node_link_number(const ysg_node *n, int port, int k, int param);
 YSG_API int ysg_node_link_enum(const ysg_node *n, int port, int k, int param);

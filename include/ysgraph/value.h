@@ -24,7 +24,16 @@ typedef enum ysg_value_type {
 #define YSG_ATTR_ID (1u << 0)
 #define YSG_ATTR_RADIUS (1u << 1)
 #define YSG_ATTR_RGBA (1u << 2)
-#define YSG_ATTR_SCORE (1u << 3)
+#define YSG_ATTR_CONF (1u << 3)  /* detection confidence */
+#define YSG_ATTR_LABEL (1u << 4) /* class labels (label + labels) */
+
+/* The class names a value's labels index: strings owned by the node that made the value (a data
+ * source, or an input node whose host set them). The pointer is fixed from that node's infer on;
+ * the names may change between frames (a host's set call), never during one. */
+typedef struct ysg_label_table {
+  int32_t count;
+  const char *const *names; /* (count) UTF-8, NUL-terminated */
+} ysg_label_table;
 
 #define YSG_TILE 16 /* image occupancy tiles are YSG_TILE × YSG_TILE pixels */
 
@@ -41,12 +50,14 @@ typedef struct ysg_value {
   int32_t *ij;    /* edges (cap, 2) point indices; curves (cap, 2) end points of each curve */
   int32_t *id;    /* points, boxes (cap) — track ids */
   float *radius;  /* points (cap) — pixels */
-  float *score;   /* points (cap) — confidence */
+  float *conf;    /* points, boxes (cap) — detection confidence (CSV conf/score/confidence) */
   float *rgba;    /* points, boxes (cap, 4) — linear-light, straight alpha */
   float *xywh;    /* boxes (cap, 4) — top-left x, y, width, height in pixels */
   uint16_t *px;   /* image (height, width, 4) — FP16 bits, linear-light, premultiplied */
   uint8_t *tiles; /* image (tiles_y, tiles_x) — 0: the tile is fully transparent and its pixels
                      are NOT written (read them as 0); 1: it may hold content */
+  int32_t *label; /* points, boxes (cap) — class: an index into labels->names, -1: none */
+  const ysg_label_table *labels; /* points, boxes: the names `label` indexes (NULL: none) */
 } ysg_value;
 
 /* On the CUDA backend a value's per-frame count and attrs live on the device, in a header next to
