@@ -55,7 +55,7 @@ static int run_scene(ysg_context *ctx, scene *sc, int w, int h, int reps, int wa
   ysg_status s = ysg_pipeline_load_string(ctx, src, "bench_blur_region.lua", &lo, &p);
   if (!s && boxes) {
     float xywh[4] = {0, 0, (float)w, (float)h};
-    ysg_boxes_desc d = {1, xywh, NULL, NULL};
+    ysg_boxes_desc d = {.count = 1, .xywh = xywh};
     s = ysg_pipeline_set_boxes(p, "r", &d);
   } else if (!s) {
     float *xy = malloc(sizeof(float) * 2 * (size_t)sc->n);
@@ -65,7 +65,7 @@ static int run_scene(ysg_context *ctx, scene *sc, int w, int h, int reps, int wa
       xy[2 * i] = (float)bench_uniform(&rng, 0, w);
       xy[2 * i + 1] = (float)bench_uniform(&rng, 0, h);
     }
-    ysg_points_desc d = {sc->n, xy, NULL, NULL, NULL};
+    ysg_points_desc d = {.count = sc->n, .xy = xy};
     s = ysg_pipeline_set_points(p, "r", &d);
     free(xy);
   }

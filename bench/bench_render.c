@@ -256,15 +256,15 @@ static void pipeline_source(const scene *sc, int w, int h, char *src, size_t cap
 static ysg_status feed(ysg_pipeline *p, const scene *sc, const geom *g) {
   switch (sc->kind) {
     case K_EDGES: {
-      ysg_points_desc d = {EDGE_POINTS, g->edge_xy, NULL, NULL, NULL};
+      ysg_points_desc d = {.count = EDGE_POINTS, .xy = g->edge_xy};
       return ysg_pipeline_set_points(p, "pts", &d);
     }
     case K_BOXES: {
-      ysg_boxes_desc d = {sc->count, g->xywh, NULL, NULL};
+      ysg_boxes_desc d = {.count = sc->count, .xywh = g->xywh};
       return ysg_pipeline_set_boxes(p, "bx", &d);
     }
     case K_DOTS: {
-      ysg_points_desc d = {sc->count, g->dot_xy, NULL, g->dot_r, NULL};
+      ysg_points_desc d = {.count = sc->count, .xy = g->dot_xy, .radius = g->dot_r};
       return ysg_pipeline_set_points(p, "pts", &d);
     }
     case K_CURVES:
