@@ -58,7 +58,13 @@ static void show(const char *s, size_t len, char *buf, size_t cap) {
 void ysg__csv_fmt_double(double x, char *buf, size_t cap) {
   for (int prec = 1; prec <= 17; prec++) {
     snprintf(buf, cap, "%.*g", prec, x);
-    if (strtod(buf, NULL) == x) return;
+    if (strtod(buf, NULL) != x) continue;
+    /* no exponent for everyday magnitudes: 20, not 2e+01 */
+    if (strchr(buf, 'e') && fabs(x) >= 1e-4 && fabs(x) < 1e15) {
+      int decimals = prec - 1 - (int)floor(log10(fabs(x)));
+      snprintf(buf, cap, "%.*f", decimals > 0 ? decimals : 0, x);
+    }
+    return;
   }
 }
 
@@ -91,6 +97,7 @@ typedef struct fields {
 
 /* Split [s, e) at commas outside double quotes. 0, or a message in err. */
 static int split(const char *s, const char *e, fields *f, char *err, size_t errcap) {
+  const char *line = s;
   f->n = 0;
   f->used = 0;
   for (;;) {
@@ -115,7 +122,7 @@ static int split(const char *s, const char *e, fields *f, char *err, size_t errc
         }
       if (q >= e) {
         snprintf(err, errcap, "a quoted field starting at character %d has no closing quote",
-                 (int)(open - s) + 1);
+                 (int)(open - line) + 1);
         return -1;
       }
       fs = open + 1;

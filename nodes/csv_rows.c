@@ -131,8 +131,11 @@ ysg_status ysg__csv_rows_init(ysg_node *n, int param, const ysg_csv_spec *spec,
                               const ysg_csv_rows_cols *cols, const ysg_import_params *ip) {
   ysg_csv c;
   ysg_csv_opts o;
+  ysg_xform check;
+  ysg_status s = ip ? ysg__import_xform(n, ip, &check) : YSG_OK; /* params before data */
+  if (s) return s;
   ysg__csv_opts_of(n, ip, &o);
-  ysg_status s = ysg__csv_read_opts(n, param, spec, &o, &c);
+  s = ysg__csv_read_opts(n, param, spec, &o, &c);
   if (s) return s;
   s = ysg__csv_check_rgba(&c, cols->rgba);
   int normalized = ip && ip->normalized >= 0 && ysg_node_bool(n, ip->normalized);

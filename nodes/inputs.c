@@ -42,6 +42,9 @@ static void rows_destroy(ysg_node *n) {
 }
 
 static ysg_status rows_init(ysg_node *n, int dims, int with_radius, const ysg_import_params *ip) {
+  ysg_xform check;
+  ysg_status s = ysg__import_xform(n, ip, &check); /* the params, before any set call */
+  if (s) return s;
   rows_state *st = ysg_node_alloc(n, sizeof *st);
   if (!st) return YSG_ERR_NOMEM;
   ysg_node_set_state(n, st);

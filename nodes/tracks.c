@@ -131,7 +131,10 @@ static ysg_status check_duplicates(ysg_node *n, const ysg_csv *c) {
 /* Read the file with the schema the format (or, for auto, its first data line) calls for. */
 static ysg_status read_file(ysg_node *n, int *mot, ysg_csv *c) {
   int format = ysg_node_enum(n, P_FORMAT), nf, numeric, line;
-  ysg_status s = ysg__csv_sniff(n, P_PATH, &nf, &numeric, &line);
+  ysg_xform check;
+  ysg_status s = ysg__import_xform(n, &import, &check); /* params before data */
+  if (s) return s;
+  s = ysg__csv_sniff(n, P_PATH, &nf, &numeric, &line);
   if (s) return s;
   *mot = format == F_MOT || (format == F_AUTO && numeric && nf >= 7);
   const ysg_csv_spec *spec = *mot                 ? &mot_spec
