@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # setup.sh — install the Debian packages ysgraph builds against (run as root or with sudo).
-# Required: a C compiler, CMake, Lua 5.4, libpng, Criterion (tests). Optional features: Qhull,
-# FAISS, FFmpeg libraries, ffnvcodec and DLPack headers, Cairo (benchmark comparison only),
-# libdeflate and OpenEXR; the ffmpeg CLI for the --pipe tests.
+# Required: a C compiler, CMake, Lua 5.4, libpng, FreeType, HarfBuzz, fontconfig, FriBidi and the
+# DejaVu fonts (the text node), Criterion (tests), WenQuanYi Micro Hei (the text tests' CJK
+# fallback). Optional features: Qhull, FAISS, FFmpeg libraries, ffnvcodec and DLPack headers,
+# Cairo (benchmark comparison only), libdeflate and OpenEXR; the ffmpeg CLI for the --pipe tests.
 # The CUDA Toolkit is not a Debian package here: it is picked up from /usr/local/cuda when present.
 set -euo pipefail
 SUDO=""
@@ -10,7 +11,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(build-essential cmake pkg-config git liblua5.4-dev libpng-dev zlib1g-dev libcriterion-dev
       libqhull-dev libfaiss-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
       libswresample-dev libffmpeg-nvenc-dev libdlpack-dev libcairo2-dev
-      libdeflate-dev libopenexr-dev ffmpeg)
+      libdeflate-dev libopenexr-dev ffmpeg
+      libfreetype-dev libharfbuzz-dev libfontconfig-dev libfribidi-dev fonts-dejavu-core
+      fonts-wqy-microhei)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
