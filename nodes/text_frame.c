@@ -318,7 +318,7 @@ static int flush(const ysg__text_state *st, int li, const int32_t r[4], int ox, 
                  const float *dt, const float *ds, float *acc) {
   const ysg_text_style *L = &st->styles[li];
   /* without a shadow or a plate only pixels near a glyph can change */
-  float reach = L->has_shadow || L->phx > 0.0f ? YSG_TEXT_FAR : L->outline_w + 0.5f;
+  float reach = L->has_shadow || L->phx > 0.0f ? INFINITY : L->outline_w + 0.5f;
   int any = 0;
   for (int y = r[1]; y <= r[3]; y++)
     for (int x = r[0]; x <= r[2]; x++) {
