@@ -118,18 +118,25 @@ static ysg_status text_init(ysg_node *n) {
   ysg_node_set_state(n, st);
   st->source = np ? YSG_TEXT_POINTS : nb ? YSG_TEXT_BOXES : YSG_TEXT_NONE;
   const char *text = ysg_node_string(n, P_TEXT);
-  ysg_status s = ysg__text_tmpl_parse(n, P_TEXT, text, st->source, &st->tmpl);
-  if (s) return s;
-  snprintf(st->tmpl_src, sizeof st->tmpl_src, "%s", text);
+  ysg_status s;
+  if (!n->params[P_TEXT].anim_ref) { /* an animated text is parsed at its first frame */
+    if ((s = ysg__text_tmpl_parse(n, P_TEXT, text, st->source, &st->tmpl))) return s;
+    snprintf(st->tmpl_src, sizeof st->tmpl_src, "%s", text);
+  }
   double off[4];
   if (ysg_node_numbers(n, P_SHADOW, off, 4) != 2)
     return ysg_node_param_fail(n, P_SHADOW, YSG_ERR_PIPELINE, "expected {dx, dy}");
   if (ysg_node_numbers(n, P_OFFSET, off, 4) != 2)
     return ysg_node_param_fail(n, P_OFFSET, YSG_ERR_PIPELINE, "expected {dx, dy}");
-  float em = (float)ysg_node_number(n, P_SIZE); /* one atlas texel per canvas pixel */
+  /* two texels per pixel below 64 px: stems of one or two pixels keep their depth between texel
+   * centres (at one texel per pixel a 1.5 px stem's centre reads 0.75 coverage, not 1) */
+  float size = (float)ysg_node_number(n, P_SIZE);
+  st->k = size < 64.0f ? 2 : 1;
+  float em = size * (float)st->k;
   /* distances are needed out to the outline plus the shadow's soft edge plus a pixel of AA */
   float spread =
-      ceilf((float)(ysg_node_number(n, P_OUTLINE) + ysg_node_number(n, P_SHADOW_BLUR)) + 2.0f);
+      ceilf((float)(ysg_node_number(n, P_OUTLINE) + ysg_node_number(n, P_SHADOW_BLUR)) + 2.0f) *
+      (float)st->k;
   double mb = ysg_node_number(n, P_ATLAS_MB);
   double cell = (1.4 * em + 2.0 * spread) * (1.4 * em + 2.0 * spread) * 2.0;
   size_t bytes = mb > 0 ? (size_t)(mb * 1048576.0)

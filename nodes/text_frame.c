@@ -34,6 +34,9 @@ static int clip(int32_t r[4], int w, int h) {
   return r[0] <= r[2] && r[1] <= r[3];
 }
 
+static int32_t floor_div(int32_t a, int32_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static int32_t ceil_div(int32_t a, int32_t b) { return -floor_div(-a, b); }
+
 static void intersect(int32_t a[4], const int32_t b[4]) {
   if (b[0] > a[0]) a[0] = b[0];
   if (b[1] > a[1]) a[1] = b[1];
@@ -60,12 +63,11 @@ static void place(const ysg__text_state *st, const ysg__text_frame *fp, float rx
   float x = rx - ax * lw, y = ry - ay * lh;
   if (fp->keep_inside) {
     float W = (float)st->width, H = (float)st->height;
-    /* a label that leaves the canvas on the side it extends to flips to the reference's other
-     * side (above a box -> inside it, under its top edge); then it is moved inside */
+    /* a label that leaves the canvas at the top or bottom, on the side it extends to, flips to
+     * the reference's other side (above a box -> inside it, under its top edge); then it is
+     * moved inside */
     if (y < 0 && ay == 1.0f) y = ry;
     if (y + lh > H && ay == 0.0f) y = ry - lh;
-    if (x < 0 && ax == 1.0f) x = rx;
-    if (x + lw > W && ax == 0.0f) x = rx - lw;
     if (x + lw > W) x = W - lw;
     if (y + lh > H) y = H - lh;
     if (x < 0) x = 0;
@@ -148,27 +150,34 @@ static ysg_status emit_label(ysg_node *n, ysg__text_state *st, const ysg__text_f
     }
   }
   float ox = left + pad, oy = top + pad;
+  int k = st->k;
+  float ik = 1.0f / (float)k;
   for (int i = 0; i < st->sh.n_g; i++) {
     const ysg_text_pglyph *q = &st->sh.g[i];
     const ysg_text_glyph *g = ysg__text_glyph(&st->fonts, q->font, q->gid);
     if (!g) return ysg_errcode(n->p->ctx) ? ysg_errcode(n->p->ctx) : YSG_ERR_NOMEM;
     if (g->offset < 0) continue;
-    float px = ox + q->x, py = oy + q->y, gx = px + g->bx, gy = py + g->by;
-    float a0 = px + g->ix0, a1 = px + g->ix1, b0 = py + g->iy0, b1 = py + g->iy1;
+    float px = ox + q->x, py = oy + q->y, gx = px + g->bx * ik, gy = py + g->by * ik;
+    float a0 = px + g->ix0 * ik, a1 = px + g->ix1 * ik, b0 = py + g->iy0 * ik,
+          b1 = py + g->iy1 * ik;
     ysg_text_prim pr;
     pr.kind = YSG_TEXT_GLYPH;
     pr.label = li;
     pr.offset = g->offset;
     pr.w = g->w;
     pr.h = g->h;
-    ysg_text_phase(gx, &pr.ox, &pr.fu);
-    ysg_text_phase(gy, &pr.oy, &pr.fv);
-    ysg_text_phase(gx + dx, &pr.sox, &pr.sfu);
-    ysg_text_phase(gy + dy, &pr.soy, &pr.sfv);
-    /* lookups stay where the bilinear texels exist: pixel x reads texels x - ox and x - ox + 1 */
+    pr.k = k;
+    pr.inv_k = ik;
+    pr.pad = 0.0f;
+    ysg_text_phase(gx, k, &pr.ox, &pr.fu);
+    ysg_text_phase(gy, k, &pr.oy, &pr.fv);
+    ysg_text_phase(gx + dx, k, &pr.sox, &pr.sfu);
+    ysg_text_phase(gy + dy, k, &pr.soy, &pr.sfv);
+    /* lookups stay where the bilinear texels exist: pixel x reads texels k·x - ox and the next */
     int32_t t[4] = {floor_px(a0 - W - 1), floor_px(b0 - W - 1), floor_px(a1 + W + 1),
                     floor_px(b1 + W + 1)};
-    int32_t tb[4] = {pr.ox, pr.oy, pr.ox + g->w - 2, pr.oy + g->h - 2};
+    int32_t tb[4] = {ceil_div(pr.ox, k), ceil_div(pr.oy, k), floor_div(g->w - 2 + pr.ox, k),
+                     floor_div(g->h - 2 + pr.oy, k)};
     intersect(t, tb);
     int32_t sr[4] = {1, 1, 0, 0};
     if (shadow) {
@@ -176,7 +185,8 @@ static ysg_status emit_label(ysg_node *n, ysg__text_state *st, const ysg__text_f
       sr[1] = floor_px(b0 + dy - W - B - 1);
       sr[2] = floor_px(a1 + dx + W + B + 1);
       sr[3] = floor_px(b1 + dy + W + B + 1);
-      int32_t sb[4] = {pr.sox, pr.soy, pr.sox + g->w - 2, pr.soy + g->h - 2};
+      int32_t sb[4] = {ceil_div(pr.sox, k), ceil_div(pr.soy, k), floor_div(g->w - 2 + pr.sox, k),
+                       floor_div(g->h - 2 + pr.soy, k)};
       intersect(sr, sb);
     }
     int32_t f[4] = {1, 1, 0, 0};
@@ -366,18 +376,20 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
     int a0 = p->tx0 - x0, a1 = p->tx1 - x0;
     for (int y = p->ty0 > y0 ? p->ty0 : y0, y1 = p->ty1 < ye ? p->ty1 : ye; y <= y1; y++) {
       float *restrict q = &dt[(y - y0) * YSG_TILE];
-      const int16_t *r0 = g0 + (y - p->oy) * p->w + (x0 - p->ox), *r1 = r0 + p->w;
+      const int16_t *r0 = g0 + (p->k * y - p->oy) * p->w + (p->k * x0 - p->ox), *r1 = r0 + p->w;
       for (int i = 0; i < YSG_TILE; i++) {
-        float d = ysg_text_texel(r0, r1, i, p->fu, p->fv), c = q[i], m = d < c ? d : c;
+        float d = ysg_text_texel(r0, r1, i, p->k, p->fu, p->fv, p->inv_k), c = q[i];
+        float m = d < c ? d : c;
         q[i] = ((i >= a0) & (i <= a1)) ? m : c;
       }
     }
     int c0 = p->sx0 - x0, c1 = p->sx1 - x0;
     for (int y = p->sy0 > y0 ? p->sy0 : y0, y1 = p->sy1 < ye ? p->sy1 : ye; y <= y1; y++) {
       float *restrict q = &ds[(y - y0) * YSG_TILE];
-      const int16_t *r0 = g0 + (y - p->soy) * p->w + (x0 - p->sox), *r1 = r0 + p->w;
+      const int16_t *r0 = g0 + (p->k * y - p->soy) * p->w + (p->k * x0 - p->sox), *r1 = r0 + p->w;
       for (int i = 0; i < YSG_TILE; i++) {
-        float d = ysg_text_texel(r0, r1, i, p->sfu, p->sfv), c = q[i], m = d < c ? d : c;
+        float d = ysg_text_texel(r0, r1, i, p->k, p->sfu, p->sfv, p->inv_k), c = q[i];
+        float m = d < c ? d : c;
         q[i] = ((i >= c0) & (i <= c1)) ? m : c;
       }
     }

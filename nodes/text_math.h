@@ -36,9 +36,10 @@ typedef struct ysg_text_style {
  * rectangle (its ink grown by the outline and a pixel), its shadow distance on the shadow
  * rectangle (the text rectangle moved by the shadow offset and grown by the blur); both are cut
  * to where the bilinear lookup stays inside the bitmap.
- * The atlas is built at the text's size, one texel per pixel, so a glyph's pixel grid and its
- * texel grid differ by a constant shift: pixel (x, y) reads texels (x - ox, y - oy) and the next
- * ones with the constant weights (fu, fv); the shadow reads with (sox, soy, sfu, sfv). */
+ * The atlas is built at k texels per pixel of the text (k = 2 for small text, so stems thinner than
+ * two pixels keep their depth between texel centres), so a glyph's pixel grid maps onto its texel
+ * grid with a constant phase: pixel (x, y) reads texels (k·x - ox, k·y - oy) and the next ones
+ * with the constant weights (fu, fv); the shadow reads with (sox, soy, sfu, sfv). */
 typedef struct ysg_text_prim {
   int32_t kind, label; /* label: index into the frame's styles */
   int32_t fx0, fy0, fx1, fy1;
@@ -46,22 +47,28 @@ typedef struct ysg_text_prim {
   int32_t sx0, sy0, sx1, sy1;
   int32_t offset; /* glyph: first texel in the atlas */
   int32_t w, h;   /* glyph: texels */
+  int32_t k;      /* texels per pixel */
   int32_t ox, oy, sox, soy;
   float fu, fv, sfu, sfv;
+  float inv_k, pad;
 } ysg_text_prim;
 
-/* Distance (pixels) at (i + fu, fv) between texel rows r0 and r1 = r0 + w: bilinear between the
- * four texel centres r0[i], r0[i + 1], r1[i], r1[i + 1]. */
-YSG_HD float ysg_text_texel(const int16_t *r0, const int16_t *r1, int i, float fu, float fv) {
-  float a = (float)r0[i] + ((float)r0[i + 1] - (float)r0[i]) * fu;
-  float b = (float)r1[i] + ((float)r1[i + 1] - (float)r1[i]) * fu;
-  return (a + (b - a) * fv) * YSG_TEXT_DQ_INV;
+/* Distance (pixels) of pixel i of a row whose texels start at r0 (r1 = r0 + w, the next row):
+ * bilinear between the texel centres r0[k·i], r0[k·i + 1], r1[k·i], r1[k·i + 1] with weights
+ * (fu, fv), texels times inv_k = 1/k. */
+YSG_HD float ysg_text_texel(const int16_t *r0, const int16_t *r1, int i, int k, float fu, float fv,
+                            float inv_k) {
+  int j = k * i;
+  float a = (float)r0[j] + ((float)r0[j + 1] - (float)r0[j]) * fu;
+  float b = (float)r1[j] + ((float)r1[j + 1] - (float)r1[j]) * fu;
+  return (a + (b - a) * fv) * (YSG_TEXT_DQ_INV * inv_k);
 }
 
-/* The shift of a glyph whose bitmap corner sits at canvas coordinate g: pixel x (centre x + 0.5)
- * reads texel x - *o with weight *f towards the next one. */
-YSG_HD void ysg_text_phase(float g, int32_t *o, float *f) {
-  float t = -g, fl = floorf(t);
+/* The phase of a glyph whose bitmap corner sits at canvas coordinate g, with k texels per pixel:
+ * pixel x (centre x + 0.5, texel coordinate k·(x + 0.5 - g) - 0.5) reads texel k·x - *o with
+ * weight *f towards the next one. */
+YSG_HD void ysg_text_phase(float g, int k, int32_t *o, float *f) {
+  float t = (float)k * (0.5f - g) - 0.5f, fl = floorf(t);
   *o = -(int32_t)fl;
   *f = t - fl;
 }

@@ -56,6 +56,7 @@ typedef struct ysg__text_frame {
 
 typedef struct ysg__text_state {
   int source; /* YSG_TEXT_NONE / POINTS / BOXES */
+  int k;      /* atlas texels per pixel */
   int width, height;
   ysg_text_fonts fonts;
   ysg_text_shaper sh;
