@@ -323,21 +323,50 @@ ysg_status ysg__text_prepare(ysg_node *n, const ysg_frame *f) {
 /* ---- one tile -----------------------------------------------------------------------------------
  */
 
-/* shade label `li` over the pixels [x0, x1] × [y0, y1] of the tile */
+/* shade label `li` over the pixels [r0, r2] × [r1, r3] of the tile; acc is planar (4 × 256) */
 static int flush(const ysg__text_state *st, int li, const int32_t r[4], int ox, int oy,
-                 const float *dt, const float *ds, float *acc) {
+                 const float *dt, const float *ds, float (*acc)[YSG_TILE * YSG_TILE]) {
   const ysg_text_style *L = &st->styles[li];
-  /* without a shadow or a plate only pixels near a glyph can change */
-  float reach = L->has_shadow || L->phx > 0.0f ? INFINITY : L->outline_w + 0.5f;
   int any = 0;
+  if (!L->has_shadow && !(L->phx > 0.0f && L->phy > 0.0f)) {
+    /* glyphs and outline only: ysg_text_shade reduces to the fill term, which is exactly 0 away
+     * from the glyphs, so whole tile rows are shaded branch-free (vectorised) */
+    int c0 = r[0] - ox, c1 = r[2] - ox;
+    const float f0 = L->fill[0], f1 = L->fill[1], f2 = L->fill[2], f3 = L->fill[3];
+    const float o0 = L->outline[0], o1 = L->outline[1], o2 = L->outline[2], o3 = L->outline[3];
+    const float ow = L->outline_w;
+    for (int y = r[1]; y <= r[3]; y++) {
+      int base = (y - oy) * YSG_TILE;
+      float *restrict a0 = acc[0] + base, *restrict a1 = acc[1] + base,
+                      *restrict a2 = acc[2] + base, *restrict a3 = acc[3] + base;
+      const float *d = dt + base;
+      int hit = 0;
+      for (int i = 0; i < YSG_TILE; i++) {
+        float cf, co;
+        ysg_text_fill(ow, d[i], &cf, &co);
+        float in = (float)((i >= c0) & (i <= c1));
+        float t0 = (f0 * cf + o0 * co) * in, t1 = (f1 * cf + o1 * co) * in;
+        float t2 = (f2 * cf + o2 * co) * in, t3 = (f3 * cf + o3 * co) * in;
+        float k = 1.0f - t3;
+        a0[i] = t0 + a0[i] * k;
+        a1[i] = t1 + a1[i] * k;
+        a2[i] = t2 + a2[i] * k;
+        a3[i] = t3 + a3[i] * k;
+        hit |= t3 > 0.0f;
+      }
+      any |= hit;
+    }
+    return any;
+  }
   for (int y = r[1]; y <= r[3]; y++)
     for (int x = r[0]; x <= r[2]; x++) {
       int k = (y - oy) * YSG_TILE + (x - ox);
-      if (!(dt[k] < reach)) continue;
-      float o[4];
+      float o[4], a[4];
       ysg_text_shade(L, dt[k], ds[k], (float)x + 0.5f, (float)y + 0.5f, o);
       if (o[3] > 0.0f) {
-        ysg_text_over(acc + 4 * k, o);
+        for (int c = 0; c < 4; c++) a[c] = acc[c][k];
+        ysg_text_over(a, o);
+        for (int c = 0; c < 4; c++) acc[c][k] = a[c];
         any = 1;
       }
     }
@@ -350,7 +379,7 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
   int tile = t->ty * b->tiles_x + t->tx;
   int s = b->start[tile], e = b->start[tile + 1];
   if (s == e) return 0;
-  float acc[YSG_TILE * YSG_TILE * 4], dt[YSG_TILE * YSG_TILE], ds[YSG_TILE * YSG_TILE];
+  float acc[4][YSG_TILE * YSG_TILE], dt[YSG_TILE * YSG_TILE], ds[YSG_TILE * YSG_TILE];
   memset(acc, 0, sizeof acc);
   int x0 = t->x0, y0 = t->y0, xe = t->x0 + t->w - 1, ye = t->y0 + t->h - 1;
   int cur = -1, any = 0;
@@ -395,7 +424,11 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
     }
   }
   if (!any) return 0;
-  for (int y = 0; y < t->h; y++)
-    ysg_floats_to_halves(acc + (size_t)y * YSG_TILE * 4, t->px + (size_t)y * t->stride, 4 * t->w);
+  float row[YSG_TILE * 4];
+  for (int y = 0; y < t->h; y++) {
+    for (int i = 0; i < YSG_TILE; i++)
+      for (int c = 0; c < 4; c++) row[4 * i + c] = acc[c][y * YSG_TILE + i];
+    ysg_floats_to_halves(row, t->px + (size_t)y * t->stride, 4 * t->w);
+  }
   return 1;
 }

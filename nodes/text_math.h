@@ -85,6 +85,15 @@ YSG_HD float ysg_text_shadow_alpha(float d, float blur) {
   return blur > 0.0f ? 1.0f - ysg_text_ramp(d, blur) : ysg_coverage(d);
 }
 
+/* Coverage of the glyphs (cf) and of the outline band of width outline_w outside them (co) at
+ * text distance dt. */
+YSG_HD void ysg_text_fill(float outline_w, float dt, float *cf, float *co) {
+  float f = ysg_coverage(dt);
+  float o = outline_w > 0.0f ? ysg_coverage(dt - outline_w) - f : 0.0f;
+  *cf = f;
+  *co = o > 0.0f ? o : 0.0f;
+}
+
 /* Label L at pixel centre (px, py), given the minimum glyph distance dt there and ds at the
  * shadow's source point (px - dx, py - dy): shadow, plate, outline, fill, bottom to top, into
  * out (premultiplied). The outline is the band of width outline_w outside the glyph edges, so
@@ -112,9 +121,8 @@ YSG_HD void ysg_text_shade(const ysg_text_style *L, float dt, float ds, float px
       for (int c = 0; c < 4; c++) o[c] = L->plate[c] * cp + o[c] * k;
     }
   }
-  float cf = ysg_coverage(dt);
-  float co = L->outline_w > 0.0f ? ysg_coverage(dt - L->outline_w) - cf : 0.0f;
-  co = co > 0.0f ? co : 0.0f;
+  float cf, co;
+  ysg_text_fill(L->outline_w, dt, &cf, &co);
   if (cf > 0.0f || co > 0.0f) {
     float t[4];
     for (int c = 0; c < 4; c++) t[c] = L->fill[c] * cf + L->outline[c] * co;
