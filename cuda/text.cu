@@ -60,13 +60,21 @@ __global__ void text_kernel(const ysg_text_prim *prims, const ysg_text_style *st
         if (p->kind != YSG_TEXT_GLYPH) continue;
         const int16_t *g0 = atlas + p->offset;
         if (ysg_text_in(p->tx0, p->ty0, p->tx1, p->ty1, x, y)) {
-          const int16_t *r0 = g0 + (p->k * y - p->oy) * p->w + (p->k * x - p->ox);
-          float d = ysg_text_texel(r0, r0 + p->w, 0, p->k, p->fu, p->fv, p->inv_k);
+          const int16_t *r0 = g0 + (p->k * y - p->oy) * p->w, *r1 = r0 + p->w;
+          int j = p->k * x - p->ox;
+          float d = ysg_text_texel(
+              ysg_text_stream(r0, p->hw, p->k, j), ysg_text_stream(r0, p->hw, p->k, j + 1),
+              ysg_text_stream(r1, p->hw, p->k, j), ysg_text_stream(r1, p->hw, p->k, j + 1), 0,
+              p->fu, p->fv, p->inv_k);
           dt = d < dt ? d : dt;
         }
         if (ysg_text_in(p->sx0, p->sy0, p->sx1, p->sy1, x, y)) {
-          const int16_t *r0 = g0 + (p->k * y - p->soy) * p->w + (p->k * x - p->sox);
-          float d = ysg_text_texel(r0, r0 + p->w, 0, p->k, p->sfu, p->sfv, p->inv_k);
+          const int16_t *r0 = g0 + (p->k * y - p->soy) * p->w, *r1 = r0 + p->w;
+          int j = p->k * x - p->sox;
+          float d = ysg_text_texel(
+              ysg_text_stream(r0, p->hw, p->k, j), ysg_text_stream(r0, p->hw, p->k, j + 1),
+              ysg_text_stream(r1, p->hw, p->k, j), ysg_text_stream(r1, p->hw, p->k, j + 1), 0,
+              p->sfu, p->sfv, p->inv_k);
           ds = d < ds ? d : ds;
         }
       }

@@ -142,6 +142,7 @@ static ysg_status text_init(ysg_node *n) {
   size_t bytes = mb > 0 ? (size_t)(mb * 1048576.0)
                         : (size_t)fmin(fmax(cell * 1024.0, 2.0 * 1048576.0), 256.0 * 1048576.0);
   if ((s = ysg__text_fonts_open(n, &st->fonts, P_FONT_FILE, P_FONT, em, spread, bytes))) return s;
+  st->fonts.k = st->k;
   return ysg__text_shaper_init(n, &st->sh);
 }
 

@@ -115,6 +115,7 @@ ysg_status ysg__text_fonts_open(ysg_node *n, ysg_text_fonts *f, int file_param, 
                                 float em, float spread, size_t atlas_bytes) {
   memset(f, 0, sizeof *f);
   f->node = n;
+  f->k = 1;
   f->em = em;
   f->spread = spread;
   FT_Library lib = NULL;
@@ -390,6 +391,7 @@ static int rasterize(ysg_text_fonts *f, float ox, float oy, int w, int h) {
   /* sign: nonzero winding along each row of texel centres */
   if (!grow_f(f, &f->xs, &f->xs_cap, 2 * ((size_t)f->n_segs + 1))) return 0;
   int16_t *out = f->atlas + f->used;
+  int k = f->k, hw = (w + k - 1) / k;
   for (int j = 0; j < h; j++) {
     float yc = (float)j + 0.5f + oy;
     int nx = 0;
@@ -403,14 +405,16 @@ static int rasterize(ysg_text_fonts *f, float ox, float oy, int w, int h) {
       nx++;
     }
     qsort(f->xs, (size_t)nx, 2 * sizeof(float), cmp_float);
-    int k = 0, wind = 0;
+    int c = 0, wind = 0;
     for (int i = 0; i < w; i++) {
       float xc = (float)i + 0.5f;
-      while (k < nx && f->xs[2 * k] < xc) wind += (int)f->xs[2 * k++ + 1];
+      while (c < nx && f->xs[2 * c] < xc) wind += (int)f->xs[2 * c++ + 1];
       float d = sqrtf(f->dist[(size_t)j * (size_t)w + (size_t)i]);
       if (d > sp) d = sp;
       if (wind != 0) d = -d;
-      out[(size_t)j * (size_t)w + (size_t)i] = (int16_t)lrintf(d * YSG_TEXT_DQ);
+      /* texel i of the row goes to its stream (text_math.h's ysg_text_stream) */
+      out[(size_t)j * (size_t)w + (size_t)((i % k) * hw + i / k)] =
+          (int16_t)lrintf(d * YSG_TEXT_DQ);
     }
   }
   return 1;

@@ -40,6 +40,8 @@ typedef struct ysg_text_fonts {
   ysg_text_font font[YSG_TEXT_MAX_FONTS];
   int n_fonts;
   float em;           /* atlas pixels per em */
+  int k;              /* texels per canvas pixel: a row's texels lie in k streams (text_math.h's
+                         ysg_text_stream); 1 after open */
   float spread;       /* texels of distance kept around outlines */
   int16_t *atlas;     /* (cap) texels, with YSG_TEXT_ATLAS_PAD more before and after */
   int16_t *atlas_mem; /* the allocation */

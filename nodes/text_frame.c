@@ -167,8 +167,8 @@ static ysg_status emit_label(ysg_node *n, ysg__text_state *st, const ysg__text_f
     pr.w = g->w;
     pr.h = g->h;
     pr.k = k;
+    pr.hw = (g->w + k - 1) / k;
     pr.inv_k = ik;
-    pr.pad = 0.0f;
     ysg_text_phase(gx, k, &pr.ox, &pr.fu);
     ysg_text_phase(gy, k, &pr.oy, &pr.fv);
     ysg_text_phase(gx + dx, k, &pr.sox, &pr.sfu);
@@ -382,46 +382,65 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
   float acc[4][YSG_TILE * YSG_TILE], dt[YSG_TILE * YSG_TILE], ds[YSG_TILE * YSG_TILE];
   memset(acc, 0, sizeof acc);
   int x0 = t->x0, y0 = t->y0, xe = t->x0 + t->w - 1, ye = t->y0 + t->h - 1;
-  int cur = -1, any = 0;
-  int32_t rect[4] = {1, 1, 0, 0};
+  int any = 0;
   const int16_t *atlas = st->fonts.atlas;
-  for (int k = s; k <= e; k++) {
-    const ysg_text_prim *p = k < e ? &st->prims[b->items[k]] : NULL;
-    if (!p || p->label != cur) {
-      if (cur >= 0 && rect[0] <= rect[2]) any |= flush(st, cur, rect, x0, y0, dt, ds, acc);
-      if (!p) break;
-      cur = p->label;
-      rect[0] = rect[1] = 1;
-      rect[2] = rect[3] = 0;
-      for (int i = 0; i < YSG_TILE * YSG_TILE; i++) dt[i] = ds[i] = YSG_TEXT_FAR;
+  for (int g = s; g < e;) { /* one label's run of primitives at a time */
+    int cur = st->prims[b->items[g]].label, ge = g;
+    int32_t rect[4] = {1, 1, 0, 0}; /* the pixels of the tile its primitives touch */
+    for (; ge < e && st->prims[b->items[ge]].label == cur; ge++) {
+      const ysg_text_prim *p = &st->prims[b->items[ge]];
+      int32_t f[4] = {p->fx0 > x0 ? p->fx0 : x0, p->fy0 > y0 ? p->fy0 : y0,
+                      p->fx1 < xe ? p->fx1 : xe, p->fy1 < ye ? p->fy1 : ye};
+      rect_union(rect, f);
     }
-    int32_t f[4] = {p->fx0 > x0 ? p->fx0 : x0, p->fy0 > y0 ? p->fy0 : y0, p->fx1 < xe ? p->fx1 : xe,
-                    p->fy1 < ye ? p->fy1 : ye};
-    rect_union(rect, f);
-    if (p->kind != YSG_TEXT_GLYPH) continue;
-    /* a whole tile row at a time (16 lanes, vectorised), masked to the rectangle: the lookups
-     * outside it read other atlas texels (the atlas is padded), which the mask discards */
-    const int16_t *g0 = atlas + p->offset;
-    int a0 = p->tx0 - x0, a1 = p->tx1 - x0;
-    for (int y = p->ty0 > y0 ? p->ty0 : y0, y1 = p->ty1 < ye ? p->ty1 : ye; y <= y1; y++) {
-      float *restrict q = &dt[(y - y0) * YSG_TILE];
-      const int16_t *r0 = g0 + (p->k * y - p->oy) * p->w + (p->k * x0 - p->ox), *r1 = r0 + p->w;
-      for (int i = 0; i < YSG_TILE; i++) {
-        float d = ysg_text_texel(r0, r1, i, p->k, p->fu, p->fv, p->inv_k), c = q[i];
-        float m = d < c ? d : c;
-        q[i] = ((i >= a0) & (i <= a1)) ? m : c;
+    if (rect[0] > rect[2]) {
+      g = ge;
+      continue;
+    }
+    int shadow = st->styles[cur].has_shadow;
+    for (int i = (rect[1] - y0) * YSG_TILE; i < (rect[3] - y0 + 1) * YSG_TILE; i++) {
+      dt[i] = YSG_TEXT_FAR;
+      if (shadow) ds[i] = YSG_TEXT_FAR;
+    }
+    for (; g < ge; g++) {
+      const ysg_text_prim *p = &st->prims[b->items[g]];
+      if (p->kind != YSG_TEXT_GLYPH) continue;
+      /* a whole tile row at a time (16 lanes, vectorised), masked to the rectangle: the
+       * lookups outside it read other atlas texels (the atlas is padded), which the mask
+       * discards */
+      const int16_t *g0 = atlas + p->offset;
+      int a0 = p->tx0 - x0, a1 = p->tx1 - x0;
+      for (int y = p->ty0 > y0 ? p->ty0 : y0, y1 = p->ty1 < ye ? p->ty1 : ye; y <= y1; y++) {
+        float *restrict q = &dt[(y - y0) * YSG_TILE];
+        const int16_t *r0 = g0 + (p->k * y - p->oy) * p->w, *r1 = r0 + p->w;
+        int j = p->k * x0 - p->ox;
+        const int16_t *a0s = ysg_text_stream(r0, p->hw, p->k, j);
+        const int16_t *b0s = ysg_text_stream(r0, p->hw, p->k, j + 1);
+        const int16_t *a1s = ysg_text_stream(r1, p->hw, p->k, j);
+        const int16_t *b1s = ysg_text_stream(r1, p->hw, p->k, j + 1);
+        for (int i = 0; i < YSG_TILE; i++) {
+          float d = ysg_text_texel(a0s, b0s, a1s, b1s, i, p->fu, p->fv, p->inv_k), c = q[i];
+          float m = d < c ? d : c;
+          q[i] = ((i >= a0) & (i <= a1)) ? m : c;
+        }
+      }
+      int c0 = p->sx0 - x0, c1 = p->sx1 - x0;
+      for (int y = p->sy0 > y0 ? p->sy0 : y0, y1 = p->sy1 < ye ? p->sy1 : ye; y <= y1; y++) {
+        float *restrict q = &ds[(y - y0) * YSG_TILE];
+        const int16_t *r0 = g0 + (p->k * y - p->soy) * p->w, *r1 = r0 + p->w;
+        int j = p->k * x0 - p->sox;
+        const int16_t *a0s = ysg_text_stream(r0, p->hw, p->k, j);
+        const int16_t *b0s = ysg_text_stream(r0, p->hw, p->k, j + 1);
+        const int16_t *a1s = ysg_text_stream(r1, p->hw, p->k, j);
+        const int16_t *b1s = ysg_text_stream(r1, p->hw, p->k, j + 1);
+        for (int i = 0; i < YSG_TILE; i++) {
+          float d = ysg_text_texel(a0s, b0s, a1s, b1s, i, p->sfu, p->sfv, p->inv_k), c = q[i];
+          float m = d < c ? d : c;
+          q[i] = ((i >= c0) & (i <= c1)) ? m : c;
+        }
       }
     }
-    int c0 = p->sx0 - x0, c1 = p->sx1 - x0;
-    for (int y = p->sy0 > y0 ? p->sy0 : y0, y1 = p->sy1 < ye ? p->sy1 : ye; y <= y1; y++) {
-      float *restrict q = &ds[(y - y0) * YSG_TILE];
-      const int16_t *r0 = g0 + (p->k * y - p->soy) * p->w + (p->k * x0 - p->sox), *r1 = r0 + p->w;
-      for (int i = 0; i < YSG_TILE; i++) {
-        float d = ysg_text_texel(r0, r1, i, p->k, p->sfu, p->sfv, p->inv_k), c = q[i];
-        float m = d < c ? d : c;
-        q[i] = ((i >= c0) & (i <= c1)) ? m : c;
-      }
-    }
+    any |= flush(st, cur, rect, x0, y0, dt, ds, acc);
   }
   if (!any) return 0;
   float row[YSG_TILE * 4];

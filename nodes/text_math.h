@@ -48,19 +48,27 @@ typedef struct ysg_text_prim {
   int32_t offset; /* glyph: first texel in the atlas */
   int32_t w, h;   /* glyph: texels */
   int32_t k;      /* texels per pixel */
+  int32_t hw;     /* glyph: texels per stream of a row, ceil(w / k) */
   int32_t ox, oy, sox, soy;
   float fu, fv, sfu, sfv;
-  float inv_k, pad;
+  float inv_k;
 } ysg_text_prim;
 
-/* Distance (pixels) of pixel i of a row whose texels start at r0 (r1 = r0 + w, the next row):
- * bilinear between the texel centres r0[k·i], r0[k·i + 1], r1[k·i], r1[k·i + 1] with weights
- * (fu, fv), texels times inv_k = 1/k. */
-YSG_HD float ysg_text_texel(const int16_t *r0, const int16_t *r1, int i, int k, float fu, float fv,
-                            float inv_k) {
-  int j = k * i;
-  float a = (float)r0[j] + ((float)r0[j + 1] - (float)r0[j]) * fu;
-  float b = (float)r1[j] + ((float)r1[j + 1] - (float)r1[j]) * fu;
+/* Where texel j of a glyph row lies: with k texels per pixel a row stores its texels in k
+ * streams of hw = ceil(w / k), texel j at (j mod k)·hw + j div k (floored; j may be a little
+ * outside the row: the atlas is padded). So the texels a row of pixels reads — k·x + c and
+ * k·x + c + 1 for pixels x — lie in two contiguous streams, which vectorise. */
+YSG_HD const int16_t *ysg_text_stream(const int16_t *row, int hw, int k, int j) {
+  int q = j >= 0 ? j / k : -((-j + k - 1) / k);
+  return row + (j - q * k) * hw + q;
+}
+
+/* Distance (pixels) of pixel i of the streams a0, b0 (row 0: the left and right texel of each
+ * bilinear pair) and a1, b1 (row 1): bilinear with weights (fu, fv), texels times inv_k = 1/k. */
+YSG_HD float ysg_text_texel(const int16_t *a0, const int16_t *b0, const int16_t *a1,
+                            const int16_t *b1, int i, float fu, float fv, float inv_k) {
+  float a = (float)a0[i] + ((float)b0[i] - (float)a0[i]) * fu;
+  float b = (float)a1[i] + ((float)b1[i] - (float)a1[i]) * fu;
   return (a + (b - a) * fv) * (YSG_TEXT_DQ_INV * inv_k);
 }
 
