@@ -75,7 +75,8 @@ static const ysg_param_def params[P_COUNT] = {
     [P_BIN_CAPACITY] = {"bin_capacity", YSG_PARAM_INT, "0", 0, 2147483647.0, NULL, YSG_PARAM_STATIC,
                         "tile references a frame may use (0: max(16 × tiles, 8 × max_glyphs))"},
     [P_ATLAS_MB] = {"atlas_mb", YSG_PARAM_NUMBER, "0", 0, 4096, NULL, YSG_PARAM_STATIC,
-                    "MiB of glyph distance fields (0: room for ~1000 glyphs, 2..256)"},
+                    "MiB of glyph distance fields (0: room for 1024 glyphs of text up to 32 px, "
+                    "down to 128 for large text; 2..256 MiB)"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -138,9 +139,11 @@ static ysg_status text_init(ysg_node *n) {
       ceilf((float)(ysg_node_number(n, P_OUTLINE) + ysg_node_number(n, P_SHADOW_BLUR)) + 2.0f) *
       (float)st->k;
   double mb = ysg_node_number(n, P_ATLAS_MB);
+  /* auto: room for 1024 glyphs up to 64 texels per em, fewer for larger text (at least 128) */
   double cell = (1.4 * em + 2.0 * spread) * (1.4 * em + 2.0 * spread) * 2.0;
+  double glyphs = fmax(128.0, fmin(1024.0, 1024.0 * (64.0 / em) * (64.0 / em)));
   size_t bytes = mb > 0 ? (size_t)(mb * 1048576.0)
-                        : (size_t)fmin(fmax(cell * 1024.0, 2.0 * 1048576.0), 256.0 * 1048576.0);
+                        : (size_t)fmin(fmax(cell * glyphs, 2.0 * 1048576.0), 256.0 * 1048576.0);
   if ((s = ysg__text_fonts_open(n, &st->fonts, P_FONT_FILE, P_FONT, em, spread, bytes))) return s;
   st->fonts.k = st->k;
   return ysg__text_shaper_init(n, &st->sh);
