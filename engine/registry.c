@@ -33,8 +33,7 @@ static const ysg_node_type *const builtins[] = {
     &ysg__node_fill,        &ysg__node_gradient, &ysg__node_merge,    &ysg__node_png,
     &ysg__node_line,        &ysg__node_bbox,     &ysg__node_dot,      &ysg__node_curve,
     &ysg__node_graph,       &ysg__node_blur,     &ysg__node_glow,     &ysg__node_particles,
-    &ysg__node_blur_region, &ysg__node_tracks,   &ysg__node_raw,
-    &ysg__node_text,
+    &ysg__node_blur_region, &ysg__node_tracks,   &ysg__node_raw,      &ysg__node_text,
 #ifdef YSG_HAVE_FFMPEG
     &ysg__node_video_out,   &ysg__node_video_in,
 #endif
