@@ -43,7 +43,8 @@ static const ysg_param_def params[P_COUNT] = {
     [P_OUTLINE_COLOR] = {"outline_color", YSG_PARAM_COLOR, "#000000", 0, 0, NULL, 0,
                          "outline colour"},
     [P_SHADOW] = {"shadow", YSG_PARAM_NUMBERS, "2,2", -1000, 1000, NULL, 0,
-                  "{dx, dy} px: a drop shadow this far from the label (drawn when set)"},
+                  "{dx, dy} px: a drop shadow this far from the label (drawn when set or when "
+                  "shadow_blur > 0)"},
     [P_SHADOW_BLUR] = {"shadow_blur", YSG_PARAM_NUMBER, "0", 0, 64, NULL, YSG_PARAM_STATIC,
                        "px: half width of the shadow's soft edge, 0: sharp"},
     [P_SHADOW_COLOR] = {"shadow_color", YSG_PARAM_COLOR, "#000000b3", 0, 0, NULL, 0,
