@@ -330,7 +330,7 @@ const ysg_node_type ysg__node_text = {
     .doc =
         "Draws text: one string at (x, y) without inputs, or one label per element of `points` "
         "or `boxes`, filled from the template in `text` ({id}, {label}, {conf:.0%}, {x:.0f}, "
-        "... ; a missing attribute is an error naming it). Strings are shaped with HarfBuzz "
+        "…; a missing attribute is an error naming it). Strings are shaped with HarfBuzz "
         "(kerning, ligatures, right-to-left and complex scripts, FriBidi for mixed directions) "
         "in the fontconfig family `font` or the file `font_file`; codepoints the font lacks come "
         "from a fallback font fontconfig finds by coverage (else the font's .notdef box). Glyphs "
