@@ -32,6 +32,7 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
     memcpy(ctx->msg, msg, sizeof msg);
   }
   ysg__device_destroy(p); /* waits for the device; before nodes free what copies may target */
+  ysg__tiles_free(p);
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     if (!n) continue;
@@ -266,6 +267,8 @@ ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *o
   out->on_device = n->on_device;
   out->device_ms = n->dev_ms;
   out->info = n->info;
+  out->fused_into = n->fused_into;
+  out->tile_ms = n->tile_ms;
   return YSG_OK;
 }
 

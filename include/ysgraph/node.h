@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../ysgraph.h"
 
@@ -45,6 +46,9 @@ typedef struct ysg_param_def {
 #define YSG_PORT_OPTIONAL 1u /* input may be left unconnected */
 #define YSG_PORT_MULTI \
   2u /* input takes a list of links (e.g. merge layers), each with link params */
+/* image input whose links may be fused (see ysg_tile_ops): the consumer reads it only through
+ * ysg_node_input_tiles, one tile at a time, and never as a whole image */
+#define YSG_PORT_TILED 4u
 
 typedef struct ysg_port_def {
   const char *name;
@@ -98,7 +102,58 @@ typedef struct ysg_device_ops {
   /* optional, every frame on the host after the node's segment was launched (sinks): enqueue
    * copies into pinned host memory and hand work to the background writer. */
   ysg_status (*after)(ysg_node *n, const ysg_frame *frame, void *stream);
+  /* built-in render nodes only (NULL otherwise): how the fused CUDA merge renders this node's
+   * tiles in its own kernel (engine-internal layout) */
+  const struct ysg_device_fused *fused;
 } ysg_device_ops;
+
+/* ---- tile rendering (tile fusion, ARCHITECTURE §6) -------------------------------------------
+ * A render node whose image output 0 is the canvas can produce it one YSG_TILE × YSG_TILE tile at
+ * a time: it points ysg_node_type.tile at these callbacks and sets ysg_node_type.run to
+ * ysg_node_run_tiles (prepare, then render every tile of the output in parallel: one piece of
+ * code for both paths). When such a node's image has one consumer, a merge (a YSG_PORT_TILED
+ * port), and is not kept or dumped, the planner fuses it: the image is never materialised (no
+ * arena buffer; ysg_node_output(n, 0)->px and ->tiles are NULL), prepare runs at the node's own
+ * step, and the merge's single pass over the output calls render for each tile into a small
+ * cache-resident buffer and composites it at once.
+ *
+ * prepare (required): once per frame on the calling thread, in the node's place in the
+ *   execution order — everything run() does before its pixel loop: evaluate animated params
+ *   (already in the params), build and bin primitives, report capacity errors (its status fails
+ *   the frame). What render needs goes into the node state or node scratch. The node's scratch
+ *   (ysg_node_request_scratch, also non-persistent) and its inputs stay valid and unchanged from
+ *   prepare until the last render of the frame, also when that happens later in a fused pass.
+ * render (required): write the tile's pixels, or say it is empty. Called for every tile of the
+ *   frame, concurrently from the context's worker threads for different tiles, in no particular
+ *   order, after prepare returned YSG_OK. It must be reentrant: read the node's state, scratch,
+ *   inputs and params, write only t->px and t->scratch, keep working memory on the stack (a few
+ *   KiB: a tile of FP32 RGBA is 4 KiB) or in t->scratch, and neither allocate, log nor fail.
+ *   Returns 1: the tile may hold content and every one of its t->w × t->h pixels was written;
+ *   0: the tile is fully transparent — every pixel is 0 — and t->px holds nothing to read (it may
+ *   have been partly written). Pixels are FP16 (ysg_float_to_half's rounding: round to nearest
+ *   even) linear-light premultiplied RGBA, 4 halves per pixel.
+ * scratch_bytes: per-thread working memory render receives in t->scratch (64-byte aligned, not
+ *   cleared, contents undefined between calls), 0 for none.
+ *
+ * On the CUDA backend fused layers run inside one kernel with the merge, for built-in node types
+ * only (ysg_device_ops.fused); a host-defined type with tile ops is still fused on the CPU. */
+typedef struct ysg_tile {
+  int tx, ty;    /* tile column and row: pixels x0 = tx·YSG_TILE, y0 = ty·YSG_TILE */
+  int x0, y0;    /* the tile's top-left pixel in the image */
+  int w, h;      /* its pixels inside the image: YSG_TILE, less in the last column / row */
+  uint16_t *px;  /* pixel (x0, y0) of the destination; pixel (x, y) of the tile is at
+                    px + y·stride + 4·x (x < w, y < h); nothing outside w × h may be written */
+  size_t stride; /* halves between rows of px (≥ 4·w) */
+  void *scratch; /* this thread's ysg_tile_ops.scratch_bytes, or NULL */
+} ysg_tile;
+
+typedef struct ysg_tile_ops {
+  ysg_status (*prepare)(ysg_node *n, const ysg_frame *frame);
+  int (*render)(const ysg_node *n, const ysg_tile *t);
+  size_t scratch_bytes;
+} ysg_tile_ops;
+
+struct ysg_device_fused; /* built-in nodes' fused CUDA path (engine-internal) */
 
 typedef struct ysg_node_type {
   const char *name;     /* Lua constructor name, e.g. "merge" */
@@ -121,6 +176,7 @@ typedef struct ysg_node_type {
    * final name (destroy removes temporary files). The next frame after finish starts anew. */
   ysg_status (*finish)(ysg_node *n);
   const ysg_device_ops *device; /* optional: the CUDA path (NULL: runs on the host) */
+  const ysg_tile_ops *tile;     /* optional: renders its image output 0 tile by tile (fusable) */
 } ysg_node_type;
 
 /* ---- identity and state ----------------------------------------------------------------- */
@@ -222,6 +278,36 @@ YSG_API int ysg_node_threads(const ysg_node *n);
 typedef void (*ysg_range_fn)(void *ud, int begin, int end);
 YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn,
                                    void *ud);
+
+/* Which of the context's worker threads is calling, in [0, ysg_node_threads(n)): index
+ * per-thread scratch with it inside ysg_node_parallel_for or a tile render. */
+YSG_API int ysg_node_thread_index(void);
+
+/* ---- tiles (see ysg_tile_ops) ------------------------------------------------------------------
+ */
+/* The run() of a node with tile ops: prepare, then render every tile of output 0 in parallel into
+ * the image, setting its occupancy grid from render's answers. */
+YSG_API ysg_status ysg_node_run_tiles(ysg_node *n, const ysg_frame *frame);
+/* 1 when link k of an input port is fused: its producer renders tiles on demand inside this
+ * node's ysg_node_input_tiles pass and its value has no pixels (px, tiles NULL). */
+YSG_API int ysg_node_input_fused(const ysg_node *n, int port, int k);
+
+/* One tile of one link of a YSG_PORT_TILED port, as ysg_node_input_tiles hands it over. */
+typedef struct ysg_tile_src {
+  const uint16_t *px; /* the link's pixel (x0, y0) of this tile; read w × h pixels */
+  size_t stride;      /* halves between rows */
+  int active;         /* 0: the tile is fully transparent, px is not to be read */
+} ysg_tile_src;
+/* Called once per tile of output 0: out describes the tile in the output image (px, stride,
+ * scratch NULL), src[k] the same tile of each link k of the port (active 0 for links not in
+ * `want`). Runs concurrently for different tiles, like a tile render. */
+typedef void (*ysg_tiles_fn)(void *ud, const ysg_tile *out, const ysg_tile_src *src);
+/* The single pass over the output of a node with a YSG_PORT_TILED port: every tile of output 0,
+ * in parallel; for each link k with want[k] != 0 (want NULL: every link) a fused link's tile is
+ * rendered into a per-thread buffer, a materialised link's tile is read where it lies (its
+ * occupancy grid gives active). Everything fn reads of src[k] is this tile of link k. */
+YSG_API void ysg_node_input_tiles(ysg_node *n, int port, const uint8_t *want, ysg_tiles_fn fn,
+                                  void *ud);
 
 /* Background writing for sinks: a node owns nslots buffers (≤ 8); write_begin blocks until slot
  * *slot is free (the writer finished with it), the node fills it, write_submit queues fn, which
