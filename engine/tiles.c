@@ -7,6 +7,9 @@
 #include <time.h>
 
 #include "internal.h"
+#ifdef YSG_HAVE_CUDA
+#include "../cuda/fused_api.h"
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -294,3 +297,17 @@ void ysg_node_input_tiles(ysg_node *n, int port, const uint8_t *want, ysg_tiles_
     n->fused_share_ms += ms;
   }
 }
+
+#ifdef YSG_HAVE_CUDA
+ysg_status ysg__node_input_fused_layer(const ysg_node *n, int port, int k, ysg_fused_layer *out) {
+  if (!ysg_node_input_fused(n, port, k))
+    return ysg_node_fail((ysg_node *)n, YSG_ERR_INVALID, "layer %d is not fused", k + 1);
+  const ysg_node *from = n->p->nodes[n->inputs[port].links[k].from_node];
+  const struct ysg_device_fused *df = from->type->device ? from->type->device->fused : NULL;
+  if (!df || !df->layer || df->layer(from, out) != YSG_OK)
+    return ysg_node_fail((ysg_node *)n, YSG_ERR_INVALID,
+                         "layer %d ('%s') has no fused device path for this frame", k + 1,
+                         from->name);
+  return YSG_OK;
+}
+#endif

@@ -14,6 +14,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/bbox_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { IN_BOXES, IN_POINTS };
@@ -591,10 +592,24 @@ static ysg_status bbox_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: bbox_device_run with no output image only builds and bins */
+static ysg_status bbox_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const bbox_state *st = ysg_node_state(n);
+  void *temp = ysg_node_device_scratch(n, st->d_temp);
+  const ysg_bbox_params *P = ysg_node_param_block_device(n);
+  if (!temp || !P) return YSG_ERR_INVALID;
+  ysg__cuda_bbox_layer(st->cap, st->tiles_x, st->tiles_y, st->cap_items, temp, P, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused bbox_fused = {YSG_FUSED_BBOX, bbox_device_run,
+                                                   bbox_fused_layer};
+
 static const ysg_device_ops bbox_device = {
     .infer = bbox_device_infer,
     .prepare = bbox_prepare,
     .run = bbox_device_run,
+    .fused = &bbox_fused,
 };
 #endif
 

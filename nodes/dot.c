@@ -14,6 +14,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/dot_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum {
@@ -247,10 +248,25 @@ static ysg_status dot_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: dot_device_run with no output image only builds and bins */
+static ysg_status dot_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const dot_state *st = ysg_node_state(n);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  if (!mem) return YSG_ERR_INVALID;
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_cuda_dot_work w;
+  ysg__cuda_dot_work_bind(&w, mem, st->cap, cv->width, cv->height, st->cap_items);
+  ysg__cuda_dot_layer(&w, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused dot_fused = {YSG_FUSED_DOT, dot_device_run, dot_fused_layer};
+
 static const ysg_device_ops dot_device = {
     .infer = dot_device_infer,
     .prepare = dot_prepare,
     .run = dot_device_run,
+    .fused = &dot_fused,
 };
 #endif
 

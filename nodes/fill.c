@@ -8,6 +8,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { P_COLOR, P_COUNT };
@@ -110,10 +111,26 @@ static ysg_status fill_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: nothing to enqueue, the merge's kernel reads the colour */
+static ysg_status fill_fused_run(ysg_node *n, void *stream) {
+  (void)n, (void)stream;
+  return YSG_OK;
+}
+
+static ysg_status fill_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  out->kind = YSG_FUSED_FILL;
+  out->params = ysg_node_param_block_device(n);
+  return out->params ? YSG_OK : YSG_ERR_INVALID;
+}
+
+static const struct ysg_device_fused fill_fused = {YSG_FUSED_FILL, fill_fused_run,
+                                                   fill_fused_layer};
+
 static const ysg_device_ops fill_device = {
     .infer = fill_device_infer,
     .prepare = fill_prepare,
     .run = fill_device_run,
+    .fused = &fill_fused,
 };
 #endif
 

@@ -10,6 +10,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { P_FROM, P_TO, P_TYPE, P_ANGLE, P_SPACE, P_COUNT };
@@ -147,10 +148,26 @@ static ysg_status grad_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: nothing to enqueue, the merge's kernel reads the settings */
+static ysg_status grad_fused_run(ysg_node *n, void *stream) {
+  (void)n, (void)stream;
+  return YSG_OK;
+}
+
+static ysg_status grad_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  out->kind = YSG_FUSED_GRADIENT;
+  out->params = ysg_node_param_block_device(n);
+  return out->params ? YSG_OK : YSG_ERR_INVALID;
+}
+
+static const struct ysg_device_fused grad_fused = {YSG_FUSED_GRADIENT, grad_fused_run,
+                                                   grad_fused_layer};
+
 static const ysg_device_ops grad_device = {
     .infer = grad_device_infer,
     .prepare = grad_prepare,
     .run = grad_device_run,
+    .fused = &grad_fused,
 };
 #endif
 

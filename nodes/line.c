@@ -11,6 +11,7 @@
 #include "line.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #include "../cuda/line_api.h"
 #endif
 
@@ -395,10 +396,29 @@ static ysg_status line_device_run(ysg_node *n, void *stream) {
   return YSG_OK;
 }
 
+/* fused into a merge: line_device_run with no output image only builds and bins (its device
+ * output view has no pixels); the merge's kernel renders the tiles from these addresses */
+static ysg_status line_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const line_state *st = ysg_node_state(n);
+  void *scratch = ysg_node_device_scratch(n, st->d_scratch);
+  const ysg_line_frame *f = ysg_node_param_block_device(n);
+  if (!scratch || !f) return YSG_ERR_INVALID;
+  ysg_line_dev_inputs in;
+  line_dev_inputs(n, st, 1, &in);
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg__cuda_line_layer(&in, (cv->width + YSG_TILE - 1) / YSG_TILE,
+                       (cv->height + YSG_TILE - 1) / YSG_TILE, st->cap_items, scratch, f, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused line_fused = {YSG_FUSED_LINE, line_device_run,
+                                                   line_fused_layer};
+
 static const ysg_device_ops line_device = {
     .infer = line_device_infer,
     .prepare = line_prepare,
     .run = line_device_run,
+    .fused = &line_fused,
 };
 #endif
 

@@ -12,6 +12,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { P_BACKGROUND, P_COUNT };
@@ -209,15 +210,50 @@ static size_t off_tiles(int L) {
   return off_px(L) + align16((size_t)(L > 0 ? L : 1) * sizeof(void *));
 }
 
+/* With fused layers the block is instead: float bg[4], then ysg_fused_layer layers[L] (each
+ * layer's kind, mode, opacity and addresses: cuda/fused.cu's one kernel renders and composites). */
+static int any_fused(const ysg_node *n) {
+  for (int k = 0; k < ysg_node_input_count(n, 0); k++)
+    if (ysg_node_input_fused(n, 0, k)) return 1;
+  return 0;
+}
+
 static ysg_status merge_device_infer(ysg_node *n) {
   int L = ysg_node_input_count(n, 0);
+  if (any_fused(n))
+    return ysg_node_request_param_block(
+        n, 4 * sizeof(float) + (size_t)(L > 0 ? L : 1) * sizeof(ysg_fused_layer));
   return ysg_node_request_param_block(n, off_tiles(L) + (size_t)(L > 0 ? L : 1) * sizeof(void *));
+}
+
+static ysg_status merge_prepare_fused(ysg_node *n, unsigned char *b) {
+  int L = ysg_node_input_count(n, 0);
+  ysg_fused_layer *d = (ysg_fused_layer *)(void *)(b + 4 * sizeof(float));
+  merge_state *st = ysg_node_state(n);
+  merge_params(n, L, (float *)(void *)b, st->layers);
+  for (int k = 0; k < L; k++) {
+    memset(&d[k], 0, sizeof d[k]);
+    if (ysg_node_input_fused(n, 0, k)) {
+      ysg_status s = ysg__node_input_fused_layer(n, 0, k, &d[k]);
+      if (s) return s;
+    } else {
+      const ysg_value *v = ysg_node_input_device(n, 0, k);
+      if (!v) return ysg_node_fail(n, YSG_ERR_INVALID, "layer %d has no device view", k + 1);
+      d[k].kind = YSG_FUSED_IMAGE;
+      d[k].px = v->px;
+      d[k].tiles = v->tiles;
+    }
+    d[k].mode = st->layers[k].mode;
+    d[k].opacity = st->layers[k].opacity;
+  }
+  return YSG_OK;
 }
 
 static ysg_status merge_prepare(ysg_node *n, const ysg_frame *f) {
   (void)f;
   unsigned char *b = ysg_node_param_block(n);
   if (!b) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  if (any_fused(n)) return merge_prepare_fused(n, b);
   int L = ysg_node_input_count(n, 0);
   const uint16_t **px = (const uint16_t **)(void *)(b + off_px(L));
   const uint8_t **tiles = (const uint8_t **)(void *)(b + off_tiles(L));
@@ -238,6 +274,12 @@ static ysg_status merge_device_run(ysg_node *n, void *stream) {
     return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the output are missing");
   int L = ysg_node_input_count(n, 0);
   char err[512] = "";
+  if (any_fused(n)) {
+    ysg_status s = ysg__cuda_merge_fused(
+        out->px, out->tiles, (const ysg_fused_layer *)(const void *)(b + 4 * sizeof(float)),
+        (const float *)(const void *)b, L, out->width, out->height, stream, err, sizeof err);
+    return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+  }
   ysg_status s = ysg__cuda_merge(
       out->px, out->tiles, (const uint16_t *const *)(const void *)(b + off_px(L)),
       (const uint8_t *const *)(const void *)(b + off_tiles(L)),

@@ -15,6 +15,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #include "../cuda/particles_api.h"
 #endif
 
@@ -485,10 +486,28 @@ static ysg_status particles_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: particles_device_run with no output image only builds and bins */
+static ysg_status particles_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const particles_state *st = ysg_node_state(n);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  if (!mem) return YSG_ERR_INVALID;
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_cuda_particles_work w;
+  ysg__cuda_particles_work_bind(&w, mem, st->cap_curves, st->samples,
+                                ysg_node_input_count(n, IN_CURVES) == 0, (int)st->cap, cv->width,
+                                cv->height, st->cap_items);
+  ysg__cuda_particles_layer(&w, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused particles_fused = {YSG_FUSED_PARTICLES, particles_device_run,
+                                                        particles_fused_layer};
+
 static const ysg_device_ops particles_device = {
     .infer = particles_device_infer,
     .prepare = particles_prepare,
     .run = particles_device_run,
+    .fused = &particles_fused,
 };
 #endif
 

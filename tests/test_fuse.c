@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "color.h"
+#include "fuse_stacks.h"
 #include "internal.h"
 #include "util.h"
 
@@ -139,135 +140,12 @@ Test(fuse, seed_frame_bit_exact) {
   compare_fused(ls, "frame", 2, 5, 1, "seed_frame");
 }
 
-/* ---- random layer stacks ------------------------------------------------------------------- */
-
-static uint64_t rng(uint64_t *s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-static int below(uint64_t *s, int n) { return (int)(rng(s) % (uint64_t)n); }
-
-static void color(uint64_t *s, char *out, int alpha) {
-  snprintf(out, 10, "#%02x%02x%02x%02x", below(s, 256), below(s, 256), below(s, 256),
-           alpha ? below(s, 256) : 255);
-}
-
-static const char *const modes[] = {"normal",  "add",    "multiply",   "screen", "overlay",
-                                    "lighten", "darken", "difference", "max",    "min"};
-
-/* One layer's constructor call; *fusable is 0 for layers that cannot be fused (effects). */
-static int layer_src(uint64_t *s, int i, char *out, size_t cap, int *fusable) {
-  char c1[10], c2[10];
-  color(s, c1, 1);
-  color(s, c2, 1);
-  *fusable = 1;
-  switch (below(s, 8)) {
-    case 0:
-      return snprintf(out, cap, "fill { color = '%s', name = 'L%d' }", c1, i);
-    case 1:
-      return snprintf(out, cap,
-                      "gradient { from = '%s', to = '%s', type = '%s', angle = %d, space = '%s', "
-                      "name = 'L%d' }",
-                      c1, c2, below(s, 2) ? "radial" : "linear", below(s, 4) * 45 + below(s, 2),
-                      below(s, 2) ? "srgb" : "linear", i);
-    case 2: {
-      static const char *const st[] = {"solid", "dashed", "dotted", "gradient", "dash_dot"};
-      return snprintf(out, cap,
-                      "line { %s, width = %.2f, color = '%s', color2 = '%s', style = '%s', "
-                      "opacity = %.2f, name = 'L%d' }",
-                      below(s, 2) ? "curves = cv" : "points = k.points, edges = k.edges",
-                      0.5 + below(s, 60) / 10.0, c1, c2, st[below(s, 5)], below(s, 11) / 10.0, i);
-    }
-    case 3:
-      return snprintf(out, cap,
-                      "bbox { points = c, w = %d, h = %d, stroke = %.1f, radius = %d, "
-                      "fill_opacity = %.1f, style = '%s', color = '%s', name = 'L%d' }",
-                      4 + below(s, 40), 4 + below(s, 30), below(s, 40) / 10.0, below(s, 8),
-                      below(s, 11) / 10.0, below(s, 2) ? "corners" : "full", c1, i);
-    case 4: {
-      static const char *const sh[] = {"circle", "ring", "square", "diamond", "cross", "plus"};
-      return snprintf(out, cap,
-                      "dot { points = c, radius = %.1f, shape = '%s', glow = %d, color = '%s', "
-                      "data_radius = %s, name = 'L%d' }",
-                      1 + below(s, 80) / 10.0, sh[below(s, 6)], below(s, 3) * 3, c1,
-                      below(s, 2) ? "true" : "false", i);
-    }
-    case 5:
-      return snprintf(out, cap,
-                      "particles { curves = cv, count = %d, size = %.1f, trail = %d, glow = %d, "
-                      "color = '%s', name = 'L%d' }",
-                      1 + below(s, 3), 1 + below(s, 30) / 10.0, below(s, 3) * 10, below(s, 2) * 3,
-                      c1, i);
-    case 6:
-      *fusable = 0; /* an effect's output: materialised */
-      return snprintf(out, cap,
-                      "glow { image = line { curves = cv, width = 1.5, color = '%s' }, sigma = 2, "
-                      "name = 'L%d' }",
-                      c1, i);
-    default:
-      return snprintf(out, cap, "dot { points = c, radius = 3, color = '%s', name = 'L%d' }", c1,
-                      i);
-  }
-}
-
-/* A random stack; some fusable layers are made unfusable by keeping them (a --dump), or by
- * reading them twice (a second merge). Returns the number of layers expected fused. */
-static int random_stack(uint64_t seed, char *src, size_t cap, const char **keep, int *n_keep) {
-  uint64_t s = seed;
-  int w = 17 + below(&s, 160), h = 9 + below(&s, 120), nl = 1 + below(&s, 7), len = 0, fused = 0;
-  char bg[10], mbg[10];
-  color(&s, bg, 1);
-  color(&s, mbg, 1);
-  len += snprintf(src + len, cap - (size_t)len,
-                  "canvas { width = %d, height = %d, frames = 3, fps = 10, background = '%s' }\n"
-                  "local c = scatter { count = %d, seed = %d, speed = 40, radius = 3 }\n"
-                  "local k = graph { points = c, mode = 'knn', k = 2 }\n"
-                  "local cv = curve { points = k.points, edges = k.edges, type = 'cubic_bezier', "
-                  "samples = 8 }\n",
-                  w, h, below(&s, 3) ? "#00000000" : bg, 2 + below(&s, 30), below(&s, 1000));
-  static char names[8][8];
-  char layers[2048] = "";
-  int ll = 0, shared = -1;
-  *n_keep = 1;
-  for (int i = 0; i < nl; i++) {
-    int fusable;
-    len += snprintf(src + len, cap - (size_t)len, "local L%d = ", i);
-    len += layer_src(&s, i, src + len, cap - (size_t)len, &fusable);
-    len += snprintf(src + len, cap - (size_t)len, "\n");
-    int how = below(&s, 6);
-    if (fusable && how == 0) { /* kept: needed whole */
-      snprintf(names[i], sizeof names[i], "L%d", i);
-      keep[(*n_keep)++] = names[i];
-      fusable = 0;
-    } else if (fusable && how == 1 && shared < 0) { /* read by a second merge too */
-      shared = i;
-      fusable = 0;
-    }
-    fused += fusable;
-    ll += snprintf(layers + ll, sizeof layers - (size_t)ll, "%s{ L%d, mode = '%s', opacity = %s }",
-                   i ? ", " : "", i, modes[below(&s, 10)],
-                   below(&s, 3) ? "1" : (below(&s, 2) ? "0" : "0.37"));
-  }
-  char mbg_param[32] = ""; /* the merge's own background, or the canvas's */
-  if (below(&s, 2)) snprintf(mbg_param, sizeof mbg_param, ", background = '%s'", mbg);
-  len += snprintf(src + len, cap - (size_t)len,
-                  "local frame = merge { name = 'frame', layers = { %s }%s }\n", layers, mbg_param);
-  if (shared >= 0) {
-    len += snprintf(src + len, cap - (size_t)len,
-                    "local other = merge { name = 'other', layers = { L%d } }\n", shared);
-    keep[(*n_keep)++] = "other";
-  }
-  return fused;
-}
-
 Test(fuse, random_stacks_every_mode_and_opacity) {
   static char src[16384];
   for (uint64_t seed = 1; seed <= 60; seed++) {
     const char *keep[16] = {"frame"};
     int n_keep = 1;
-    int fused = random_stack(seed * 7919, src, sizeof src, keep, &n_keep);
+    int fused = ysgt_random_stack(seed * 7919, src, sizeof src, keep, &n_keep);
     if (getenv("YSG_PRINT_STACKS")) {
       fprintf(stderr, "%d fused, keep", fused);
       for (int i = 0; i < n_keep; i++) fprintf(stderr, " %s", keep[i]);
