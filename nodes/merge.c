@@ -82,14 +82,17 @@ static void blend_span(int mode, const float *src, float opacity, float *acc, in
 }
 
 /* One output tile (ysg_node_input_tiles hands over each layer's tile: materialised or rendered
- * just now by a fused layer), row by row: the row starts as the background and each layer active
- * on the tile is blended in order, exactly as ysg_composite_px does per pixel on the GPU. Every
- * layer's row is read before the row is stored, so the output may be layer 0 (in place). */
+ * just now by a fused layer): the tile starts as the background and each layer active on it is
+ * blended in order, exactly as ysg_composite_px does per pixel on the GPU. A layer's tile is
+ * converted whole before it is blended, and blended whole before the next: the FP32 rows are
+ * then read long after they were stored (a 64-byte load right behind the two 32-byte stores that
+ * wrote it stalls the store forwarding). Every layer is read before the tile is stored, so the
+ * output may be layer 0 (in place). */
 static void merge_tile(void *ud, const ysg_tile *o, const ysg_tile_src *src) {
   const merge_job *j = ud;
   const merge_state *st = j->st;
-  float acc[4 * YSG_TILE], px[4 * YSG_TILE];
-  int first = -1, count = 0;
+  float acc[YSG_TILE * 4 * YSG_TILE], px[YSG_TILE * 4 * YSG_TILE]; /* rows of 4·YSG_TILE */
+  int first = -1, count = 0, w = o->w, h = o->h;
   for (int k = 0; k < st->n; k++)
     if (src[k].active) {
       if (first < 0) first = k;
@@ -97,28 +100,35 @@ static void merge_tile(void *ud, const ysg_tile *o, const ysg_tile_src *src) {
     }
   int tile = o->ty * j->tiles_x + o->tx;
   if (j->out_tiles) j->out_tiles[tile] = (uint8_t)(count > 0 || !j->bg_zero);
-  for (int y = 0; y < o->h; y++) {
-    uint16_t *row = o->px + (size_t)y * o->stride;
-    if (count == 0) {
-      for (int i = 0; i < o->w; i++) memcpy(row + 4 * i, j->bg_half, 8);
-      continue;
-    }
-    /* one opaque-blended layer over nothing is the layer itself (s·1 + 0 = s exactly): copy it,
-     * or leave it where it is when merging in place (an untouched background layer) */
-    if (count == 1 && j->bg_zero && st->layers[first].mode == YSG_BLEND_NORMAL &&
-        st->layers[first].opacity == 1.0f) {
-      const uint16_t *s = src[first].px + (size_t)y * src[first].stride;
-      if (s != row) memcpy(row, s, 8 * (size_t)o->w);
-      continue;
-    }
-    for (int i = 0; i < o->w; i++) memcpy(acc + 4 * i, j->bg, sizeof j->bg);
-    for (int k = first; k < st->n; k++) {
-      if (!src[k].active) continue;
-      ysg_halves_to_floats(src[k].px + (size_t)y * src[k].stride, px, 4 * o->w);
-      blend_span(st->layers[k].mode, px, st->layers[k].opacity, acc, o->w);
-    }
-    ysg_floats_to_halves(acc, row, 4 * o->w);
+  if (count == 0) {
+    for (int y = 0; y < h; y++)
+      for (int i = 0; i < w; i++) memcpy(o->px + (size_t)y * o->stride + 4 * i, j->bg_half, 8);
+    return;
   }
+  /* one opaque-blended layer over nothing is the layer itself (s·1 + 0 = s exactly): copy it,
+   * or leave it where it is when merging in place (an untouched background layer) */
+  if (count == 1 && j->bg_zero && st->layers[first].mode == YSG_BLEND_NORMAL &&
+      st->layers[first].opacity == 1.0f) {
+    for (int y = 0; y < h; y++) {
+      const uint16_t *s = src[first].px + (size_t)y * src[first].stride;
+      uint16_t *row = o->px + (size_t)y * o->stride;
+      if (s != row) memcpy(row, s, 8 * (size_t)w);
+    }
+    return;
+  }
+  for (int y = 0; y < h; y++)
+    for (int i = 0; i < w; i++)
+      for (int c = 0; c < 4; c++) acc[y * 4 * YSG_TILE + 4 * i + c] = j->bg[c];
+  for (int k = first; k < st->n; k++) {
+    if (!src[k].active) continue;
+    for (int y = 0; y < h; y++)
+      ysg_halves_to_floats(src[k].px + (size_t)y * src[k].stride, px + y * 4 * YSG_TILE, 4 * w);
+    for (int y = 0; y < h; y++)
+      blend_span(st->layers[k].mode, px + y * 4 * YSG_TILE, st->layers[k].opacity,
+                 acc + y * 4 * YSG_TILE, w);
+  }
+  for (int y = 0; y < h; y++)
+    ysg_floats_to_halves(acc + y * 4 * YSG_TILE, o->px + (size_t)y * o->stride, 4 * w);
 }
 
 static void merge_destroy(ysg_node *n) {
