@@ -513,7 +513,7 @@ static ysg_status bbox_tile_prepare(ysg_node *n, const ysg_frame *f) {
 
   ysg__bins_bind(&st->bins, ysg_node_scratch(n, st->h_bins), st->tiles_x, st->tiles_y,
                  st->cap_items);
-  int64_t need = ysg__bins_build(&st->bins, bin_prims, count);
+  int64_t need = ysg__bins_build_par(n, &st->bins, bin_prims, count);
   if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "this frame's boxes touch %lld tile references, more than the "

@@ -186,7 +186,7 @@ static ysg_status dot_tile_prepare(ysg_node *n, const ysg_frame *frame) {
   for (int i = 0; i < count; i++)
     ysg_dot_make(&p, pts->xy, pts->radius, pts->rgba, pts->attrs, i, out->width, out->height,
                  &prims[i], &bp[i]);
-  int64_t need = ysg__bins_build(&st->bins, bp, count);
+  int64_t need = ysg__bins_build_par(n, &st->bins, bp, count);
   if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "this frame needs %lld tile references, more than the %d it holds "

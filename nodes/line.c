@@ -279,7 +279,7 @@ static ysg_status line_tile_prepare(ysg_node *n, const ysg_frame *frame) {
   }
   if (!ysg__line_visible(&st->f) || n_slots == 0) return YSG_OK;
   ysg__bins_bind(&st->bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
-  int64_t need = ysg__bins_build(&st->bins, prims, n_slots);
+  int64_t need = ysg__bins_build_par(n, &st->bins, prims, n_slots);
   if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "frame %d needs %lld segment-in-tile references, more than the "

@@ -414,7 +414,7 @@ static ysg_status particles_tile_prepare(ysg_node *n, const ysg_frame *frame) {
   ysg_node_parallel_for(n, n_curves, 64, curve_lengths, &j);
   ysg_node_parallel_for(n, n_prims, 256, make_particles, &j);
   ysg__bins_bind(&st->bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
-  int64_t need = ysg__bins_build(&st->bins, j.bp, n_prims);
+  int64_t need = ysg__bins_build_par(n, &st->bins, j.bp, n_prims);
   if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "frame %d needs %lld tile references, more than the %d planned; "
