@@ -211,6 +211,11 @@ ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_va
                        n->name, n->type->name);
   }
   int b = n->out_buffer[port];
+  if (port == 0 && n->fused_into >= 0)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID,
+                       "'%s': this image is never made: its tiles are rendered inside '%s' "
+                       "(tile fusion); list it in ysg_load_options.keep (--dump keeps it)",
+                       ref, p->nodes[n->fused_into]->name);
   if (b < 0 || strcmp(p->buffers[b].kind, "kept") != 0)
     return ysg__seterr(p->ctx, YSG_ERR_INVALID,
                        "'%s': this value is not kept after the frame (its memory is reused); list "

@@ -213,6 +213,11 @@ Test(fuse, only_layers_read_once_and_not_kept_fuse) {
     snprintf(buf, sizeof buf, "%s.image", want[i].name);
     cr_assert_eq(has_buffer(p, buf), !want[i].fused, "%s", buf);
   }
+  const ysg_value *v;
+  cr_assert_eq(ysg_pipeline_get_value(p, "links", &v), YSG_ERR_INVALID);
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "'links': this image is never made: its tiles are rendered inside 'frame' "
+                   "(tile fusion); list it in ysg_load_options.keep (--dump keeps it)");
   /* a fused layer's scratch lives until the merge's step */
   ysg_plan_info pi;
   ysg_pipeline_plan(p, &pi);
