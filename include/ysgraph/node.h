@@ -127,7 +127,9 @@ typedef struct ysg_device_ops {
  *   frame, concurrently from the context's worker threads for different tiles, in no particular
  *   order, after prepare returned YSG_OK. It must be reentrant: read the node's state, scratch,
  *   inputs and params, write only t->px and t->scratch, keep working memory on the stack (a few
- *   KiB: a tile of FP32 RGBA is 4 KiB) or in t->scratch, and neither allocate, log nor fail.
+ *   KiB: a tile of FP32 RGBA is 4 KiB) or in t->scratch, and neither allocate, log, fail nor
+ *   call ysg_node_parallel_for. The same tile of the same frame must give the same answer and
+ *   bits whichever thread renders it and whether the node is fused or not.
  *   Returns 1: the tile may hold content and every one of its t->w × t->h pixels was written;
  *   0: the tile is fully transparent — every pixel is 0 — and t->px holds nothing to read (it may
  *   have been partly written). Pixels are FP16 (ysg_float_to_half's rounding: round to nearest
@@ -279,8 +281,9 @@ typedef void (*ysg_range_fn)(void *ud, int begin, int end);
 YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn,
                                    void *ud);
 
-/* Which of the context's worker threads is calling, in [0, ysg_node_threads(n)): index
- * per-thread scratch with it inside ysg_node_parallel_for or a tile render. */
+/* Which of the context's worker threads is calling, in [0, ysg_node_threads(n)), inside a
+ * ysg_node_parallel_for callback or a tile render (0 elsewhere): index per-thread scratch with
+ * it. */
 YSG_API int ysg_node_thread_index(void);
 
 /* ---- tiles (see ysg_tile_ops) ------------------------------------------------------------------
