@@ -451,6 +451,21 @@ Test(fuse, cli_plan_shows_fused_groups) {
   cr_assert(strstr(out, "{\"name\":\"frame\",\"type\":\"merge\",\"step\":9}"), "%s", out);
   free(out);
   free(err);
+  const char *dir = ysgt_tmpdir();
+  snprintf(cmd, sizeof cmd,
+           "%s run -q --frames 0:2 --stats %s/stats.json --set width=320 --set height=180 %s",
+           YSG_CLI_PATH, dir, seed);
+  cr_assert_eq(ysgt_sh(cmd, &out, &err), 0, "%s", err);
+  free(out);
+  free(err);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/stats.json", dir);
+  char *stats = ysgt_read(path, NULL);
+  cr_assert_not_null(stats);
+  cr_assert(strstr(stats, "\"name\":\"arc_lines\",\"type\":\"line\","), "%s", stats);
+  const char *arc = strstr(stats, "\"name\":\"arc_lines\"");
+  cr_assert(arc && strstr(arc, "\"fused_into\":\"frame\",\"tile_ms_per_frame\":"), "%s", stats);
+  free(stats);
   snprintf(cmd, sizeof cmd, "%s check -q --no-fuse --set width=320 --set height=180 %s",
            YSG_CLI_PATH, seed);
   cr_assert_eq(ysgt_sh(cmd, &out, &err), 0, "%s", err);
