@@ -76,6 +76,7 @@ int64_t ysg__bins_build(ysg_bins *b, const ysg_bin_prim *prims, int n) {
 /* The parallel build: bands of tile rows, one per chunk; every band scans all primitives but
  * only counts and writes its own rows, so the lists are those of ysg__bins_build. */
 #define BAND_ROWS 8
+#define PAR_MIN_PRIMS 4096
 typedef struct band_job {
   ysg_bins *b;
   const ysg_bin_prim *prims;
@@ -94,7 +95,9 @@ static void bands(void *ud, int k0, int k1) {
 
 int64_t ysg__bins_build_par(const ysg_node *node, ysg_bins *b, const ysg_bin_prim *prims, int n) {
   int nb = (b->tiles_y + BAND_ROWS - 1) / BAND_ROWS;
-  if (ysg_node_threads(node) <= 1 || nb <= 1 || nb > 4096) return ysg__bins_build(b, prims, n);
+  /* a few thousand primitives bin in microseconds: not worth waking the other threads */
+  if (ysg_node_threads(node) <= 1 || nb <= 1 || nb > 4096 || n < PAR_MIN_PRIMS)
+    return ysg__bins_build(b, prims, n);
   int64_t totals[4096];
   band_job j = {b, prims, n, 0, totals};
   memset(b->start, 0, sizeof(int32_t) * ((size_t)b->n_tiles + 1));

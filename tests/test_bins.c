@@ -183,6 +183,8 @@ static void check_bins(const ysg_bins *b, const ysg_bin_prim *p, int n, int64_t 
 
 #define N 600
 static ysg_bin_prim prims[N];
+#define N_PAR 5000 /* above the parallel builder's threshold */
+static ysg_bin_prim prims_par[N_PAR];
 
 static void *bins_new(ysg_bins *b, int cap_items) {
   void *mem = malloc(ysg__bins_bytes(TX, TY, cap_items));
@@ -267,17 +269,17 @@ Test(bins, parallel_build_equals_serial) {
   cr_assert_eq(ysg__pipeline_new(ctx, "bins.lua", NULL, &p), YSG_OK);
   cr_assert_eq(ysg__node_add(p, "fill", "f", "bins.lua", 1, &n), YSG_OK);
   for (int round = 0; round < 10; round++) {
-    random_prims(prims, N);
+    random_prims(prims_par, N_PAR);
     ysg_bins a, b;
-    void *ma = bins_new(&a, 200000), *mb = bins_new(&b, 200000);
-    int64_t total = ysg__bins_build(&a, prims, N);
-    cr_assert_eq(ysg__bins_build_par(n, &b, prims, N), total);
+    void *ma = bins_new(&a, 2000000), *mb = bins_new(&b, 2000000);
+    int64_t total = ysg__bins_build(&a, prims_par, N_PAR);
+    cr_assert_eq(ysg__bins_build_par(n, &b, prims_par, N_PAR), total);
     cr_assert_eq(b.n_items, a.n_items);
     cr_assert_eq(memcmp(a.start, b.start, sizeof(int32_t) * (TX * TY + 1)), 0, "round %d", round);
     cr_assert_eq(memcmp(a.items, b.items, sizeof(int32_t) * (size_t)total), 0, "round %d", round);
     free(mb);
     mb = bins_new(&b, (int)total - 1);
-    cr_assert_eq(ysg__bins_build_par(n, &b, prims, N), total);
+    cr_assert_eq(ysg__bins_build_par(n, &b, prims_par, N_PAR), total);
     cr_expect_eq(b.n_items, 0);
     for (int t = 0; t <= b.n_tiles; t++) cr_expect_eq(b.start[t], 0, "tile %d", t);
     free(ma);
