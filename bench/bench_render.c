@@ -609,7 +609,7 @@ static double own_cpu_s(void) {
 }
 
 typedef struct run_info {
-  char cpu[256];
+  char cpu[256], isa[128];
   const char *cairo_version; /* NULL: not found */
   int cores, threads, width, height, reps, warmup;
   int one_path;             /* Cairo: one path per scene instead of one stroke/fill per shape */
@@ -623,7 +623,7 @@ static void print_json(FILE *f, const run_info *ri, const result *res) {
   fputs("{\"bench\":\"render\",\"cpu\":", f);
   bench_json_str(f, ri->cpu);
   fputs(",\"isa\":", f);
-  bench_json_str(f, bench_isa());
+  bench_json_str(f, ri->isa);
   fprintf(f, ",\"cores\":%d,\"threads\":%d,\"width\":%d,\"height\":%d,\"reps\":%d,\"warmup\":%d",
           ri->cores, ri->threads, ri->width, ri->height, ri->reps, ri->warmup);
   fprintf(f, ",\"clear\":{\"bytes\":%zu,\"memset_ms\":%.4f,\"nonzero_memset_ms\":%.4f}",
@@ -666,8 +666,8 @@ static void print_json(FILE *f, const run_info *ri, const result *res) {
 }
 
 static void print_report(const run_info *ri, const result *res) {
-  printf("machine: %s, %d cores, built for %s; ysgraph CPU backend, %d threads\n", ri->cpu,
-         ri->cores, bench_isa(), ri->threads);
+  printf("machine: %s, %d cores, %s; ysgraph CPU backend, %d threads\n", ri->cpu, ri->cores,
+         ri->isa, ri->threads);
   if (ri->other_load >= 0)
     printf("load from other processes during the run: %.2f cores on average%s\n", ri->other_load,
            ri->other_load > 0.05 ? " — NOT a quiet machine: rerun when idle" : " (quiet)");
@@ -778,6 +778,7 @@ int main(int argc, char **argv) {
     return usage("expected --threads >= 1, --reps >= 1, --warmup >= 0");
 
   bench_cpu_model(ri.cpu, sizeof ri.cpu);
+  bench_isa(ri.isa, sizeof ri.isa);
   ri.cores = bench_cores();
 #ifdef YSG_HAVE_CAIRO
   ri.cairo_version = cairo_version_string();

@@ -55,7 +55,8 @@ typedef struct node_row {
 
 typedef struct bench {
   opts o;
-  char cpu[256], device[512], cuda_reason[512];
+  char cpu[256], device[512], cuda_reason[512], isa[128];
+  char load_start[64], load_end[64]; /* /proc/loadavg before and after the timed runs */
   int cores, have_cuda;
   row rows[8];
   int n_rows;
@@ -325,7 +326,11 @@ static void print_json(FILE *f, const bench *b) {
   bench_json_str(f, b->device);
   fprintf(f, ",\"width\":%d,\"height\":%d,\"warmup\":%d", b->o.width, b->o.height, b->o.warmup);
   fputs(",\"isa\":", f);
-  bench_json_str(f, bench_isa());
+  bench_json_str(f, b->isa);
+  fputs(",\"loadavg_start\":", f);
+  bench_json_str(f, b->load_start);
+  fputs(",\"loadavg_end\":", f);
+  bench_json_str(f, b->load_end);
   fprintf(f, ",\"write_floor_ms\":%.4f", b->floor_ms);
   fprintf(f,
           ",\"full_frame_passes\":{\"reads\":%d,\"writes\":%d,\"total\":%d,\"with_png\":%d,"
@@ -394,8 +399,10 @@ static void print_json(FILE *f, const bench *b) {
 }
 
 static void print_table(const bench *b) {
-  printf("machine: %s, %d cores, %d threads for the CPU backend, built for %s\n", b->cpu, b->cores,
-         b->o.threads, bench_isa());
+  printf("machine: %s, %d cores, %d threads for the CPU backend; %s\n", b->cpu, b->cores,
+         b->o.threads, b->isa);
+  printf("load average (1, 5, 15 min) before: %s, after: %s%s\n", b->load_start, b->load_end,
+         " (the machine may be shared: compare rows of one run)");
   printf("device: %s\n", b->device);
   printf(
       "workload: %s at %dx%d (1000 points, knn k=5, cubic Bezier 32 samples, 2 px lines, 100 "
@@ -528,6 +535,8 @@ int main(int argc, char **argv) {
         "frame runs eagerly, the second captures) and --threads >= 1");
 
   bench_cpu_model(b.cpu, sizeof b.cpu);
+  bench_isa(b.isa, sizeof b.isa);
+  bench_loadavg(b.load_start, sizeof b.load_start);
   b.cores = bench_cores();
   device_line(b.device, sizeof b.device);
   b.have_cuda = ysg__cuda_probe(b.cuda_reason, sizeof b.cuda_reason);
@@ -600,6 +609,7 @@ int main(int argc, char **argv) {
     i = j;
   }
   if (b.have_cuda) profile_nodes(&b, ctx, outdir);
+  bench_loadavg(b.load_end, sizeof b.load_end);
 
   print_table(&b);
   print_json(stdout, &b);

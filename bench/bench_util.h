@@ -1,7 +1,7 @@
 /* bench_util.h — what every benchmark program needs the same way: the machine it ran on (CPU model,
- * cores, the instruction set the build targets), a monotonic ms clock, median/percentile of
- * timings, a seeded splitmix64 for reproducible geometry, JSON string quoting and a log callback.
- * Header-only (static inline) because each bench_*.c builds into its own executable. */
+ * cores), a monotonic ms clock, median/percentile of timings, a seeded splitmix64 for reproducible
+ * geometry, JSON string quoting and a log callback. Header-only (static inline) because each
+ * bench_*.c builds into its own executable. */
 #ifndef YSG_BENCH_UTIL_H
 #define YSG_BENCH_UTIL_H
 
@@ -82,24 +82,6 @@ static inline void bench_json_str(FILE *f, const char *s) {
       fputc(*u, f);
   }
   fputc('"', f);
-}
-
-/* The widest vector instruction set this build compiles for (-march=native decides): the
- * renderers' loops are auto-vectorised, so results differ ~2× between AVX2 and AVX-512 machines. */
-static inline const char *bench_isa(void) {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-  return "AVX-512 (F, BW) + F16C";
-#elif defined(__AVX2__) && defined(__F16C__)
-  return "AVX2 + F16C";
-#elif defined(__AVX__)
-  return "AVX";
-#elif defined(__SSE2__)
-  return "SSE2";
-#elif defined(__ARM_NEON)
-  return "NEON";
-#else
-  return "scalar";
-#endif
 }
 
 /* A ysg_log_fn; set log_ud to the program's name (a const char *). */
