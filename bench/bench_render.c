@@ -1,8 +1,11 @@
 /* bench_render.c — the render nodes at 4K (issue 3): straight edges, cubic curves, boxes and dots
  * drawn by ysgraph's CPU backend (line/bbox/dot; the render node's run() is timed) and by Cairo on
  * the same geometry in the same run, beside the bandwidth floor (memset of a frame-sized FP16
- * buffer). The two renderers' alpha (coverage) is compared after timing: a fast wrong picture
- * shows. Prints the machine, a Markdown table and one JSON line (also to --json PATH).
+ * buffer); and the seed frame's five layers (gradient, edges, curves, boxes, dots) merged, tile-
+ * fused and unfused (every layer and merge node's time summed), against Cairo drawing the same
+ * into one surface. The two renderers' alpha (coverage) is compared after timing: a fast wrong
+ * picture shows. Prints the machine and its instruction set, a Markdown table and one JSON line
+ * (also to --json PATH).
  * usage: bench_render [--size WxH] [--threads N] [--reps N] [--warmup K] [--json PATH]
  *                     [--cairo-one-path] */
 #include <errno.h>
@@ -195,21 +198,39 @@ static ysg_node_type arcs_type = {.name = "bench_arcs",
 
 /* ---- scenes ------------------------------------------------------------------------------------
  */
-typedef enum kind { K_EDGES, K_CURVES, K_BOXES, K_DOTS } kind;
+typedef enum kind { K_EDGES, K_CURVES, K_BOXES, K_DOTS, K_SEED5 } kind;
 
 typedef struct scene {
   const char *key, *label;
   kind kind;
   int count;
+  int no_fuse; /* K_SEED5: every layer into its own image */
 } scene;
 
+/* the seed frame's colours (bench/seed_frame.lua), sRGB */
+#define SEED_BG 0x05081a
+#define SEED_SKY_FROM 0x0b1030
+#define SEED_SKY_TO 0x1f3a73
+#define SEED_LINKS 0x22d3ee /* opacity 0.7 */
+#define SEED_ARCS 0xa855f7
+#define SEED_BOXES 0xff3b30
+#define SEED_DOTS 0xffd60a
+#define SEED_BOX_COUNT 100
+#define SEED_DOT_COUNT 1000
+#define SEED_DOT_R 4.0
+
 static const scene scenes[] = {
-    {"edges_3000", "3000 straight edges, 2 px", K_EDGES, N_EDGES},
-    {"curves_3000", "3000 cubic curves × 32 samples, 2 px", K_CURVES, N_EDGES},
-    {"boxes_100", "100 rounded boxes, stroke 2 px", K_BOXES, 100},
-    {"boxes_1000", "1000 rounded boxes, stroke 2 px", K_BOXES, 1000},
-    {"dots_1000", "1000 dots, r 2–8 px", K_DOTS, 1000},
-    {"dots_10000", "10000 dots, r 2–8 px", K_DOTS, 10000},
+    {"edges_3000", "3000 straight edges, 2 px", K_EDGES, N_EDGES, 0},
+    {"curves_3000", "3000 cubic curves × 32 samples, 2 px", K_CURVES, N_EDGES, 0},
+    {"boxes_100", "100 rounded boxes, stroke 2 px", K_BOXES, 100, 0},
+    {"boxes_1000", "1000 rounded boxes, stroke 2 px", K_BOXES, 1000, 0},
+    {"dots_1000", "1000 dots, r 2–8 px", K_DOTS, 1000, 0},
+    {"dots_10000", "10000 dots, r 2–8 px", K_DOTS, 10000, 0},
+    {"seed_5_layers_fused",
+     "seed frame, 5 layers merged (gradient, 3000 edges, 3000 curves, "
+     "100 boxes, 1000 dots), tile-fused",
+     K_SEED5, 0, 0},
+    {"seed_5_layers_unfused", "the same 5 layers, unfused (no_fuse)", K_SEED5, 0, 1},
 };
 #define N_SCENES ((int)(sizeof scenes / sizeof scenes[0]))
 
@@ -250,6 +271,22 @@ static void pipeline_source(const scene *sc, int w, int h, char *src, size_t cap
                "dot{name='render', points=pts, shape='circle', color='#ffffff'}\n",
                sc->count);
       break;
+    case K_SEED5: /* layers named l_*: their times and the merge's are summed */
+      snprintf(src + k, cap - k,
+               "local pts = points_in{name='pts', capacity=%d}\n"
+               "local bx = boxes_in{name='bx', capacity=%d}\n"
+               "local dp = points_in{name='dp', capacity=%d}\n"
+               "merge{name='render', background='#%06x', layers={\n"
+               "  gradient{name='l_sky', from='#%06x', to='#%06x', angle=90},\n"
+               "  line{name='l_links', points=pts, edges=bench_links{name='links'}, width=%g,"
+               " color='#%06x', opacity=0.7},\n"
+               "  line{name='l_arcs', curves=bench_arcs{name='arcs'}, width=%g, color='#%06x'},\n"
+               "  bbox{name='l_boxes', boxes=bx, stroke=%g, radius=%d, color='#%06x'},\n"
+               "  dot{name='l_dots', points=dp, radius=%g, data_radius=false, color='#%06x'}}}\n",
+               EDGE_POINTS, SEED_BOX_COUNT, SEED_DOT_COUNT, SEED_BG, SEED_SKY_FROM, SEED_SKY_TO,
+               STROKE, SEED_LINKS, STROKE, SEED_ARCS, STROKE, BOX_RADIUS, SEED_BOXES, SEED_DOT_R,
+               SEED_DOTS);
+      break;
   }
 }
 
@@ -267,20 +304,42 @@ static ysg_status feed(ysg_pipeline *p, const scene *sc, const geom *g) {
       ysg_points_desc d = {.count = sc->count, .xy = g->dot_xy, .radius = g->dot_r};
       return ysg_pipeline_set_points(p, "pts", &d);
     }
+    case K_SEED5: {
+      ysg_points_desc e = {.count = EDGE_POINTS, .xy = g->edge_xy};
+      ysg_boxes_desc b = {.count = SEED_BOX_COUNT, .xywh = g->xywh};
+      ysg_points_desc d = {.count = SEED_DOT_COUNT, .xy = g->dot_xy};
+      ysg_status s = ysg_pipeline_set_points(p, "pts", &e);
+      if (!s) s = ysg_pipeline_set_boxes(p, "bx", &b);
+      if (!s) s = ysg_pipeline_set_points(p, "dp", &d);
+      return s;
+    }
     case K_CURVES:
       break;
   }
   return YSG_OK;
 }
 
+/* the time a scene's rendering took so far: the node 'render', plus its layers 'l_*' */
+static double render_ms(const ysg_pipeline *p) {
+  double ms = 0;
+  for (int i = 0; i < ysg_pipeline_node_count(p); i++) {
+    ysg_node_info ni;
+    if (!ysg_pipeline_node_info(p, i, &ni) &&
+        (!strcmp(ni.name, "render") || !strncmp(ni.name, "l_", 2)))
+      ms += ni.total_ms;
+  }
+  return ms;
+}
+
 /* Runs the scene's pipeline; on success rgba8 holds the last frame (8-bit sRGB straight alpha). */
 static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, int h, int warmup,
                        int reps, double *dt, double *frame_dt, uint8_t *rgba8, result *r) {
-  char src[1024];
+  char src[2048];
   pipeline_source(sc, w, h, src, sizeof src);
   ysg_load_options lo;
   ysg_load_options_init(&lo);
   lo.backend = YSG_BACKEND_CPU;
+  lo.no_fuse = sc->no_fuse;
   ysg_pipeline *p = NULL;
   ysg_status s = ysg_pipeline_load_string(ctx, src, "bench_render.lua", &lo, &p);
   if (!s) s = feed(p, sc, g);
@@ -296,13 +355,10 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
   }
   for (int f = 0; !s && f < warmup; f++) s = ysg_pipeline_run_frame(p, 0);
   for (int f = 0; !s && f < reps; f++) {
-    ysg_node_info a, b;
-    ysg_pipeline_node_info(p, node, &a);
-    double t0 = bench_now_ms();
+    double a = render_ms(p), t0 = bench_now_ms();
     s = ysg_pipeline_run_frame(p, 0);
     frame_dt[f] = bench_now_ms() - t0;
-    ysg_pipeline_node_info(p, node, &b);
-    dt[f] = b.total_ms - a.total_ms;
+    dt[f] = render_ms(p) - a;
   }
   const ysg_value *v = NULL;
   if (!s) s = ysg_pipeline_get_value(p, "render", &v);
@@ -327,6 +383,66 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
  * is 1.5-4x faster than one path per scene stroked once (measure it with --cairo-one-path), so
  * Cairo gets its faster way. Strokes have round caps and joins, like ysgraph's capsules. */
 #ifdef YSG_HAVE_CAIRO
+static void cairo_rgb(cairo_t *cr, unsigned hex, double alpha) {
+  cairo_set_source_rgba(cr, (hex >> 16 & 255) / 255.0, (hex >> 8 & 255) / 255.0,
+                        (hex & 255) / 255.0, alpha);
+}
+
+/* the seed frame's five layers into one surface, bottom to top, over the merge's background */
+static void cairo_seed5(cairo_t *cr, const geom *g, int w, int h) {
+  cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+  cairo_rgb(cr, SEED_BG, 1);
+  cairo_paint(cr);
+  cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+  cairo_pattern_t *sky = cairo_pattern_create_linear(0, 0, 0, h);
+  cairo_pattern_add_color_stop_rgb(sky, 0, (SEED_SKY_FROM >> 16) / 255.0,
+                                   (SEED_SKY_FROM >> 8 & 255) / 255.0,
+                                   (SEED_SKY_FROM & 255) / 255.0);
+  cairo_pattern_add_color_stop_rgb(sky, 1, (SEED_SKY_TO >> 16) / 255.0,
+                                   (SEED_SKY_TO >> 8 & 255) / 255.0, (SEED_SKY_TO & 255) / 255.0);
+  cairo_set_source(cr, sky);
+  cairo_rectangle(cr, 0, 0, w, h);
+  cairo_fill(cr);
+  cairo_pattern_destroy(sky);
+  cairo_set_line_width(cr, STROKE);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  /* one stroke per line layer: a layer is one union shape, as ysgraph's line node is (per-edge
+   * strokes at opacity 0.7 would double-blend where edges meet) */
+  cairo_rgb(cr, SEED_LINKS, 0.7);
+  for (int e = 0; e < N_EDGES; e++) {
+    const float *a = &g->edge_xy[2 * g->ij[2 * e]], *b = &g->edge_xy[2 * g->ij[2 * e + 1]];
+    cairo_move_to(cr, a[0], a[1]);
+    cairo_line_to(cr, b[0], b[1]);
+  }
+  cairo_stroke(cr);
+  cairo_rgb(cr, SEED_ARCS, 1);
+  for (int e = 0; e < N_EDGES; e++) {
+    const float *c = &g->curve_xy[(size_t)e * SAMPLES * 2];
+    cairo_move_to(cr, c[0], c[1]);
+    for (int s = 1; s < SAMPLES; s++) cairo_line_to(cr, c[2 * s], c[2 * s + 1]);
+  }
+  cairo_stroke(cr);
+  cairo_rgb(cr, SEED_BOXES, 1);
+  for (int i = 0; i < SEED_BOX_COUNT; i++) {
+    const float *b = &g->xywh[4 * i];
+    double x = b[0], y = b[1], bw = b[2], bh = b[3], r = BOX_RADIUS;
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x + bw - r, y + r, r, -PI / 2, 0);
+    cairo_arc(cr, x + bw - r, y + bh - r, r, 0, PI / 2);
+    cairo_arc(cr, x + r, y + bh - r, r, PI / 2, PI);
+    cairo_arc(cr, x + r, y + r, r, PI, 3 * PI / 2);
+    cairo_close_path(cr);
+    cairo_stroke(cr);
+  }
+  cairo_rgb(cr, SEED_DOTS, 1);
+  for (int i = 0; i < SEED_DOT_COUNT; i++) {
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, g->dot_xy[2 * i], g->dot_xy[2 * i + 1], SEED_DOT_R, 0, 2 * PI);
+    cairo_fill(cr);
+  }
+}
+
 static void cairo_clear(cairo_t *cr) {
   cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
   cairo_paint(cr);
@@ -334,6 +450,11 @@ static void cairo_clear(cairo_t *cr) {
 }
 
 static void cairo_draw(cairo_t *cr, const scene *sc, const geom *g, int one_path) {
+  if (sc->kind == K_SEED5) {
+    cairo_surface_t *t = cairo_get_target(cr);
+    cairo_seed5(cr, g, cairo_image_surface_get_width(t), cairo_image_surface_get_height(t));
+    return;
+  }
   cairo_clear(cr);
   cairo_set_source_rgba(cr, 1, 1, 1, 1);
   cairo_set_line_width(cr, STROKE);
@@ -380,6 +501,8 @@ static void cairo_draw(cairo_t *cr, const scene *sc, const geom *g, int one_path
         if (!one_path) cairo_fill(cr);
       }
       cairo_fill(cr);
+      break;
+    case K_SEED5:
       break;
   }
 }
@@ -486,7 +609,7 @@ static double own_cpu_s(void) {
 }
 
 typedef struct run_info {
-  char cpu[256];
+  char cpu[256], isa[128];
   const char *cairo_version; /* NULL: not found */
   int cores, threads, width, height, reps, warmup;
   int one_path;             /* Cairo: one path per scene instead of one stroke/fill per shape */
@@ -499,6 +622,8 @@ typedef struct run_info {
 static void print_json(FILE *f, const run_info *ri, const result *res) {
   fputs("{\"bench\":\"render\",\"cpu\":", f);
   bench_json_str(f, ri->cpu);
+  fputs(",\"isa\":", f);
+  bench_json_str(f, ri->isa);
   fprintf(f, ",\"cores\":%d,\"threads\":%d,\"width\":%d,\"height\":%d,\"reps\":%d,\"warmup\":%d",
           ri->cores, ri->threads, ri->width, ri->height, ri->reps, ri->warmup);
   fprintf(f, ",\"clear\":{\"bytes\":%zu,\"memset_ms\":%.4f,\"nonzero_memset_ms\":%.4f}",
@@ -541,8 +666,8 @@ static void print_json(FILE *f, const run_info *ri, const result *res) {
 }
 
 static void print_report(const run_info *ri, const result *res) {
-  printf("machine: %s, %d cores; ysgraph CPU backend, %d threads\n", ri->cpu, ri->cores,
-         ri->threads);
+  printf("machine: %s, %d cores, %s; ysgraph CPU backend, %d threads\n", ri->cpu, ri->cores,
+         ri->isa, ri->threads);
   if (ri->other_load >= 0)
     printf("load from other processes during the run: %.2f cores on average%s\n", ri->other_load,
            ri->other_load > 0.05 ? " — NOT a quiet machine: rerun when idle" : " (quiet)");
@@ -555,7 +680,8 @@ static void print_report(const run_info *ri, const result *res) {
          ri->warmup);
   printf(
       "ysgraph: the render node's run() (line/bbox/dot), white on transparent, FP16 "
-      "premultiplied, blending in linear light\n");
+      "premultiplied, blending in linear light; seed scenes: the five layers' and the merge's "
+      "times summed (fused: each layer's prepare and tile share, the merge's compositing)\n");
   printf(
       "Cairo: clear + draw on an ARGB32 image surface (8-bit, blending in sRGB), default "
       "antialias, round caps and joins; %s\n",
@@ -652,6 +778,7 @@ int main(int argc, char **argv) {
     return usage("expected --threads >= 1, --reps >= 1, --warmup >= 0");
 
   bench_cpu_model(ri.cpu, sizeof ri.cpu);
+  bench_isa(ri.isa, sizeof ri.isa);
   ri.cores = bench_cores();
 #ifdef YSG_HAVE_CAIRO
   ri.cairo_version = cairo_version_string();

@@ -1,16 +1,20 @@
 /* bench_seed.c — the "seed frame" of ARCHITECTURE §10 (bench/seed_frame.lua: 3840×2160, 1000
  * points, KNN k=5, cubic Bézier curves of 32 samples, 2 px lines, 100 boxes, 1000 dots, a 5-layer
- * merge) on the CPU backend (2 threads unless --threads N) and, when a CUDA device is usable, on
+ * merge) on the CPU backend (2 threads unless --threads N), tile-fused and unfused (no_fuse) side
+ * by side, against the floor of one non-zero 4K FP16 write, and, when a CUDA device is usable, on
  * the CUDA backend in the same run: ms/frame, fps with a PNG sink and without output, CUDA Graph
  * replay ms/frame (wall clock over N frames after a warm-up, ending with a flush) beside eager
- * launches, host submit µs/frame, per-node device ms (a separate profile load timing each node
- * with events), arena bytes (device, host, pinned) and the full-frame passes of the plan.
- * Prints the machine, the device (`nvidia-smi -L`), a table and one JSON line (also to --json).
+ * launches, host submit µs/frame, per-node CPU ms (fused layers: prepare + their share of the
+ * merge's pass, measured per tile) and device ms (a separate profile load timing each node with
+ * events), arena bytes (device, host, pinned) and the full-frame passes of each plan.
+ * Prints the machine, its instruction set, the device (`nvidia-smi -L`), tables and one JSON line
+ * (also to --json).
  * usage: bench_seed [--size WxH] [-n CUDA_FRAMES] [--cpu-frames N] [--png-frames N]
  *                   [--warmup K] [--threads N] [--json PATH] */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,31 +34,36 @@ typedef struct opts {
 
 /* one timed configuration */
 typedef struct row {
-  const char *name; /* "cpu", "cpu png", "cuda replay", "cuda eager", "cuda replay png" */
-  int ran, frames;
+  const char *name; /* "cpu", "cpu unfused", "cpu png", "cuda replay", "cuda replay unfused", … */
+  int ran, frames, no_fuse;
   char error[512];
   double host_median_ms; /* median host time of one ysg_pipeline_run_frame call */
   double frame_ms;       /* wall clock of all frames plus the final flush, per frame */
   double submit_us;      /* CUDA: host time launching device work, per frame */
   ysg_device_stats ds;   /* CUDA: after the run */
   size_t arena, lower, host_arena;
+  double node_ms[MAX_NODES], tile_ms[MAX_NODES]; /* per node and frame, CPU rows */
 } row;
 
-/* per-node figures: passes from the plan, device ms from the profile load */
+/* per-node figures: passes from the plans (fused, unfused), device ms from the profile load */
 typedef struct node_row {
-  char name[64], type[32];
-  int reads, writes, on_device;
+  int index; /* in the pipeline */
+  char name[64], type[32], fused_into[64];
+  int reads, writes, on_device, reads_unfused, writes_unfused;
   double device_ms; /* per frame, profile load; -1 when not measured */
 } node_row;
 
 typedef struct bench {
   opts o;
-  char cpu[256], device[512], cuda_reason[512];
+  char cpu[256], device[512], cuda_reason[512], isa[128];
+  char load_start[64], load_end[64]; /* /proc/loadavg before and after the timed runs */
   int cores, have_cuda;
-  row rows[5];
+  row rows[8];
   int n_rows;
   node_row nodes[MAX_NODES];
   int n_nodes, reads, writes, png_reads, png_writes; /* full-frame passes, without / with png */
+  int reads_unfused, writes_unfused;
+  double floor_ms; /* one non-zero W×H FP16 write on the CPU threads (median) */
   double profile_sum_ms;
   int profile_frames;
 } bench;
@@ -82,7 +91,7 @@ static void device_line(char *out, size_t cap) {
 }
 
 static ysg_pipeline *load(bench *b, ysg_context *ctx, ysg_backend backend, int png, int no_graphs,
-                          int profile, const char *outdir, char *err, size_t errcap) {
+                          int no_fuse, int profile, const char *outdir, char *err, size_t errcap) {
   char w[16], h[16];
   snprintf(w, sizeof w, "%d", b->o.width);
   snprintf(h, sizeof h, "%d", b->o.height);
@@ -93,6 +102,7 @@ static ysg_pipeline *load(bench *b, ysg_context *ctx, ysg_backend backend, int p
   lo.defines = defs;
   lo.n_defines = 3;
   lo.no_graphs = no_graphs;
+  lo.no_fuse = no_fuse;
   lo.profile = profile;
   lo.output_dir = outdir;
   ysg_pipeline *p = NULL;
@@ -103,86 +113,169 @@ static ysg_pipeline *load(bench *b, ysg_context *ctx, ysg_backend backend, int p
   return p;
 }
 
-/* Load, warm up, then time r->frames frames one call at a time and the final flush. */
-static void time_row(bench *b, ysg_context *ctx, row *r, ysg_backend backend, int png,
-                     int no_graphs, const char *outdir) {
-  ysg_pipeline *p = load(b, ctx, backend, png, no_graphs, 0, outdir, r->error, sizeof r->error);
-  if (!p) return;
-  ysg_status s = YSG_OK;
-  for (int f = 0; f < b->o.warmup && !s; f++) s = ysg_pipeline_run_frame(p, f);
-  if (!s) s = ysg_pipeline_flush(p);
-  ysg_device_stats before;
-  memset(&before, 0, sizeof before);
-  int cuda = ysg_pipeline_backend(p) == YSG_BACKEND_CUDA;
-  if (cuda) ysg_pipeline_device_stats(p, &before);
-  double *dt = calloc((size_t)r->frames, sizeof *dt);
-  double t0 = bench_now_ms();
-  for (int f = 0; f < r->frames && !s && dt; f++) {
-    double t1 = bench_now_ms();
-    s = ysg_pipeline_run_frame(p, b->o.warmup + f);
-    dt[f] = bench_now_ms() - t1;
-  }
-  if (!s) s = ysg_pipeline_flush(p);
-  double wall = bench_now_ms() - t0;
-  if (!dt) {
-    snprintf(r->error, sizeof r->error, "out of memory");
-  } else if (s) {
-    snprintf(r->error, sizeof r->error, "%s", ysg_errmsg(ctx));
-  } else {
-    r->ran = 1;
-    r->host_median_ms = bench_median(dt, r->frames);
-    r->frame_ms = wall / r->frames;
-    ysg_plan_info plan;
-    ysg_pipeline_plan(p, &plan);
-    r->arena = plan.arena_bytes;
-    r->lower = plan.lower_bound_bytes;
-    r->host_arena = p->host_arena_bytes;
-    if (cuda) {
-      ysg_pipeline_device_stats(p, &r->ds);
-      r->submit_us = (r->ds.submit_ms - before.submit_ms) * 1e3 / r->frames;
+/* Load nr configurations of one backend (row k: png, no_graphs, rs[k]->no_fuse), warm each up,
+ * then time their frames one call at a time, interleaved (frame f of row 0, of row 1, …, so a
+ * machine whose load changes meanwhile affects the rows alike), and each one's final flush. */
+static void time_rows(bench *b, ysg_context *ctx, row **rs, int nr, ysg_backend backend, int png,
+                      int no_graphs, const char *outdir) {
+  ysg_pipeline *p[2] = {NULL, NULL};
+  ysg_device_stats before[2];
+  double *dt[2] = {NULL, NULL}, wall[2] = {0, 0};
+  ysg_status s[2] = {YSG_OK, YSG_OK};
+  for (int k = 0; k < nr; k++) {
+    row *r = rs[k];
+    p[k] = load(b, ctx, backend, png, no_graphs, r->no_fuse, 0, outdir, r->error, sizeof r->error);
+    if (!p[k]) return;
+    for (int f = 0; f < b->o.warmup && !s[k]; f++) s[k] = ysg_pipeline_run_frame(p[k], f);
+    if (!s[k]) s[k] = ysg_pipeline_flush(p[k]);
+    int nn = ysg_pipeline_node_count(p[k]);
+    for (int i = 0; i < nn && i < MAX_NODES; i++) { /* the warm-up's share, taken off below */
+      ysg_node_info ni;
+      if (ysg_pipeline_node_info(p[k], i, &ni)) continue;
+      r->node_ms[i] = -ni.total_ms;
+      r->tile_ms[i] = -ni.tile_ms;
     }
+    memset(&before[k], 0, sizeof before[k]);
+    if (ysg_pipeline_backend(p[k]) == YSG_BACKEND_CUDA) ysg_pipeline_device_stats(p[k], &before[k]);
+    dt[k] = calloc((size_t)r->frames, sizeof *dt[k]);
   }
-  free(dt);
-  ysg_pipeline_destroy(p);
+  for (int f = 0; f < rs[0]->frames; f++)
+    for (int k = 0; k < nr; k++) {
+      if (s[k] || !dt[k] || f >= rs[k]->frames) continue;
+      double t1 = bench_now_ms();
+      s[k] = ysg_pipeline_run_frame(p[k], b->o.warmup + f);
+      dt[k][f] = bench_now_ms() - t1;
+      wall[k] += dt[k][f];
+    }
+  for (int k = 0; k < nr; k++) {
+    row *r = rs[k];
+    double t1 = bench_now_ms();
+    if (!s[k]) s[k] = ysg_pipeline_flush(p[k]);
+    wall[k] += bench_now_ms() - t1;
+    if (!dt[k]) {
+      snprintf(r->error, sizeof r->error, "out of memory");
+    } else if (s[k]) {
+      snprintf(r->error, sizeof r->error, "%s", ysg_errmsg(ctx));
+    } else {
+      r->ran = 1;
+      r->host_median_ms = bench_median(dt[k], r->frames);
+      r->frame_ms = wall[k] / r->frames;
+      int nn = ysg_pipeline_node_count(p[k]);
+      for (int i = 0; i < nn && i < MAX_NODES; i++) {
+        ysg_node_info ni;
+        if (ysg_pipeline_node_info(p[k], i, &ni)) continue;
+        r->node_ms[i] = (r->node_ms[i] + ni.total_ms) / r->frames;
+        r->tile_ms[i] = (r->tile_ms[i] + ni.tile_ms) / r->frames;
+      }
+      ysg_plan_info plan;
+      ysg_pipeline_plan(p[k], &plan);
+      r->arena = plan.arena_bytes;
+      r->lower = plan.lower_bound_bytes;
+      r->host_arena = p[k]->host_arena_bytes;
+      if (ysg_pipeline_backend(p[k]) == YSG_BACKEND_CUDA) {
+        ysg_pipeline_device_stats(p[k], &r->ds);
+        r->submit_us = (r->ds.submit_ms - before[k].submit_ms) * 1e3 / r->frames;
+      }
+    }
+    free(dt[k]);
+    ysg_pipeline_destroy(p[k]);
+  }
 }
 
-/* Full-frame passes: every image a node reads (one per input link from an image output) or
- * writes (one per image output), counted from the plan as if each touched the whole canvas. Adds
- * up *reads and *writes; with b, also lists each node in b->nodes. */
-static void count_passes(bench *b, ysg_context *ctx, ysg_pipeline *p, int *reads, int *writes) {
+/* Full-frame passes: every image a node reads (one per input link from an image output that is
+ * not fused) or writes (one per image output, none for a fused layer), counted from the plan as
+ * if each touched the whole canvas. Adds up *reads and *writes; with b, also fills b->nodes (the
+ * fused plan's counts, or with `unfused` the second columns). */
+static void count_passes(bench *b, int unfused, ysg_context *ctx, ysg_pipeline *p, int *reads,
+                         int *writes) {
   int n = ysg_pipeline_node_count(p);
   for (int i = 0; i < n; i++) {
     ysg_node_info ni;
     if (ysg_pipeline_node_info(p, i, &ni) || ni.step < 0) continue;
     int r = 0, w = 0;
     const ysg_node_type *t = ysg_node_type_find(ctx, ni.type);
-    for (int o = 0; t && o < t->n_outputs; o++) w += t->outputs[o].type == YSG_IMAGE;
+    for (int o = 0; t && o < t->n_outputs && ni.fused_into < 0; o++)
+      w += t->outputs[o].type == YSG_IMAGE;
     for (int l = 0; l < ysg_pipeline_link_count(p); l++) {
       ysg_link_info li;
       ysg_node_info from;
       if (ysg_pipeline_link_info(p, l, &li) || li.to_node != i) continue;
-      if (ysg_pipeline_node_info(p, li.from_node, &from)) continue;
+      if (ysg_pipeline_node_info(p, li.from_node, &from) || from.fused_into >= 0) continue;
       const ysg_node_type *ft = ysg_node_type_find(ctx, from.type);
       for (int o = 0; ft && o < ft->n_outputs; o++)
         if (!strcmp(ft->outputs[o].name, li.from_port)) r += ft->outputs[o].type == YSG_IMAGE;
     }
     *reads += r;
     *writes += w;
-    if (!b || b->n_nodes >= MAX_NODES) continue;
-    node_row *nr = &b->nodes[b->n_nodes++];
-    memset(nr, 0, sizeof *nr);
-    snprintf(nr->name, sizeof nr->name, "%s", ni.name);
-    snprintf(nr->type, sizeof nr->type, "%s", ni.type);
+    if (!b) continue;
+    node_row *nr = NULL;
+    for (int k = 0; k < b->n_nodes; k++)
+      if (b->nodes[k].index == i) nr = &b->nodes[k];
+    if (!nr && b->n_nodes < MAX_NODES) {
+      nr = &b->nodes[b->n_nodes++];
+      memset(nr, 0, sizeof *nr);
+      nr->index = i;
+      snprintf(nr->name, sizeof nr->name, "%s", ni.name);
+      snprintf(nr->type, sizeof nr->type, "%s", ni.type);
+      nr->device_ms = -1;
+    }
+    if (!nr) continue;
+    if (unfused) {
+      nr->reads_unfused = r;
+      nr->writes_unfused = w;
+      continue;
+    }
     nr->reads = r;
     nr->writes = w;
-    nr->device_ms = -1;
+    ysg_node_info into;
+    if (ni.fused_into >= 0 && !ysg_pipeline_node_info(p, ni.fused_into, &into))
+      snprintf(nr->fused_into, sizeof nr->fused_into, "%s", into.name);
   }
+}
+
+typedef struct floor_job {
+  unsigned char *buf;
+  size_t begin, end;
+} floor_job;
+
+static void *floor_write(void *ud) {
+  const floor_job *j = ud;
+  uint64_t *w = (uint64_t *)(void *)(j->buf + j->begin);
+  size_t n = (j->end - j->begin) / 8;
+  for (size_t i = 0; i < n; i++) w[i] = 0x3c003c003c003c00ull; /* FP16 1.0 in every channel */
+  return NULL;
+}
+
+/* Median ms of writing one W×H FP16 RGBA image (non-zero, so no zero-page shortcut) split over
+ * `threads` threads: the least a frame that outputs an image can cost. */
+static double write_floor_ms(int w, int h, int threads) {
+  size_t bytes = (size_t)w * (size_t)h * 8;
+  unsigned char *buf = malloc(bytes);
+  if (!buf) return 0;
+  memset(buf, 1, bytes); /* fault the pages in */
+  double t[15];
+  pthread_t tid[64];
+  floor_job jobs[64];
+  int nt = threads < 64 ? threads : 64;
+  for (int rep = 0; rep < 15; rep++) {
+    double t0 = bench_now_ms();
+    for (int k = 0; k < nt; k++) {
+      jobs[k] = (floor_job){buf, bytes / 64 * (size_t)k / (size_t)nt * 64,
+                            k + 1 == nt ? bytes : bytes / 64 * (size_t)(k + 1) / (size_t)nt * 64};
+      if (k + 1 < nt) pthread_create(&tid[k], NULL, floor_write, &jobs[k]);
+    }
+    floor_write(&jobs[nt - 1]);
+    for (int k = 0; k + 1 < nt; k++) pthread_join(tid[k], NULL);
+    t[rep] = bench_now_ms() - t0;
+  }
+  free(buf);
+  return bench_median(t, 15);
 }
 
 /* The profile load: each device node timed with events around its eager launch. */
 static void profile_nodes(bench *b, ysg_context *ctx, const char *outdir) {
   char err[512];
-  ysg_pipeline *p = load(b, ctx, YSG_BACKEND_CUDA, 0, 0, 1, outdir, err, sizeof err);
+  ysg_pipeline *p = load(b, ctx, YSG_BACKEND_CUDA, 0, 0, 0, 1, outdir, err, sizeof err);
   if (!p) {
     fprintf(stderr, "bench_seed: profile load: %s\n", err);
     return;
@@ -216,6 +309,14 @@ static void profile_nodes(bench *b, ysg_context *ctx, const char *outdir) {
   ysg_pipeline_destroy(p);
 }
 
+/* the CPU row without png, fused (unfused = 0) or not; NULL if it did not run */
+static const row *cpu_row(const bench *b, int unfused) {
+  for (int i = 0; i < b->n_rows; i++)
+    if (b->rows[i].ran && !strcmp(b->rows[i].name, unfused ? "cpu unfused" : "cpu"))
+      return &b->rows[i];
+  return NULL;
+}
+
 static void print_json(FILE *f, const bench *b) {
   fputs("{\"bench\":\"seed\",\"file\":", f);
   bench_json_str(f, SEED_FILE);
@@ -224,8 +325,18 @@ static void print_json(FILE *f, const bench *b) {
   fprintf(f, ",\"cores\":%d,\"threads\":%d,\"device\":", b->cores, b->o.threads);
   bench_json_str(f, b->device);
   fprintf(f, ",\"width\":%d,\"height\":%d,\"warmup\":%d", b->o.width, b->o.height, b->o.warmup);
-  fprintf(f, ",\"full_frame_passes\":{\"reads\":%d,\"writes\":%d,\"total\":%d,\"with_png\":%d}",
-          b->reads, b->writes, b->reads + b->writes, b->png_reads + b->png_writes);
+  fputs(",\"isa\":", f);
+  bench_json_str(f, b->isa);
+  fputs(",\"loadavg_start\":", f);
+  bench_json_str(f, b->load_start);
+  fputs(",\"loadavg_end\":", f);
+  bench_json_str(f, b->load_end);
+  fprintf(f, ",\"write_floor_ms\":%.4f", b->floor_ms);
+  fprintf(f,
+          ",\"full_frame_passes\":{\"reads\":%d,\"writes\":%d,\"total\":%d,\"with_png\":%d,"
+          "\"unfused_total\":%d}",
+          b->reads, b->writes, b->reads + b->writes, b->png_reads + b->png_writes,
+          b->reads_unfused + b->writes_unfused);
   fputs(",\"runs\":[", f);
   for (int i = 0; i < b->n_rows; i++) {
     const row *r = &b->rows[i];
@@ -242,6 +353,8 @@ static void print_json(FILE *f, const bench *b) {
             "\"arena_bytes\":%zu,\"lower_bound_bytes\":%zu,\"host_arena_bytes\":%zu",
             r->frames, r->host_median_ms, r->frame_ms, 1e3 / r->frame_ms, r->arena, r->lower,
             r->host_arena);
+    fprintf(f, ",\"fused\":%s", r->no_fuse ? "false" : "true");
+    if (b->floor_ms > 0) fprintf(f, ",\"floor_ratio\":%.3f", r->frame_ms / b->floor_ms);
     if (!strncmp(r->name, "cuda", 4))
       fprintf(f,
               ",\"submit_us_per_frame\":%.3f,\"segments\":%d,\"captures\":%d,\"recaptures\":%d,"
@@ -268,6 +381,17 @@ static void print_json(FILE *f, const bench *b) {
     fputs(",\"type\":", f);
     bench_json_str(f, n->type);
     fprintf(f, ",\"image_reads\":%d,\"image_writes\":%d", n->reads, n->writes);
+    fprintf(f, ",\"image_reads_unfused\":%d,\"image_writes_unfused\":%d", n->reads_unfused,
+            n->writes_unfused);
+    if (n->fused_into[0]) {
+      fputs(",\"fused_into\":", f);
+      bench_json_str(f, n->fused_into);
+    }
+    const row *cf = cpu_row(b, 0), *cu = cpu_row(b, 1);
+    if (cf)
+      fprintf(f, ",\"cpu_ms\":%.4f,\"cpu_tile_ms\":%.4f", cf->node_ms[n->index],
+              cf->tile_ms[n->index]);
+    if (cu) fprintf(f, ",\"cpu_ms_unfused\":%.4f", cu->node_ms[n->index]);
     if (n->device_ms >= 0) fprintf(f, ",\"device_ms\":%.4f", n->device_ms);
     fputc('}', f);
   }
@@ -275,21 +399,30 @@ static void print_json(FILE *f, const bench *b) {
 }
 
 static void print_table(const bench *b) {
-  printf("machine: %s, %d cores, %d threads for the CPU backend\n", b->cpu, b->cores, b->o.threads);
+  printf("machine: %s, %d cores, %d threads for the CPU backend; %s\n", b->cpu, b->cores,
+         b->o.threads, b->isa);
+  printf("load average (1, 5, 15 min) before: %s, after: %s%s\n", b->load_start, b->load_end,
+         " (the machine may be shared: compare rows of one run)");
   printf("device: %s\n", b->device);
   printf(
       "workload: %s at %dx%d (1000 points, knn k=5, cubic Bezier 32 samples, 2 px lines, 100 "
       "boxes, 1000 dots, 5-layer merge), %d warm-up frames\n",
       SEED_FILE, b->o.width, b->o.height, b->o.warmup);
   printf(
-      "full-frame passes per frame: %d image reads + %d image writes = %d, %d with the png sink "
-      "(each node input linked to an image output and each image output counted as one whole "
-      "canvas touched; tiles skipped as empty make the real traffic smaller)\n\n",
-      b->reads, b->writes, b->reads + b->writes, b->png_reads + b->png_writes);
+      "full-frame passes per frame: fused %d image reads + %d image writes = %d (%d with the png "
+      "sink), unfused %d (each node input linked to a materialised image and each image output "
+      "counted as one whole canvas touched; tiles skipped as empty make the real traffic "
+      "smaller)\n",
+      b->reads, b->writes, b->reads + b->writes, b->png_reads + b->png_writes,
+      b->reads_unfused + b->writes_unfused);
   printf(
-      "| run | frames | host ms/call (median) | ms/frame (wall+flush) | fps | submit us/frame "
-      "| arena bytes (lower bound) | host arena bytes |\n");
-  printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      "write floor: one non-zero %dx%d FP16 image written by %d threads, median of 15: %.3f ms "
+      "(x floor below = ms/frame / floor)\n\n",
+      b->o.width, b->o.height, b->o.threads, b->floor_ms);
+  printf(
+      "| run | frames | host ms/call (median) | ms/frame (wall+flush) | x floor | fps | submit "
+      "us/frame | arena bytes (lower bound) | host arena bytes |\n");
+  printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (int i = 0; i < b->n_rows; i++) {
     const row *r = &b->rows[i];
     if (!r->ran) {
@@ -298,9 +431,9 @@ static void print_table(const bench *b) {
     }
     char sub[32] = "-";
     if (!strncmp(r->name, "cuda", 4)) snprintf(sub, sizeof sub, "%.2f", r->submit_us);
-    printf("| %s | %d | %.3f | %.3f | %.1f | %s | %zu (%zu) | %zu |\n", r->name, r->frames,
-           r->host_median_ms, r->frame_ms, 1e3 / r->frame_ms, sub, r->arena, r->lower,
-           r->host_arena);
+    printf("| %s | %d | %.3f | %.3f | %.2f | %.1f | %s | %zu (%zu) | %zu |\n", r->name, r->frames,
+           r->host_median_ms, r->frame_ms, b->floor_ms > 0 ? r->frame_ms / b->floor_ms : 0.0,
+           1e3 / r->frame_ms, sub, r->arena, r->lower, r->host_arena);
   }
   if (!b->have_cuda) {
     printf("\ncuda: skipped: %s\n", b->cuda_reason);
@@ -323,17 +456,39 @@ static void print_table(const bench *b) {
         "%d frames): sum %.4f ms\n",
         b->profile_frames, b->profile_sum_ms);
   }
-  printf("\n| node | type | image reads | image writes | device ms/frame |\n");
-  printf("|---|---|---:|---:|---:|\n");
+  const row *cf = cpu_row(b, 0), *cu = cpu_row(b, 1);
+  printf(
+      "\nper node, CPU ms/frame: a fused layer's time is its prepare (bin, build) plus its share "
+      "of "
+      "the merge's single pass (tiles column: cycle counts of its tile renders over all "
+      "threads' cycles in the pass, times the pass's wall time); the merge keeps the rest of "
+      "its pass (compositing). Unfused: each node's run.\n");
+  printf(
+      "\n| node | type | fused into | cpu ms | of which tiles | cpu ms unfused | image reads "
+      "(unfused) | image writes (unfused) | device ms/frame |\n");
+  printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+  double sum_f = 0, sum_u = 0;
   for (int i = 0; i < b->n_nodes; i++) {
     const node_row *n = &b->nodes[i];
-    char dms[32] = "-";
+    char dms[32] = "-", fms[32] = "-", tms[32] = "-", ums[32] = "-";
     if (n->device_ms >= 0)
       snprintf(dms, sizeof dms, "%.4f", n->device_ms);
     else if (b->have_cuda && b->profile_frames)
       snprintf(dms, sizeof dms, "host");
-    printf("| %s | %s | %d | %d | %s |\n", n->name, n->type, n->reads, n->writes, dms);
+    if (cf) {
+      snprintf(fms, sizeof fms, "%.3f", cf->node_ms[n->index]);
+      if (n->fused_into[0]) snprintf(tms, sizeof tms, "%.3f", cf->tile_ms[n->index]);
+      sum_f += cf->node_ms[n->index];
+    }
+    if (cu) {
+      snprintf(ums, sizeof ums, "%.3f", cu->node_ms[n->index]);
+      sum_u += cu->node_ms[n->index];
+    }
+    printf("| %s | %s | %s | %s | %s | %s | %d (%d) | %d (%d) | %s |\n", n->name, n->type,
+           n->fused_into[0] ? n->fused_into : "-", fms, tms, ums, n->reads, n->reads_unfused,
+           n->writes, n->writes_unfused, dms);
   }
+  printf("| sum | | | %.3f | | %.3f | | | |\n", sum_f, sum_u);
   putchar('\n');
 }
 
@@ -380,6 +535,8 @@ int main(int argc, char **argv) {
         "frame runs eagerly, the second captures) and --threads >= 1");
 
   bench_cpu_model(b.cpu, sizeof b.cpu);
+  bench_isa(b.isa, sizeof b.isa);
+  bench_loadavg(b.load_start, sizeof b.load_start);
   b.cores = bench_cores();
   device_line(b.device, sizeof b.device);
   b.have_cuda = ysg__cuda_probe(b.cuda_reason, sizeof b.cuda_reason);
@@ -401,36 +558,58 @@ int main(int argc, char **argv) {
     return 3;
   }
   char err[512];
-  ysg_pipeline *plan = load(&b, ctx, YSG_BACKEND_CPU, 0, 0, 0, outdir, err, sizeof err);
+  ysg_pipeline *plan = load(&b, ctx, YSG_BACKEND_CPU, 0, 0, 0, 0, outdir, err, sizeof err);
   if (!plan) {
     fprintf(stderr, "bench_seed: %s\n", err);
     ysg_context_destroy(ctx);
     return 1;
   }
-  count_passes(&b, ctx, plan, &b.reads, &b.writes);
+  count_passes(&b, 0, ctx, plan, &b.reads, &b.writes);
   ysg_pipeline_destroy(plan);
-  plan = load(&b, ctx, YSG_BACKEND_CPU, 1, 0, 0, outdir, err, sizeof err);
-  if (plan) count_passes(NULL, ctx, plan, &b.png_reads, &b.png_writes);
+  plan = load(&b, ctx, YSG_BACKEND_CPU, 0, 0, 1, 0, outdir, err, sizeof err);
+  if (plan) count_passes(&b, 1, ctx, plan, &b.reads_unfused, &b.writes_unfused);
+  ysg_pipeline_destroy(plan);
+  plan = load(&b, ctx, YSG_BACKEND_CPU, 1, 0, 0, 0, outdir, err, sizeof err);
+  if (plan) count_passes(NULL, 0, ctx, plan, &b.png_reads, &b.png_writes);
   ysg_pipeline_destroy(plan);
 
+  /* rows timed together (interleaved frames) share a group number */
   struct {
     const char *name;
     ysg_backend backend;
-    int png, no_graphs, frames;
-  } runs[5] = {{"cpu", YSG_BACKEND_CPU, 0, 0, b.o.cpu_frames},
-               {"cpu png", YSG_BACKEND_CPU, 1, 0, b.o.png_frames},
-               {"cuda replay", YSG_BACKEND_CUDA, 0, 0, b.o.frames},
-               {"cuda eager", YSG_BACKEND_CUDA, 0, 1, b.o.frames},
-               {"cuda replay png", YSG_BACKEND_CUDA, 1, 0, b.o.png_frames}};
-  for (int i = 0; i < 5; i++) {
-    if (runs[i].backend == YSG_BACKEND_CUDA && !b.have_cuda) continue;
-    row *r = &b.rows[b.n_rows++];
-    r->name = runs[i].name;
-    r->frames = runs[i].frames;
-    time_row(&b, ctx, r, runs[i].backend, runs[i].png, runs[i].no_graphs, outdir);
-    if (!r->ran) fprintf(stderr, "bench_seed: %s: %s\n", r->name, r->error);
+    int png, no_graphs, no_fuse, frames, group;
+  } runs[] = {{"cpu", YSG_BACKEND_CPU, 0, 0, 0, b.o.cpu_frames, 0},
+              {"cpu unfused", YSG_BACKEND_CPU, 0, 0, 1, b.o.cpu_frames, 0},
+              {"cpu png", YSG_BACKEND_CPU, 1, 0, 0, b.o.png_frames, 1},
+              {"cuda replay", YSG_BACKEND_CUDA, 0, 0, 0, b.o.frames, 2},
+              {"cuda replay unfused", YSG_BACKEND_CUDA, 0, 0, 1, b.o.frames, 2},
+              {"cuda eager", YSG_BACKEND_CUDA, 0, 1, 0, b.o.frames, 3},
+              {"cuda replay png", YSG_BACKEND_CUDA, 1, 0, 0, b.o.png_frames, 4}};
+  int n_runs = (int)(sizeof runs / sizeof runs[0]);
+  _Static_assert(sizeof runs / sizeof runs[0] <= sizeof b.rows / sizeof b.rows[0], "rows");
+  b.floor_ms = write_floor_ms(b.o.width, b.o.height, b.o.threads);
+  for (int i = 0; i < n_runs;) {
+    int j = i;
+    row *group[2];
+    while (j < n_runs && runs[j].group == runs[i].group && j - i < 2) j++;
+    if (runs[i].backend == YSG_BACKEND_CUDA && !b.have_cuda) {
+      i = j;
+      continue;
+    }
+    for (int k = i; k < j; k++) {
+      row *r = &b.rows[b.n_rows++];
+      r->name = runs[k].name;
+      r->frames = runs[k].frames;
+      r->no_fuse = runs[k].no_fuse;
+      group[k - i] = r;
+    }
+    time_rows(&b, ctx, group, j - i, runs[i].backend, runs[i].png, runs[i].no_graphs, outdir);
+    for (int k = 0; k < j - i; k++)
+      if (!group[k]->ran) fprintf(stderr, "bench_seed: %s: %s\n", group[k]->name, group[k]->error);
+    i = j;
   }
   if (b.have_cuda) profile_nodes(&b, ctx, outdir);
+  bench_loadavg(b.load_end, sizeof b.load_end);
 
   print_table(&b);
   print_json(stdout, &b);

@@ -1,7 +1,8 @@
 /* bbox.cu — CUDA kernels and launcher of the `bbox` node (nodes/bbox.c is the reference): the
  * track-age update of `from_age` (one block, the same table and rules as the CPU's), one thread
  * per element building boxes with ysg_bbox_make, tile binning (cuda/bins.cu), and one 16×16
- * block per tile compositing its box list in order with ysg_bbox_eval — the CPU's math. */
+ * block per tile compositing its box list in order with ysg_bbox_eval — the CPU's math
+ * (ysg_bbox_tile, cuda/tiles.cuh, also called by the fused merge). */
 #include <stdint.h>
 
 #include "bbox_api.h"
@@ -9,10 +10,11 @@
 #include "bins_api.h"
 #include "color.h"
 #include "common.cuh"
+#include "fused_api.h"
+#include "tiles.cuh"
 
 #define AGE_THREADS 1024
 #define PRIM_THREADS 256
-#define RENDER_BATCH 64 /* boxes staged in shared memory at a time */
 
 static size_t align256(size_t b) { return (b + 255) & ~(size_t)255; }
 
@@ -142,42 +144,20 @@ __global__ void bbox_prims_kernel(ysg_bbox_dev_input in, const ysg_bbox_params *
   ysg_bbox_make(&p, in.xywh, in.xy, radius, ages, rgba, i, &prims[i], &bin_prims[i]);
 }
 
-/* One block per tile: every thread owns a pixel and composites the tile's boxes in list order;
- * the tile is marked when any stored half is non-zero (the CPU's rule). */
+/* One block per tile (ysg_bbox_tile, which the fused merge calls too): every thread owns a pixel
+ * and composites the tile's boxes in order; the tile is marked when any stored half is non-zero
+ * (the CPU's rule). */
 __global__ void bbox_render_kernel(const ysg_bbox_prim *prims, const int32_t *start,
                                    const int32_t *items, uint16_t *px, uint8_t *tiles, int width,
                                    int height, const ysg_bbox_params *P) {
-  __shared__ ysg_bbox_prim batch[RENDER_BATCH];
+  __shared__ ysg_tile_smem sm;
   int tile = blockIdx.y * gridDim.x + blockIdx.x;
-  int tid = threadIdx.y * blockDim.x + threadIdx.x;
-  int s = start[tile], e = start[tile + 1];
-  if (s == e) { /* the whole block takes this branch */
-    if (tid == 0) tiles[tile] = 0;
-    return;
-  }
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
-  float fx = (float)x + 0.5f, fy = (float)y + 0.5f;
-  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  for (int base = s; base < e; base += RENDER_BATCH) {
-    int m = e - base < RENDER_BATCH ? e - base : RENDER_BATCH;
-    if (tid < m) batch[tid] = prims[items[base + tid]];
-    __syncthreads();
-    for (int k = 0; k < m; k++) {
-      float c[4];
-      if (ysg_bbox_eval(&batch[k], fx, fy, c)) ysg_bbox_over(acc, c);
-    }
-    __syncthreads();
-  }
-  int nonzero = 0;
-  if (x < width && y < height) {
-    float op = ysg_clamp01(P->opacity);
-    if (op != 1.0f)
-      for (int c = 0; c < 4; c++) acc[c] *= op;
-    ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, acc);
-    for (int c = 0; c < 4; c++) nonzero |= (ysg_float_to_half(acc[c]) & 0x7fffu) != 0;
-  }
-  nonzero = __syncthreads_or(nonzero);
-  if (tid == 0) tiles[tile] = (uint8_t)(nonzero != 0);
+  int inside = x < width && y < height;
+  float o[4];
+  int any = ysg_bbox_tile(P, prims, start, items, &sm, tile, x, y, inside, o);
+  if (ysg_tile_tid() == 0) tiles[tile] = (uint8_t)any;
+  if (any && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, o);
 }
 
 extern "C" size_t ysg__cuda_bbox_temp_bytes(int capacity, int tiles_x, int tiles_y, int cap_items) {
@@ -217,9 +197,20 @@ extern "C" ysg_status ysg__cuda_bbox(uint16_t *d_px, uint8_t *d_tiles, int width
   ysg_status s =
       ysg__cuda_bins_build(t.bin_prims, t.n, cap > 0 ? cap : 1, tiles_x, tiles_y, t.start, t.items,
                            cap_items, d_total, t.bins_temp, t.bins_temp_bytes, stream, err, errcap);
-  if (s != YSG_OK) return s;
+  if (s != YSG_OK || !d_px) return s; /* no image: a fused merge renders (ysg__cuda_bbox_layer) */
   bbox_render_kernel<<<ysg_cuda_tile_grid(width, height), ysg_cuda_tile_block(), 0, st>>>(
       t.prims, t.start, t.items, d_px, d_tiles, width, height, d_params);
   YSG_CUDA_CHECK(cudaGetLastError());
   return YSG_OK;
+}
+
+extern "C" void ysg__cuda_bbox_layer(int capacity, int tiles_x, int tiles_y, int cap_items,
+                                     void *d_temp, const ysg_bbox_params *d_params,
+                                     ysg_fused_layer *out) {
+  bbox_temp t = carve((unsigned char *)d_temp, capacity, tiles_x, tiles_y, cap_items);
+  out->kind = YSG_FUSED_BBOX;
+  out->params = d_params;
+  out->prims = t.prims;
+  out->start = t.start;
+  out->items = t.items;
 }

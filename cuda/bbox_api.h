@@ -41,12 +41,18 @@ size_t ysg__cuda_bbox_temp_bytes(int capacity, int tiles_x, int tiles_y, int cap
  * layout and rules as the CPU table), then one thread per element builds the boxes, the tiles
  * are binned (ysg__cuda_bins_build) and one 16×16 block per tile composites its list.
  * *d_total receives the tile references the frame needed: when it exceeds cap_items nothing is
- * drawn and the caller reports the capacity error after the stream synchronises. */
+ * drawn and the caller reports the capacity error after the stream synchronises. d_px NULL: no
+ * render (a fused merge renders the tiles from ysg__cuda_bbox_layer's descriptor). */
 ysg_status ysg__cuda_bbox(uint16_t *d_px, uint8_t *d_tiles, int width, int height,
                           const ysg_bbox_dev_input *in, int size_mode,
                           const ysg_bbox_params *d_params, void *d_age_state, int cap_items,
                           void *d_temp, size_t temp_bytes, int32_t *d_total, void *stream,
                           char *err, size_t errcap);
+
+/* The fused merge's descriptor of a bbox layer (its boxes and bins in d_temp, its params). */
+struct ysg_fused_layer;
+void ysg__cuda_bbox_layer(int capacity, int tiles_x, int tiles_y, int cap_items, void *d_temp,
+                          const ysg_bbox_params *d_params, struct ysg_fused_layer *out);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* composite.cu — CUDA kernels and launchers of the background and compositing nodes: fill,
  * gradient and merge (nodes/fill.c, gradient.c, merge.c are their references). One thread per
- * pixel, one 16×16 block per occupancy tile; the per-pixel math is engine/blend.h, the same code
+ * pixel, one 16×16 block per occupancy tile (fill and gradient through cuda/tiles.cuh, as the
+ * fused merge in cuda/fused.cu calls them); the per-pixel math is engine/blend.h, the same code
  * the CPU nodes run. Per-frame values (colours, gradient settings, layer modes and opacities) are
  * read from device memory so captured graphs replay without re-capture. */
 #include <stdint.h>
@@ -8,13 +9,15 @@
 #include "blend.h"
 #include "common.cuh"
 #include "cuda_api.h"
+#include "tiles.cuh"
 
 __global__ void fill_kernel(uint16_t *px, uint8_t *tiles, int width, int height,
                             const float *color) {
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
-  float c[4] = {color[0], color[1], color[2], color[3]};
+  float c[4];
+  int any = ysg_fill_tile(color, c);
   if (tiles && threadIdx.x == 0 && threadIdx.y == 0)
-    tiles[blockIdx.y * gridDim.x + blockIdx.x] = c[3] > 0.0f ? 1 : 0;
+    tiles[blockIdx.y * gridDim.x + blockIdx.x] = (uint8_t)any;
   if (x >= width || y >= height) return;
   ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, c);
 }
@@ -22,13 +25,12 @@ __global__ void fill_kernel(uint16_t *px, uint8_t *tiles, int width, int height,
 __global__ void gradient_kernel(uint16_t *px, uint8_t *tiles, int width, int height,
                                 const ysg_gradient_params *params) {
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
-  /* read through the pointer: the struct holds an 8 KiB table, too big to copy per thread */
-  if (tiles && threadIdx.x == 0 && threadIdx.y == 0)
-    tiles[blockIdx.y * gridDim.x + blockIdx.x] = (uint8_t)ysg_gradient_nonzero(params);
-  if (x >= width || y >= height) return;
+  int inside = x < width && y < height;
   float c[4];
-  ysg_gradient_px(params, x, y, c);
-  ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, c);
+  int any = ysg_gradient_tile(params, x, y, inside, c);
+  if (tiles && threadIdx.x == 0 && threadIdx.y == 0)
+    tiles[blockIdx.y * gridDim.x + blockIdx.x] = (uint8_t)any;
+  if (inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, c);
 }
 
 /* In place, out/out_tiles are layer 0's arrays: each thread reads only its own pixel before

@@ -1,17 +1,19 @@
 /* dot.cu — the `dot` node's CUDA kernels and launcher (dot_api.h): one thread per point builds
  * the dots (ysg_dot_make, the CPU node's code), the device binner lists them per 16×16 tile, and
  * one block per tile renders: each thread owns a pixel and composites the tile's dots in point
- * order (ysg_dot_alpha / ysg_dot_over), the dots staged through shared memory in chunks. Empty
- * tiles write only their flag. nodes/dot.c is the reference. */
+ * order (ysg_dot_alpha / ysg_dot_over), the dots staged through shared memory in chunks
+ * (ysg_dot_tile, cuda/tiles.cuh, also called by the fused merge). Empty tiles write only their
+ * flag. nodes/dot.c is the reference. */
 #include <stdint.h>
 
 #include "bins_api.h"
 #include "common.cuh"
 #include "dot_api.h"
 #include "dot_math.h"
+#include "fused_api.h"
+#include "tiles.cuh"
 
 #define PRIM_BLOCK 256
-#define CHUNK 64 /* dots staged in shared memory at a time (4 KiB) */
 
 static size_t al256(size_t x) { return (x + 255) / 256 * 256; }
 
@@ -28,41 +30,14 @@ __global__ void dot_prims_kernel(const ysg_dot_params *params, const float *xy, 
 
 __global__ void dot_kernel(const ysg_dot_prim *prims, const int32_t *start, const int32_t *items,
                            uint16_t *px, uint8_t *tiles, int width, int height) {
-  __shared__ ysg_dot_prim sh[CHUNK];
+  __shared__ ysg_tile_smem sm;
   int t = blockIdx.y * gridDim.x + blockIdx.x;
-  int lead = threadIdx.x == 0 && threadIdx.y == 0;
-  int s = start[t], e = start[t + 1];
-  if (s == e) { /* uniform across the block */
-    if (lead) tiles[t] = 0;
-    return;
-  }
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
   int inside = x < width && y < height;
-  int tid = threadIdx.y * YSG_TILE + threadIdx.x;
-  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  int hit = 0;
-  for (int k0 = s; k0 < e; k0 += CHUNK) {
-    int m = e - k0 < CHUNK ? e - k0 : CHUNK;
-    if (tid < m) sh[tid] = prims[items[k0 + tid]];
-    __syncthreads();
-    if (inside)
-      for (int k = 0; k < m; k++) {
-        const ysg_dot_prim *d = &sh[k];
-        /* the pixel box the CPU node iterates over */
-        if ((float)x < floorf(d->cx - d->ext - 1.0f) || (float)x > floorf(d->cx + d->ext + 1.0f) ||
-            (float)y < floorf(d->cy - d->ext - 1.0f) || (float)y > floorf(d->cy + d->ext + 1.0f))
-          continue;
-        float a = ysg_dot_alpha(d, (float)x - d->cx, (float)y - d->cy);
-        if (a > 0.0f) {
-          ysg_dot_over(d, a, acc);
-          hit = 1;
-        }
-      }
-    __syncthreads();
-  }
-  int any = __syncthreads_or(hit);
-  if (lead) tiles[t] = (uint8_t)(any != 0);
-  if (any && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, acc);
+  float o[4];
+  int any = ysg_dot_tile(prims, start, items, &sm, t, x, y, inside, o);
+  if (ysg_tile_tid() == 0) tiles[t] = (uint8_t)any;
+  if (any && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, o);
 }
 
 extern "C" size_t ysg__cuda_dot_work_bytes(int cap_points, int width, int height, int cap_items) {
@@ -126,9 +101,16 @@ extern "C" ysg_status ysg__cuda_dot(const float *d_xy, const float *d_radius, co
   ysg_status s =
       ysg__cuda_bins_build(w->bins, d_count, cap_points, tx, ty, w->start, w->items, w->cap_items,
                            w->total, w->temp, w->temp_bytes, stream, err, errcap);
-  if (s != YSG_OK) return s;
+  if (s != YSG_OK || !d_px) return s; /* no image: a fused merge renders (ysg__cuda_dot_layer) */
   dot_kernel<<<ysg_cuda_tile_grid(width, height), ysg_cuda_tile_block(), 0, st>>>(
       w->prims, w->start, w->items, d_px, d_tiles, width, height);
   YSG_CUDA_CHECK(cudaGetLastError());
   return YSG_OK;
+}
+
+extern "C" void ysg__cuda_dot_layer(const ysg_cuda_dot_work *w, ysg_fused_layer *out) {
+  out->kind = YSG_FUSED_DOT;
+  out->prims = w->prims;
+  out->start = w->start;
+  out->items = w->items;
 }

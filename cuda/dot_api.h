@@ -38,12 +38,17 @@ void ysg__cuda_dot_work_bind(ysg_cuda_dot_work *w, void *d_mem, int cap_points, 
  * d_rgba (cap, 4; linear straight alpha) may be NULL; they are used where *d_attrs says they
  * hold data (YSG_ATTR_RADIUS / YSG_ATTR_RGBA). When the frame needs more bin references than
  * w->cap_items, every tile is left empty and *w->total tells the host by how much (the host
- * reads it after the frame and reports the capacity error, as the CPU node does at once). */
+ * reads it after the frame and reports the capacity error, as the CPU node does at once).
+ * d_px NULL: no render (a fused merge renders the tiles from ysg__cuda_dot_layer's descriptor). */
 ysg_status ysg__cuda_dot(const float *d_xy, const float *d_radius, const float *d_rgba,
                          const int32_t *d_count, const uint32_t *d_attrs, int cap_points,
                          const ysg_dot_params *d_params, uint16_t *d_px, uint8_t *d_tiles,
                          int width, int height, const ysg_cuda_dot_work *w, void *stream, char *err,
                          size_t errcap);
+
+/* The fused merge's descriptor of a dot layer (its dots and bins in w). */
+struct ysg_fused_layer;
+void ysg__cuda_dot_layer(const ysg_cuda_dot_work *w, struct ysg_fused_layer *out);
 
 #ifdef __cplusplus
 }

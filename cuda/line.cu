@@ -1,16 +1,19 @@
 /* line.cu — the `line` node on the device (nodes/line.c is the reference): build kernels turn each
  * edge or curve into segment slots with the shared line_math.h code, ysg__cuda_bins_build lists
- * them per tile, and the render kernel runs one 16×16 block per tile: the block stages its
- * tile's segments in shared memory, each thread keeps its pixel's nearest on-segment, then
- * computes coverage and colour exactly as the CPU's final pass does. */
+ * them per tile, and the render kernel runs one 16×16 block per tile (ysg_line_tile in
+ * cuda/tiles.cuh, which the fused merge calls too): the block stages its tile's segments in
+ * shared memory, each thread keeps its pixel's nearest on-segment, then computes coverage and
+ * colour exactly as the CPU's final pass does. Without an image (d_px NULL) only the segments and
+ * bins are made, for a fused merge. */
 #include <stdint.h>
 
 #include "bins_api.h"
 #include "common.cuh"
+#include "fused_api.h"
 #include "line_api.h"
+#include "tiles.cuh"
 
 #define BUILD_BLOCK 256
-#define STAGE (YSG_TILE * YSG_TILE) /* segments staged per round: one per thread */
 
 static size_t up256(size_t x) { return (x + 255) / 256 * 256; }
 
@@ -65,48 +68,14 @@ __global__ void line_curves_kernel(const ysg_line_frame *frame, const float *xy,
 __global__ void line_render_kernel(uint16_t *px, uint8_t *tiles, int width, int height,
                                    const ysg_line_frame *frame, const ysg_line_seg *segs,
                                    const float *cols, const int32_t *start, const int32_t *items) {
-  __shared__ ysg_line_frame f;
-  __shared__ ysg_line_seg stage[STAGE];
-  __shared__ int32_t stage_idx[STAGE];
-  int tid = threadIdx.y * YSG_TILE + threadIdx.x;
+  __shared__ ysg_tile_smem sm;
   int tile = blockIdx.y * gridDim.x + blockIdx.x;
-  if (tid == 0) f = *frame;
-  int b = start[tile], e = start[tile + 1];
-  if (b == e) { /* uniform over the block: no barrier is skipped by some threads only */
-    if (tid == 0) tiles[tile] = 0;
-    return;
-  }
-  __syncthreads();
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
-  float pxc = (float)x + 0.5f, pyc = (float)y + 0.5f;
-  float best = f.cutoff * f.cutoff;
-  int idx = -1;
-  for (int base = b; base < e; base += STAGE) {
-    int n = e - base < STAGE ? e - base : STAGE;
-    if (tid < n) {
-      stage_idx[tid] = items[base + tid];
-      stage[tid] = segs[stage_idx[tid]];
-    }
-    __syncthreads();
-    for (int k = 0; k < n; k++) {
-      float d = ysg_line_d2(&f, &stage[k], pxc, pyc);
-      if (d < best) {
-        best = d;
-        idx = stage_idx[k];
-      }
-    }
-    __syncthreads();
-  }
-  float o[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   int inside = x < width && y < height;
-  if (inside && idx >= 0) {
-    float t, cov = ysg_line_cover(&f, &segs[idx], pxc, pyc, &t);
-    if (cov > 0.0f) ysg_line_shade(&f, f.gradient ? cols + 8 * (size_t)idx : NULL, cov, t, o);
-  }
-  int any = o[0] != 0.0f || o[1] != 0.0f || o[2] != 0.0f || o[3] != 0.0f;
-  int flag = __syncthreads_or(any);
-  if (tid == 0) tiles[tile] = (uint8_t)(flag != 0);
-  if (flag && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, o);
+  float o[4];
+  int any = ysg_line_tile(frame, segs, cols, start, items, &sm, tile, x, y, inside, o);
+  if (ysg_tile_tid() == 0) tiles[tile] = (uint8_t)any;
+  if (any && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, o);
 }
 
 extern "C" int ysg__cuda_line_cap_segs(const ysg_line_dev_inputs *in) {
@@ -160,9 +129,24 @@ extern "C" ysg_status ysg__cuda_line(uint16_t *d_px, uint8_t *d_tiles, int width
   ysg_status s =
       ysg__cuda_bins_build(prims, n_slots, cap, tiles_x, tiles_y, start, items, cap_items, d_status,
                            m + l.temp, temp_bytes, stream, err, errcap);
-  if (s) return s;
+  if (s || !d_px) return s; /* no image: a fused merge renders the tiles (ysg__cuda_line_layer) */
   line_render_kernel<<<ysg_cuda_tile_grid(width, height), ysg_cuda_tile_block(), 0, st>>>(
       d_px, d_tiles, width, height, d_frame, segs, cols, start, items);
   YSG_CUDA_CHECK(cudaGetLastError());
   return YSG_OK;
+}
+
+extern "C" void ysg__cuda_line_layer(const ysg_line_dev_inputs *in, int tiles_x, int tiles_y,
+                                     int cap_items, void *d_scratch, const ysg_line_frame *d_frame,
+                                     ysg_fused_layer *out) {
+  int cap = ysg__cuda_line_cap_segs(in);
+  line_layout l =
+      layout(cap, tiles_x * tiles_y, cap_items, ysg__cuda_bins_temp_bytes(cap, tiles_x, tiles_y));
+  char *m = (char *)d_scratch;
+  out->kind = YSG_FUSED_LINE;
+  out->params = d_frame;
+  out->prims = m + l.segs;
+  out->cols = (const float *)(m + l.cols);
+  out->start = (const int32_t *)(m + l.start);
+  out->items = (const int32_t *)(m + l.items);
 }

@@ -44,11 +44,19 @@ size_t ysg__cuda_line_scratch_bytes(const ysg_line_dev_inputs *in, int tiles_x, 
  * the host, copied to the device; d_frame->point_colors must be 0 when d_points_rgba is NULL).
  * d_status (2 int32, device) receives [0] the bin references the frame needs — above cap_items
  * nothing is drawn and the caller reports the capacity error as the CPU node does — and [1] how
- * many edges named a point outside 0..count-1 (skipped; the caller logs it). */
+ * many edges named a point outside 0..count-1 (skipped; the caller logs it). d_px NULL: only
+ * the segments and bins are made (a fused merge renders the tiles: ysg__cuda_line_layer). */
 ysg_status ysg__cuda_line(uint16_t *d_px, uint8_t *d_tiles, int width, int height,
                           const ysg_line_dev_inputs *in, const ysg_line_frame *d_frame,
                           int cap_items, void *d_scratch, size_t scratch_bytes, int32_t *d_status,
                           void *stream, char *err, size_t errcap);
+
+/* The fused merge's descriptor of a line layer whose ysg__cuda_line ran without an image (d_px
+ * NULL): its segments, colours and bins in d_scratch, and its frame settings. */
+struct ysg_fused_layer;
+void ysg__cuda_line_layer(const ysg_line_dev_inputs *in, int tiles_x, int tiles_y, int cap_items,
+                          void *d_scratch, const ysg_line_frame *d_frame,
+                          struct ysg_fused_layer *out);
 
 #ifdef __cplusplus
 }

@@ -3,17 +3,19 @@
  * per particle builds it (ysg_particle_make, the CPU node's code), the device binner lists them
  * per 16×16 tile, and one block per tile renders: each thread owns a pixel and composites the
  * tile's particles in order (ysg_particle_alpha / ysg_dot_over), staged through shared memory
- * in chunks. Empty tiles write only their flag. nodes/particles.c is the reference. */
+ * in chunks (ysg_particles_tile, cuda/tiles.cuh, also called by the fused merge). Empty tiles
+ * write only their flag. nodes/particles.c is the reference. */
 #include <math.h>
 #include <stdint.h>
 
 #include "bins_api.h"
 #include "common.cuh"
+#include "fused_api.h"
 #include "particles_api.h"
 #include "particles_math.h"
+#include "tiles.cuh"
 
 #define PRIM_BLOCK 256
-#define CHUNK 32 /* particles staged in shared memory at a time (~7 KiB) */
 
 static size_t al256(size_t x) { return (x + 255) / 256 * 256; }
 
@@ -66,39 +68,14 @@ __global__ void particles_make_kernel(const float *xy, const float *cum, int S,
 __global__ void particles_kernel(const ysg_particle_prim *prims, const int32_t *start,
                                  const int32_t *items, uint16_t *px, uint8_t *tiles, int width,
                                  int height) {
-  __shared__ ysg_particle_prim sh[CHUNK];
+  __shared__ ysg_tile_smem sm;
   int t = blockIdx.y * gridDim.x + blockIdx.x;
-  int lead = threadIdx.x == 0 && threadIdx.y == 0;
-  int s = start[t], e = start[t + 1];
-  if (s == e) { /* uniform across the block */
-    if (lead) tiles[t] = 0;
-    return;
-  }
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
   int inside = x < width && y < height;
-  int tid = threadIdx.y * YSG_TILE + threadIdx.x;
-  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  int hit = 0;
-  for (int k0 = s; k0 < e; k0 += CHUNK) {
-    int m = e - k0 < CHUNK ? e - k0 : CHUNK;
-    if (tid < m) sh[tid] = prims[items[k0 + tid]];
-    __syncthreads();
-    if (inside)
-      for (int k = 0; k < m; k++) {
-        const ysg_particle_prim *o = &sh[k];
-        /* the pixel box the CPU node iterates over */
-        if ((float)x < o->x0 || (float)x > o->x1 || (float)y < o->y0 || (float)y > o->y1) continue;
-        float a = ysg_particle_alpha(o, x, y);
-        if (a > 0.0f) {
-          ysg_dot_over(&o->dot, a, acc);
-          hit = 1;
-        }
-      }
-    __syncthreads();
-  }
-  int any = __syncthreads_or(hit);
-  if (lead) tiles[t] = (uint8_t)(any != 0);
-  if (any && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, acc);
+  float o[4];
+  int any = ysg_particles_tile(prims, start, items, &sm, t, x, y, inside, o);
+  if (ysg_tile_tid() == 0) tiles[t] = (uint8_t)any;
+  if (any && inside) ysg_store_px(px + ((size_t)y * (size_t)width + (size_t)x) * 4, o);
 }
 
 /* the pieces of the work area, in order; bind and bytes share this walk */
@@ -214,9 +191,16 @@ extern "C" ysg_status ysg__cuda_particles_n(
   ysg_status s =
       ysg__cuda_bins_build(w->bins, w->n_prims, w->cap_particles, tx, ty, w->start, w->items,
                            w->cap_items, w->total, w->temp, w->temp_bytes, stream, err, errcap);
-  if (s != YSG_OK) return s;
+  if (s != YSG_OK || !d_px) return s; /* no image: a fused merge renders the tiles */
   particles_kernel<<<ysg_cuda_tile_grid(width, height), ysg_cuda_tile_block(), 0, st>>>(
       w->prims, w->start, w->items, d_px, d_tiles, width, height);
   YSG_CUDA_CHECK(cudaGetLastError());
   return YSG_OK;
+}
+
+extern "C" void ysg__cuda_particles_layer(const ysg_cuda_particles_work *w, ysg_fused_layer *out) {
+  out->kind = YSG_FUSED_PARTICLES;
+  out->prims = w->prims;
+  out->start = w->start;
+  out->items = w->items;
 }

@@ -55,7 +55,8 @@ ysg_status ysg__cuda_particles(const float *d_curves_xy, const float *d_points_x
 
 /* As ysg__cuda_particles, but the frame's curve count is *d_n_curves (clamped to 0..cap_curves;
  * the curves' or edges' device value header, so a captured graph replays with new counts)
- * instead of d_params->n_curves; d_n_curves NULL: d_params->n_curves. */
+ * instead of d_params->n_curves; d_n_curves NULL: d_params->n_curves. d_px NULL: no render (a
+ * fused merge renders the tiles from ysg__cuda_particles_layer's descriptor). */
 ysg_status ysg__cuda_particles_n(const float *d_curves_xy, const float *d_points_xy,
                                  const int32_t *d_points_count, const int32_t *d_edges_ij,
                                  const int32_t *d_n_curves, int cap_curves, int samples,
@@ -63,6 +64,10 @@ ysg_status ysg__cuda_particles_n(const float *d_curves_xy, const float *d_points
                                  uint8_t *d_tiles, int width, int height,
                                  const ysg_cuda_particles_work *w, void *stream, char *err,
                                  size_t errcap);
+
+/* The fused merge's descriptor of a particles layer (its particles and bins in w). */
+struct ysg_fused_layer;
+void ysg__cuda_particles_layer(const ysg_cuda_particles_work *w, struct ysg_fused_layer *out);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,7 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
     memcpy(ctx->msg, msg, sizeof msg);
   }
   ysg__device_destroy(p); /* waits for the device; before nodes free what copies may target */
+  ysg__tiles_free(p);
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     if (!n) continue;
@@ -210,6 +211,11 @@ ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_va
                        n->name, n->type->name);
   }
   int b = n->out_buffer[port];
+  if (port == 0 && n->fused_into >= 0)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID,
+                       "'%s': this image is never made: its tiles are rendered inside '%s' "
+                       "(tile fusion); list it in ysg_load_options.keep (--dump keeps it)",
+                       ref, p->nodes[n->fused_into]->name);
   if (b < 0 || strcmp(p->buffers[b].kind, "kept") != 0)
     return ysg__seterr(p->ctx, YSG_ERR_INVALID,
                        "'%s': this value is not kept after the frame (its memory is reused); list "
@@ -266,6 +272,8 @@ ysg_status ysg_pipeline_node_info(const ysg_pipeline *p, int i, ysg_node_info *o
   out->on_device = n->on_device;
   out->device_ms = n->dev_ms;
   out->info = n->info;
+  out->fused_into = n->fused_into;
+  out->tile_ms = n->tile_ms;
   return YSG_OK;
 }
 

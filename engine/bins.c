@@ -1,9 +1,12 @@
 /* bins.c — the CPU tile binner (see bins.h): count references per tile, prefix-sum them into
  * start offsets, then scatter primitive indices in ascending order so every tile's list is
- * deterministic. Memory comes from the caller (an arena scratch buffer); nothing is allocated. */
+ * deterministic, on one thread or in bands of tile rows on a node's threads (the same lists).
+ * Memory comes from the caller (an arena scratch buffer); nothing is allocated. */
 #include "bins.h"
 
 #include <string.h>
+
+#include "ysgraph/node.h"
 
 size_t ysg__bins_bytes(int tiles_x, int tiles_y, int cap_items) {
   return ((size_t)tiles_x * (size_t)tiles_y + 1) * sizeof(int32_t) +
@@ -20,36 +23,90 @@ void ysg__bins_bind(ysg_bins *b, void *mem, int tiles_x, int tiles_y, int cap_it
   b->items = b->start + b->n_tiles + 1;
 }
 
-int64_t ysg__bins_build(ysg_bins *b, const ysg_bin_prim *prims, int n) {
-  int32_t *count = b->start + 1; /* counts land one slot right, so the scan yields starts */
-  memset(b->start, 0, sizeof(int32_t) * ((size_t)b->n_tiles + 1));
+/* Count (scatter 0) or scatter the references of tile rows [ty0, ty1). Counts land one slot
+ * right of their tile, so the prefix sum yields starts; the scatter uses start[t] as a moving
+ * cursor (shifted back afterwards). Each call touches only its rows' entries. */
+static int64_t bin_rows(ysg_bins *b, const ysg_bin_prim *prims, int n, int ty0, int ty1,
+                        int scatter) {
   int64_t total = 0;
+  int32_t *count = b->start + 1;
   for (int i = 0; i < n; i++) {
-    int ty0, ty1, tx0, tx1;
-    if (!ysg_bin_rows(&prims[i], YSG_TILE, b->tiles_y, &ty0, &ty1)) continue;
-    for (int ty = ty0; ty <= ty1; ty++) {
+    int r0, r1, tx0, tx1;
+    if (!ysg_bin_rows(&prims[i], YSG_TILE, b->tiles_y, &r0, &r1)) continue;
+    if (r0 < ty0) r0 = ty0;
+    if (r1 > ty1 - 1) r1 = ty1 - 1;
+    for (int ty = r0; ty <= r1; ty++) {
       if (!ysg_bin_span(&prims[i], ty, YSG_TILE, b->tiles_x, &tx0, &tx1)) continue;
-      for (int tx = tx0; tx <= tx1; tx++) count[ty * b->tiles_x + tx]++;
+      if (scatter) {
+        for (int tx = tx0; tx <= tx1; tx++) b->items[b->start[ty * b->tiles_x + tx]++] = i;
+      } else {
+        for (int tx = tx0; tx <= tx1; tx++) count[ty * b->tiles_x + tx]++;
+      }
       total += tx1 - tx0 + 1;
     }
   }
+  return total;
+}
+
+static int64_t finish_counts(ysg_bins *b, int64_t total) {
   if (total > b->cap_items) {
     memset(b->start, 0, sizeof(int32_t) * ((size_t)b->n_tiles + 1));
     b->n_items = 0;
-    return total;
+    return -1;
   }
   for (int t = 0; t < b->n_tiles; t++) b->start[t + 1] += b->start[t];
-  /* scatter with a moving cursor per tile: reuse start[t] as the cursor, then shift back */
-  for (int i = 0; i < n; i++) {
-    int ty0, ty1, tx0, tx1;
-    if (!ysg_bin_rows(&prims[i], YSG_TILE, b->tiles_y, &ty0, &ty1)) continue;
-    for (int ty = ty0; ty <= ty1; ty++) {
-      if (!ysg_bin_span(&prims[i], ty, YSG_TILE, b->tiles_x, &tx0, &tx1)) continue;
-      for (int tx = tx0; tx <= tx1; tx++) b->items[b->start[ty * b->tiles_x + tx]++] = i;
-    }
-  }
+  return 0;
+}
+
+static void finish_scatter(ysg_bins *b, int64_t total) {
   for (int t = b->n_tiles; t > 0; t--) b->start[t] = b->start[t - 1];
   b->start[0] = 0;
   b->n_items = (int32_t)total;
+}
+
+int64_t ysg__bins_build(ysg_bins *b, const ysg_bin_prim *prims, int n) {
+  memset(b->start, 0, sizeof(int32_t) * ((size_t)b->n_tiles + 1));
+  int64_t total = bin_rows(b, prims, n, 0, b->tiles_y, 0);
+  if (finish_counts(b, total)) return total;
+  bin_rows(b, prims, n, 0, b->tiles_y, 1);
+  finish_scatter(b, total);
+  return total;
+}
+
+/* The parallel build: bands of tile rows, one per chunk; every band scans all primitives but
+ * only counts and writes its own rows, so the lists are those of ysg__bins_build. */
+#define BAND_ROWS 8
+#define PAR_MIN_PRIMS 4096
+typedef struct band_job {
+  ysg_bins *b;
+  const ysg_bin_prim *prims;
+  int n, scatter;
+  int64_t *totals; /* per band */
+} band_job;
+
+static void bands(void *ud, int k0, int k1) {
+  const band_job *j = ud;
+  for (int k = k0; k < k1; k++) {
+    int ty0 = k * BAND_ROWS,
+        ty1 = ty0 + BAND_ROWS < j->b->tiles_y ? ty0 + BAND_ROWS : j->b->tiles_y;
+    j->totals[k] = bin_rows(j->b, j->prims, j->n, ty0, ty1, j->scatter);
+  }
+}
+
+int64_t ysg__bins_build_par(const ysg_node *node, ysg_bins *b, const ysg_bin_prim *prims, int n) {
+  int nb = (b->tiles_y + BAND_ROWS - 1) / BAND_ROWS;
+  /* a few thousand primitives bin in microseconds: not worth waking the other threads */
+  if (ysg_node_threads(node) <= 1 || nb <= 1 || nb > 4096 || n < PAR_MIN_PRIMS)
+    return ysg__bins_build(b, prims, n);
+  int64_t totals[4096];
+  band_job j = {b, prims, n, 0, totals};
+  memset(b->start, 0, sizeof(int32_t) * ((size_t)b->n_tiles + 1));
+  ysg_node_parallel_for(node, nb, 1, bands, &j);
+  int64_t total = 0;
+  for (int k = 0; k < nb; k++) total += totals[k];
+  if (finish_counts(b, total)) return total;
+  j.scatter = 1;
+  ysg_node_parallel_for(node, nb, 1, bands, &j);
+  finish_scatter(b, total);
   return total;
 }

@@ -57,5 +57,10 @@ void ysg__bins_bind(ysg_bins *b, void *mem, int tiles_x, int tiles_y, int cap_it
 /* Bin n primitives. Returns the number of references needed; when it exceeds cap_items nothing
  * is listed (b->n_items = 0, every tile empty) and the caller reports the capacity error. */
 int64_t ysg__bins_build(ysg_bins *b, const ysg_bin_prim *prims, int n);
+/* The same lists built on the node's threads (bands of tile rows); falls back to
+ * ysg__bins_build with one thread. */
+struct ysg_node;
+int64_t ysg__bins_build_par(const struct ysg_node *node, ysg_bins *b, const ysg_bin_prim *prims,
+                            int n);
 
 #endif /* YSG_BINS_H */

@@ -1,7 +1,8 @@
 /* exec.c — the CPU executor and frame loop: per-frame evaluation of animated parameters (through
  * the DSL's param source), then each node's run() in topological order with its time recorded.
- * Nothing is allocated here; nodes parallelise inside run() over rows/tiles. The CUDA backend's
- * frame is engine/exec_device.c. */
+ * Nodes fused into a consumer's tile pass (engine/tiles.c) only prepare at their step. Nothing is
+ * allocated here; nodes parallelise inside run() over rows/tiles. The CUDA backend's frame is
+ * engine/exec_device.c. */
 #include <time.h>
 
 #include "internal.h"
@@ -60,8 +61,10 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
     if (st) return st;
     double t0 = now_ms();
     ysg__clearerr(ctx);
-    st = n->type->run(n, &f);
-    n->total_ms += now_ms() - t0;
+    n->fused_share_ms = 0;
+    /* a fused node only prepares here; its tiles are rendered in its consumer's pass */
+    st = n->fused_into >= 0 ? n->type->tile->prepare(n, &f) : n->type->run(n, &f);
+    n->total_ms += now_ms() - t0 - n->fused_share_ms; /* the pass's fused shares went there */
     n->runs++;
     if (st) {
       if (ctx->code != st)

@@ -18,6 +18,7 @@
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
 #include "../cuda/executor_api.h"
+#include "../cuda/fused_api.h"
 
 #define SLOTS 2
 
@@ -137,9 +138,17 @@ static ysg_status launch_error(ysg_pipeline *p, ysg_node *n) {
   return YSG_OK;
 }
 
+/* A layer fused into a merge enqueues only its preparation (build, bin): the merge's one kernel
+ * renders its tiles (cuda/fused.cu). */
+static ysg_status device_run(ysg_node *n, void *stream) {
+  const ysg_device_ops *d = n->type->device;
+  if (n->fused_into >= 0) return d->fused->run(n, stream);
+  return d->run(n, stream);
+}
+
 static ysg_status run_node(ysg_pipeline *p, ysg_node *n) {
   ysg__clearerr(p->ctx);
-  ysg_status st = n->type->device->run(n, p->dev->stream);
+  ysg_status st = device_run(n, p->dev->stream);
   if (st) {
     if (p->ctx->code != st)
       ysg_node_fail(n, st, "device launch failed (%s)", ysg_status_string(st));
@@ -173,7 +182,7 @@ static ysg_status capture(ysg_pipeline *p, segment *sg, uint64_t key) {
   for (int s = sg->first; s <= sg->last && !st; s++) {
     ysg_node *n = p->nodes[p->order[s]];
     ysg__clearerr(p->ctx);
-    st = n->type->device->run(n, d->stream);
+    st = device_run(n, d->stream);
     /* a call that breaks the capture also fails itself: name the capture, not the symptom */
     if (!ysg__cuda_capture_ok(d->stream, d->err, sizeof d->err)) {
       char ignored[256];

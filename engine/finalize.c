@@ -1,6 +1,8 @@
 /* finalize.c — turning a built graph into a runnable pipeline: required params/inputs, cycle
  * detection (naming the cycle), a deterministic topological order, node init and shape inference,
- * buffer lifetimes (+ in-place aliasing), the arena plan and the one arena allocation. */
+ * tile fusion (engine/tiles.c: a fused image gets no buffer; what its producer reads lives until
+ * the consumer's pass), buffer lifetimes (+ in-place aliasing), the arena plan and the one arena
+ * allocation. */
 #include <stdio.h>
 #include <string.h>
 
@@ -205,7 +207,7 @@ static ysg_status topo_order(ysg_pipeline *p) {
   return done == n ? YSG_OK : find_cycle(p);
 }
 
-static int is_kept(const ysg_pipeline *p, const ysg_node *n, int port) {
+int ysg__is_kept(const ysg_pipeline *p, const ysg_node *n, int port) {
   for (int i = 0; i < p->n_keep; i++) {
     const char *k = p->keep[i];
     size_t len = strlen(n->name);
@@ -322,7 +324,7 @@ static ysg_status add_scratch(ysg_pipeline *p, ysg_node *n, int s, ysg_scratch *
   b.kind = sc->persistent ? "state" : "scratch";
   b.bytes = up(sc->bytes ? sc->bytes : 1, YSG_ALIGN);
   b.first = sc->persistent ? 0 : s;
-  b.last = sc->persistent ? last_step : s;
+  b.last = sc->persistent ? last_step : ysg__use_step(p, n); /* fused: until its tiles are made */
   b.alias_of = -1;
   b.node = n->index;
   b.port = -1;
@@ -353,10 +355,15 @@ static ysg_status make_buffers(ysg_pipeline *p) {
         for (int port = 0; port < c->type->n_inputs; port++)
           for (int k = 0; k < c->inputs[port].n_links; k++) {
             ysg_link *l = &c->inputs[port].links[k];
-            if (l->from_node == n->index && l->from_port == o && c->step > last) last = c->step;
+            if (l->from_node == n->index && l->from_port == o && ysg__use_step(p, c) > last)
+              last = ysg__use_step(p, c);
           }
       }
-      int kept = last < 0 || is_kept(p, n, o);
+      if (o == 0 && n->fused_into >= 0) { /* rendered tile by tile in its consumer's pass */
+        n->out_buffer[o] = -1;
+        continue;
+      }
+      int kept = last < 0 || ysg__is_kept(p, n, o);
       char name[512];
       snprintf(name, sizeof name, "%s.%s", n->name, n->type->outputs[o].name);
       ysg_buffer b = {0};
@@ -522,7 +529,9 @@ static ysg_status fall_back_to_cpu(ysg_pipeline *p) {
   p->backend = YSG_BACKEND_CPU;
   for (int i = 0; i < p->n_nodes; i++) p->nodes[i]->on_device = 0;
   ysg_status st;
-  if ((st = make_buffers(p)) || (st = plan_arena(p)) || (st = allocate_and_bind(p))) return st;
+  if ((st = ysg__fuse_links(p)) || (st = make_buffers(p)) || (st = plan_arena(p)) ||
+      (st = allocate_and_bind(p)) || (st = ysg__tiles_alloc(p)))
+    return st;
   return YSG_OK;
 }
 
@@ -533,8 +542,9 @@ ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   ysg_status st;
   if (p->pipe && (st = ysg__pipe_attach(p, p->pipe))) return st;
   if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
-      (st = init_all(p)) || (st = choose_backend(p, why, sizeof why)) || (st = infer_all(p)) ||
-      (st = make_buffers(p)) || (st = plan_arena(p)) || (st = allocate_and_bind(p)))
+      (st = init_all(p)) || (st = choose_backend(p, why, sizeof why)) ||
+      (st = ysg__fuse_links(p)) || (st = infer_all(p)) || (st = make_buffers(p)) ||
+      (st = plan_arena(p)) || (st = allocate_and_bind(p)) || (st = ysg__tiles_alloc(p)))
     return st;
   if (p->backend == YSG_BACKEND_CUDA && (st = ysg__device_create(p))) {
     if (asked != YSG_BACKEND_AUTO || st != YSG_ERR_NOMEM) return st;

@@ -34,6 +34,7 @@ ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_
   p->no_graphs = opt->no_graphs;
   p->profile = opt->profile;
   p->pipe = opt->pipe ? ysg__strdup(ctx, opt->pipe) : NULL;
+  p->no_fuse = opt->no_fuse;
   p->backend = opt->backend;
   p->canvas.width = 1920;
   p->canvas.height = 1080;
@@ -137,6 +138,7 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
   n->index = p->n_nodes;
   n->line = line;
   n->step = -1;
+  n->fused_into = -1;
   n->name = ysg__strdup(ctx, name);
   n->file = ysg__strdup(ctx, file);
   n->inputs = t->n_inputs ? ysg__alloc(ctx, sizeof *n->inputs * (size_t)t->n_inputs) : NULL;

@@ -87,6 +87,13 @@ struct ysg_node {
   int slot_busy[YSG_MAX_SLOTS]; /* background-writer slots; guarded by the writer lock */
   int n_slots;
   char info[512]; /* ysg_node_set_info: a note for --stats ("" if none) */
+  /* tile fusion (engine/tiles.c) */
+  int fused_into;              /* output 0 is rendered tile by tile inside this node's pass, -1 */
+  double tile_ms;              /* fused: time spent rendering its tiles (share of the passes) */
+  double fused_share_ms;       /* a pass's consumer: this frame's tile_ms of its fused inputs */
+  unsigned char *tile_scratch; /* producer: threads × tile scratch (ysg_tile_ops.scratch_bytes) */
+  unsigned char *tile_mem;     /* consumer of fused links: per-thread tile buffers and clocks */
+  size_t tile_mem_stride;      /* bytes of tile_mem per thread */
 };
 
 typedef struct ysg_buffer {
@@ -178,6 +185,8 @@ struct ysg_pipeline {
   /* CUDA backend */
   int no_graphs, profile;    /* load options (or YSG_NO_CUDA_GRAPHS=1) */
   char *pipe;                /* load option: attach a raw sink to standard output (raw_pipe.c) */
+  int no_fuse;               /* load option: no tile-fused merges */
+  int n_fused;               /* links fused (ysg__fuse_links) */
   ysg_plan_result host_plan; /* the host arena's plan (p->plan is the backend's main arena) */
   size_t host_arena_bytes;
   size_t param_total; /* bytes of the per-frame parameter block */
@@ -264,6 +273,17 @@ ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *pat
 /* bytes of a value with the given shape (sub-arrays aligned) and the views into memory */
 size_t ysg__value_bytes(const ysg_value *shape);
 void ysg__value_bind(ysg_value *v, unsigned char *mem);
+
+/* ---- tile fusion (engine/tiles.c) ------------------------------------------------------------ */
+/* Decide which links are fused (before infer; sets fused_into), and after the arena is planned
+ * allocate the per-thread tile memory of producers and consumers. */
+ysg_status ysg__fuse_links(ysg_pipeline *p);
+ysg_status ysg__tiles_alloc(ysg_pipeline *p);
+void ysg__tiles_free(ysg_pipeline *p);
+/* the step at which node n's output (and what it reads) is last used by n: its own step, or the
+ * step of the pass it is fused into */
+int ysg__use_step(const ysg_pipeline *p, const ysg_node *n);
+int ysg__is_kept(const ysg_pipeline *p, const ysg_node *n, int port);
 
 /* ---- execution (engine/exec.c) and writer (engine/writer.c) -------------------------------- */
 ysg_status ysg__exec_frame(ysg_pipeline *p, int frame);

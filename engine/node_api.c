@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "internal.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 const char *ysg_node_name(const ysg_node *n) { return n->name; }
 const ysg_node_type *ysg_node_get_type(const ysg_node *n) { return n->type; }
@@ -171,13 +174,23 @@ void ysg_node_set_info(ysg_node *n, const char *fmt, ...) {
 
 int ysg_node_threads(const ysg_node *n) { return n->p->ctx->threads; }
 
+/* the calling worker's index within ysg_node_parallel_for: kept per thread rather than asked of
+ * OpenMP, whose answer outside our own team (a host calling from its parallel region) could
+ * exceed the context's thread count */
+static _Thread_local int worker_index;
+
+int ysg_node_thread_index(void) { return worker_index; }
+
 void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud) {
   if (count <= 0) return;
   if (grain < 1) grain = 1;
   int chunks = (count + grain - 1) / grain;
   int threads = n->p->ctx->threads;
+  int outer = worker_index;
   if (threads <= 1 || chunks == 1) {
+    worker_index = 0;
     fn(ud, 0, count);
+    worker_index = outer;
     return;
   }
 #ifdef _OPENMP
@@ -185,11 +198,15 @@ void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn
   for (int c = 0; c < chunks; c++) {
     int b = c * grain;
     int e = b + grain < count ? b + grain : count;
+    int t = omp_get_thread_num();
+    worker_index = t < threads ? t : 0;
     fn(ud, b, e);
   }
 #else
+  worker_index = 0;
   fn(ud, 0, count);
 #endif
+  worker_index = outer;
 }
 
 ysg_status ysg_node_write_begin(ysg_node *n, int nslots, int *slot) {

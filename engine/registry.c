@@ -84,9 +84,19 @@ static ysg_status check_type(ysg_context *ctx, const ysg_node_type *t) {
     if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
       return ysg__seterr(ctx, YSG_ERR_INVALID,
                          "node type '%s': names use lowercase letters, digits and '_'", t->name);
+  if (t->tile && (!t->tile->prepare || !t->tile->render || t->n_outputs < 1 ||
+                  t->outputs[0].type != YSG_IMAGE))
+    return ysg__seterr(ctx, YSG_ERR_INVALID,
+                       "node type '%s': tile callbacks need prepare, render and an image output "
+                       "0",
+                       t->name);
   ysg_status s = check_params(ctx, t->name, t->params, t->n_params);
   if (s) return s;
   for (int i = 0; i < t->n_inputs; i++) {
+    if ((t->inputs[i].flags & YSG_PORT_TILED) && t->inputs[i].type != YSG_IMAGE)
+      return ysg__seterr(ctx, YSG_ERR_INVALID,
+                         "node type '%s': input '%s' is tiled but not an image", t->name,
+                         t->inputs[i].name);
     if (t->inputs[i].flags & YSG_PORT_MULTI) {
       s = check_params(ctx, t->name, t->inputs[i].link_params, t->inputs[i].n_link_params);
       if (s) return s;

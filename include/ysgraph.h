@@ -103,6 +103,7 @@ typedef struct ysg_load_options {
   /* stream an image to standard output as raw frames (a `raw` sink named "pipe"):
    * "y4m" | "y4m444" | "rgba", optionally "=NODE[.PORT]" (default: the image the sinks write) */
   const char *pipe;
+  int no_fuse;   /* 1: render every layer into its own image (no tile-fused merges; --no-fuse) */
 } ysg_load_options;
 
 YSG_API void ysg_load_options_init(ysg_load_options *opt);
@@ -211,6 +212,12 @@ typedef struct ysg_node_info {
   int on_device;    /* runs on the CUDA device */
   double device_ms; /* device time over profiled frames (ysg_load_options.profile) */
   const char *info; /* a note for --stats (e.g. the encoder a video sink uses); "" if none */
+  /* tile fusion: index of the node (a merge) whose pass renders this node's tiles — its image is
+   * never materialised — or -1. total_ms is then prepare time + tile_ms. */
+  int fused_into;
+  double tile_ms; /* fused: time rendering its tiles inside the pass (its share of the pass's
+                     wall time, from per-thread cycle counts); a node with fused inputs leaves
+                     these shares out of its own total_ms, so total_ms adds up over nodes */
 } ysg_node_info;
 
 typedef struct ysg_link_info {

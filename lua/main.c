@@ -31,7 +31,8 @@ static const char usage_text[] =
     "  graph FILE    print the pipeline as a Graphviz DOT graph\n"
     "  nodes [NAME]  list node types, or document one (--markdown: the README table)\n"
     "\n"
-    "options for run (check, plan and graph take -o, --backend, --set, --unsafe, --quiet):\n"
+    "options for run (check, plan and graph take -o, --backend, --set, --unsafe, --quiet,\n"
+    "--no-fuse):\n"
     "  -o DIR                  output directory for relative output paths (default .)\n"
     "  --backend auto|cpu|cuda execution backend (default auto)\n"
     "  --frames A:B            frames A..B-1; 'A:' to the end, ':B' from 0, 'N' one frame\n"
@@ -44,6 +45,8 @@ static const char usage_text[] =
     "                          rgba (8-bit sRGB); the image the sinks write unless named\n"
     "  --no-graphs             CUDA: launch every frame node by node instead of replaying\n"
     "                          CUDA Graphs (also YSG_NO_CUDA_GRAPHS=1)\n"
+    "  --no-fuse               render every merge layer into its own image instead of tile by\n"
+    "                          tile inside the merge (also for check and plan)\n"
     "  --quiet                 no progress bar and no notes, only warnings and errors\n"
     "  --unsafe                lift the Lua sandbox (io, os, require, any path)\n"
     "\n"
@@ -67,9 +70,10 @@ enum {
   O_JSON = 1 << 9,
   O_MARKDOWN = 1 << 10,
   O_NO_GRAPHS = 1 << 11,
-  O_PIPE = 1 << 12
+  O_PIPE = 1 << 12,
+  O_NO_FUSE = 1 << 13
 };
-enum { O_LOAD = O_OUT | O_BACKEND | O_SET | O_UNSAFE | O_QUIET };
+enum { O_LOAD = O_OUT | O_BACKEND | O_SET | O_UNSAFE | O_QUIET | O_NO_FUSE };
 
 typedef struct opt_def {
   const char *name, *alt;
@@ -84,6 +88,7 @@ static const opt_def opt_defs[] = {
     {"--threads", NULL, O_THREADS, 1},   {"--json", NULL, O_JSON, 0},
     {"--markdown", NULL, O_MARKDOWN, 0}, {"--no-graphs", NULL, O_NO_GRAPHS, 0},
     {"--pipe", NULL, O_PIPE, 1},
+    {"--no-fuse", NULL, O_NO_FUSE, 0},
 };
 
 typedef struct cli {
@@ -93,7 +98,7 @@ typedef struct cli {
   int n_defines;
   const char **keep, **dump_path; /* --dump refs and paths, parallel */
   int n_dump;
-  int quiet, unsafe, threads, json, markdown, no_graphs;
+  int quiet, unsafe, threads, json, markdown, no_graphs, no_fuse;
   int bar_visible; /* a progress line is on stderr and must be cleared before a message */
 } cli;
 
@@ -172,6 +177,7 @@ static int apply_opt(cli *c, const opt_def *d, const char *arg) {
   if (bit == O_JSON) c->json = 1;
   if (bit == O_MARKDOWN) c->markdown = 1;
   if (bit == O_NO_GRAPHS) c->no_graphs = 1;
+  if (bit == O_NO_FUSE) c->no_fuse = 1;
   if (bit == O_BACKEND) {
     int k = 0;
     while (k < 3 && strcmp(arg, backends[k])) k++;
@@ -282,6 +288,7 @@ static ysg_status load(cli *c, ysg_context *ctx, ysg_pipeline **p) {
   lo.output_dir = c->outdir;
   lo.unsafe = c->unsafe;
   lo.no_graphs = c->no_graphs;
+  lo.no_fuse = c->no_fuse;
   lo.defines = c->defines;
   lo.n_defines = c->n_defines;
   lo.keep = c->keep;
@@ -406,8 +413,14 @@ static int write_stats(cli *c, run_state *r, double wall_ms) {
     json_str(f, i ? ",{\"name\":" : "{\"name\":", ni.name);
     json_str(f, ",\"type\":", ni.type);
     if (ni.info && ni.info[0]) json_str(f, ",\"info\":", ni.info);
-    fprintf(f, ",\"ms_total\":%.4f,\"ms_per_frame\":%.4f,\"runs\":%d,\"device\":%s}", ni.total_ms,
+    fprintf(f, ",\"ms_total\":%.4f,\"ms_per_frame\":%.4f,\"runs\":%d,\"device\":%s", ni.total_ms,
             ni.runs ? ni.total_ms / ni.runs : 0.0, ni.runs, ni.on_device ? "true" : "false");
+    ysg_node_info into;
+    if (ni.fused_into >= 0 && !ysg_pipeline_node_info(r->p, ni.fused_into, &into)) {
+      json_str(f, ",\"fused_into\":", into.name);
+      fprintf(f, ",\"tile_ms_per_frame\":%.4f", ni.runs ? ni.tile_ms / ni.runs : 0.0);
+    }
+    fputc('}', f);
   }
   fputc(']', f);
   ysg_device_stats ds;
@@ -496,6 +509,26 @@ static int cmd_check(cli *c, ysg_pipeline *p) {
   return 0;
 }
 
+/* "fused        frame (merge) <- sky, links" per node whose pass renders fused layers */
+static void print_fused(ysg_pipeline *p) {
+  int n = ysg_pipeline_node_count(p), any = 0;
+  putchar('\n');
+  for (int i = 0; i < n; i++) {
+    ysg_node_info ci, li;
+    int first = 1;
+    if (ysg_pipeline_node_info(p, i, &ci)) continue;
+    for (int k = 0; k < n; k++) {
+      if (ysg_pipeline_node_info(p, k, &li) || li.fused_into != i) continue;
+      if (first) printf("fused        %s (%s) <- ", ci.name, ci.type);
+      printf("%s%s", first ? "" : ", ", li.name);
+      first = 0;
+      any = 1;
+    }
+    if (!first) printf(" (tiles rendered in the pass; images never made)\n");
+  }
+  if (!any) printf("fused        none\n");
+}
+
 static int cmd_plan(cli *c, ysg_context *ctx, ysg_pipeline *p) {
   ysg_plan_info plan;
   ysg_status s = ysg_pipeline_plan(p, &plan);
@@ -520,7 +553,11 @@ static int cmd_plan(cli *c, ysg_context *ctx, ysg_pipeline *p) {
       if ((s = ysg_pipeline_node_info(p, i, &ni))) return fail_status(c, ctx, s);
       json_str(stdout, i ? ",{\"name\":" : "{\"name\":", ni.name);
       json_str(stdout, ",\"type\":", ni.type);
-      printf(",\"step\":%d}", ni.step);
+      printf(",\"step\":%d", ni.step);
+      ysg_node_info into;
+      if (ni.fused_into >= 0 && !ysg_pipeline_node_info(p, ni.fused_into, &into))
+        json_str(stdout, ",\"fused_into\":", into.name);
+      putchar('}');
     }
     fputs("]}\n", stdout);
     return 0;
@@ -539,8 +576,9 @@ static int cmd_plan(cli *c, ysg_context *ctx, ysg_pipeline *p) {
     printf("%-*s  %-*s  %12zu  %12zu  %d..%d\n", wn, b.name, wk, b.kind, b.bytes, b.offset,
            b.first_step, b.last_step);
   }
+  print_fused(p);
   double ratio = plan.lower_bound_bytes ? (double)plan.arena_bytes / plan.lower_bound_bytes : 1;
-  printf("\narena        %zu bytes (%.2f MiB)\n", plan.arena_bytes, plan.arena_bytes / 1048576.0);
+  printf("arena        %zu bytes (%.2f MiB)\n", plan.arena_bytes, plan.arena_bytes / 1048576.0);
   printf("lower bound  %zu bytes (arena / bound = %.3f)\n", plan.lower_bound_bytes, ratio);
   printf("order        %s\nsteps        %d\n", plan.order ? plan.order : "", plan.n_steps);
   return 0;

@@ -1,8 +1,9 @@
 /* bbox.c — the `bbox` render node: axis-aligned (rounded) boxes from `boxes`, or one box per
  * point of `points` (fixed, from the radius, or growing with the track's age), stroked and/or
- * filled, full outline or bracket corners, drawn in one pass per pixel over 16×16 tiles. Each
- * tile composites its binned boxes in order into a float tile, evaluating per box only the rows
- * and spans its outline (or fill) can reach, then stores FP16 once. Math: nodes/bbox_math.h
+ * filled, full outline or bracket corners, drawn in one pass per pixel over 16×16 tiles (tile
+ * by tile, ysg_tile_ops: fusable into a merge). Each tile composites its binned boxes in order
+ * into a float tile, evaluating per box only the rows and spans its outline (or fill) can reach,
+ * then stores FP16 once. Math: nodes/bbox_math.h
  * (shared with cuda/bbox.cu, which the CUDA backend runs with ysg__bbox_params in the node's
  * parameter block); binning: engine/bins.h. */
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/bbox_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { IN_BOXES, IN_POINTS };
@@ -104,6 +106,10 @@ typedef struct bbox_state {
   int h_age_state;                  /* persistent: ysg_bbox_age_bytes(cap), from_age only */
   int h_age_tmp;                    /* ysg_bbox_age_tmp_bytes(cap), from_age only */
   int d_temp, d_age_state, d_check; /* CUDA: device scratch and capacity check handles */
+  /* this frame, for the tile renders (ysg_tile_ops) */
+  const ysg_bbox_prim *prims;
+  ysg_bins bins;
+  float opacity;
 } bbox_state;
 
 static void bbox_destroy(ysg_node *n) {
@@ -211,15 +217,6 @@ static void age_update(void *state, int32_t nslots, ysg_bbox_age_slot *tmp, cons
 }
 
 /* ---- rendering ------------------------------------------------------------------------------ */
-
-typedef struct bbox_job {
-  const ysg_bbox_prim *prims;
-  const ysg_bins *bins;
-  uint16_t *px;
-  uint8_t *tiles;
-  int width, height;
-  float opacity;
-} bbox_job;
 
 /* What ysg_bbox_eval computes from y alone, for one row of one box. */
 typedef struct row_consts {
@@ -420,48 +417,44 @@ static void draw_box(const ysg_bbox_prim *b, float *acc, unsigned *rows, int x0,
   }
 }
 
-/* Tiles with an empty list, or whose boxes drew nothing, are marked 0 and not written. Others
- * are stored whole: rows no box reached as zeros, the rest converted. A tile is marked when some
- * value rounds to a non-zero half (|v| > 2^-25), the kernel's rule. */
-static void render_tiles(void *ud, int t0, int t1) {
-  const bbox_job *j = ud;
-  const ysg_bins *bins = j->bins;
+/* One tile (ysg_tile_ops.render). Tiles with an empty list, or whose boxes drew nothing, are
+ * empty. Others are stored whole: rows no box reached as zeros, the rest converted. A tile has
+ * content when some value rounds to a non-zero half (|v| > 2^-25), the kernel's rule. */
+static int bbox_tile_render(const ysg_node *n, const ysg_tile *t) {
+  const bbox_state *st = ysg_node_state(n);
+  const ysg_bins *bins = &st->bins;
+  int tile = t->ty * bins->tiles_x + t->tx;
+  int s = bins->start[tile], e = bins->start[tile + 1];
+  if (s == e) return 0;
   float acc[YSG_TILE * YSG_TILE * 4];
-  for (int t = t0; t < t1; t++) {
-    int s = bins->start[t], e = bins->start[t + 1];
-    j->tiles[t] = 0;
-    if (s == e) continue;
-    int tx = t % bins->tiles_x, ty = t / bins->tiles_x;
-    int x0 = tx * YSG_TILE, y0 = ty * YSG_TILE;
-    int tw = j->width - x0 < YSG_TILE ? j->width - x0 : YSG_TILE;
-    int th = j->height - y0 < YSG_TILE ? j->height - y0 : YSG_TILE;
-    unsigned rows = 0;
-    for (int k = s; k < e; k++) draw_box(&j->prims[bins->items[k]], acc, &rows, x0, y0, tw, th);
-    /* magnitudes order like their bit patterns, and an integer max vectorises where a float
-     * one (NaN-ordered) does not; 0x33000000 is 2^-25, the largest value rounding to a zero half
-     * (a NaN would count as non-zero) */
-    uint32_t big = 0;
-    for (int y = 0; y < th; y++) {
-      if (!(rows & (1u << y))) continue;
-      float *row = acc + (size_t)y * YSG_TILE * 4;
-      for (int i = 0; i < 4 * tw; i++) {
-        row[i] *= j->opacity;
-        uint32_t u;
-        memcpy(&u, &row[i], sizeof u);
-        u &= 0x7fffffffu;
-        big = u > big ? u : big;
-      }
+  int tw = t->w, th = t->h;
+  unsigned rows = 0;
+  for (int k = s; k < e; k++)
+    draw_box(&st->prims[bins->items[k]], acc, &rows, t->x0, t->y0, tw, th);
+  /* magnitudes order like their bit patterns, and an integer max vectorises where a float
+   * one (NaN-ordered) does not; 0x33000000 is 2^-25, the largest value rounding to a zero half
+   * (a NaN would count as non-zero) */
+  uint32_t big = 0;
+  for (int y = 0; y < th; y++) {
+    if (!(rows & (1u << y))) continue;
+    float *row = acc + (size_t)y * YSG_TILE * 4;
+    for (int i = 0; i < 4 * tw; i++) {
+      row[i] *= st->opacity;
+      uint32_t u;
+      memcpy(&u, &row[i], sizeof u);
+      u &= 0x7fffffffu;
+      big = u > big ? u : big;
     }
-    if (big <= 0x33000000u) continue;
-    for (int y = 0; y < th; y++) {
-      uint16_t *dst = j->px + ((size_t)(y0 + y) * (size_t)j->width + (size_t)x0) * 4;
-      if (rows & (1u << y))
-        ysg_floats_to_halves(acc + (size_t)y * YSG_TILE * 4, dst, 4 * tw);
-      else
-        memset(dst, 0, sizeof(uint16_t) * 4 * (size_t)tw);
-    }
-    j->tiles[t] = 1;
   }
+  if (big <= 0x33000000u) return 0;
+  for (int y = 0; y < th; y++) {
+    uint16_t *dst = t->px + (size_t)y * t->stride;
+    if (rows & (1u << y))
+      ysg_floats_to_halves(acc + (size_t)y * YSG_TILE * 4, dst, 4 * tw);
+    else
+      memset(dst, 0, sizeof(uint16_t) * 4 * (size_t)tw);
+  }
+  return 1;
 }
 
 /* The settings of this frame (what the CUDA path uploads to device memory). */
@@ -495,10 +488,11 @@ void ysg__bbox_params(const ysg_node *n, const ysg_frame *f, ysg_bbox_params *P)
   if (!P->fill_color_set) memcpy(P->fill_color, P->color, sizeof P->color);
 }
 
-static ysg_status bbox_run(ysg_node *n, const ysg_frame *f) {
-  const bbox_state *st = ysg_node_state(n);
+/* Tile rendering (ysg_tile_ops): prepare updates track ages, builds this frame's boxes and bins
+ * them into tiles (in scratch); bbox_tile_render draws one tile. */
+static ysg_status bbox_tile_prepare(ysg_node *n, const ysg_frame *f) {
+  bbox_state *st = ysg_node_state(n);
   const ysg_value *in = ysg_node_input(n, st->port, 0);
-  ysg_value *out = ysg_node_output(n, 0);
   ysg_bbox_params P;
   ysg__bbox_params(n, f, &P);
   int count = in->count < st->cap ? in->count : st->cap;
@@ -517,19 +511,24 @@ static ysg_status bbox_run(ysg_node *n, const ysg_frame *f) {
   for (int i = 0; i < count; i++)
     ysg_bbox_make(&P, in->xywh, in->xy, radius, ages, rgba, i, &prims[i], &bin_prims[i]);
 
-  ysg_bins bins;
-  ysg__bins_bind(&bins, ysg_node_scratch(n, st->h_bins), st->tiles_x, st->tiles_y, st->cap_items);
-  int64_t need = ysg__bins_build(&bins, bin_prims, count);
+  ysg__bins_bind(&st->bins, ysg_node_scratch(n, st->h_bins), st->tiles_x, st->tiles_y,
+                 st->cap_items);
+  int64_t need = ysg__bins_build_par(n, &st->bins, bin_prims, count);
   if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "this frame's boxes touch %lld tile references, more than the "
                                "capacity %d (raise bin_capacity=)",
                                (long long)need, st->cap_items);
-  bbox_job j = {prims, &bins, out->px, out->tiles, out->width, out->height, ysg_clamp01(P.opacity)};
-  ysg_node_parallel_for(n, bins.n_tiles, st->tiles_x, render_tiles, &j);
-  out->count = 1;
+  st->prims = prims;
+  st->opacity = ysg_clamp01(P.opacity);
+  ysg_node_output(n, 0)->count = 1;
   return YSG_OK;
 }
+
+static const ysg_tile_ops bbox_tile = {
+    .prepare = bbox_tile_prepare,
+    .render = bbox_tile_render,
+};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
  * Parameter block: one ysg_bbox_params (ysg__bbox_params, 112 bytes; its attrs field is unused
@@ -593,10 +592,24 @@ static ysg_status bbox_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: bbox_device_run with no output image only builds and bins */
+static ysg_status bbox_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const bbox_state *st = ysg_node_state(n);
+  void *temp = ysg_node_device_scratch(n, st->d_temp);
+  const ysg_bbox_params *P = ysg_node_param_block_device(n);
+  if (!temp || !P) return YSG_ERR_INVALID;
+  ysg__cuda_bbox_layer(st->cap, st->tiles_x, st->tiles_y, st->cap_items, temp, P, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused bbox_fused = {YSG_FUSED_BBOX, bbox_device_run,
+                                                   bbox_fused_layer};
+
 static const ysg_device_ops bbox_device = {
     .infer = bbox_device_infer,
     .prepare = bbox_prepare,
     .run = bbox_device_run,
+    .fused = &bbox_fused,
 };
 #endif
 
@@ -626,9 +639,10 @@ const ysg_node_type ysg__node_bbox = {
     .params = params,
     .n_params = P_COUNT,
     .infer = bbox_infer,
-    .run = bbox_run,
+    .run = ysg_node_run_tiles,
     .destroy = bbox_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &bbox_device,
 #endif
+    .tile = &bbox_tile,
 };

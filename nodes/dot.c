@@ -1,7 +1,8 @@
 /* dot.c — the `dot` render node: one shape per point (circle, ring, square, diamond, cross,
  * plus), filled or outlined, per-point radius and colour from the data, and a soft glow. Dots are
  * binned into 16×16 tiles (engine/bins.h) and each occupied tile is rendered in one pass, every
- * pixel compositing its tile's dots in point order; empty tiles are only flagged. The coverage
+ * pixel compositing its tile's dots in point order; empty tiles are only flagged (tile by tile,
+ * ysg_tile_ops: fusable into a merge). The coverage
  * and glow math is nodes/dot_math.h, shared with the CUDA kernel (cuda/dot.cu), which the CUDA
  * backend runs with the settings in the node's parameter block. */
 #include <math.h>
@@ -13,6 +14,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/dot_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum {
@@ -75,63 +77,49 @@ typedef struct dot_state {
   int scratch;   /* handle */
   size_t off_bins_prims, off_bins;
   int d_work, d_check; /* CUDA: device scratch and capacity check handles */
-} dot_state;
-
-typedef struct dot_job {
+  /* this frame, for the tile renders (ysg_tile_ops) */
   const ysg_dot_prim *prims;
-  const ysg_bins *bins;
-  uint16_t *px;
-  uint8_t *tiles;
-  int width, height;
-} dot_job;
+  ysg_bins bins;
+} dot_state;
 
 static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 
-/* Render a range of tiles: each pixel composites the tile's dots in ascending point order over
- * transparent in FP32; the tile is stored (FP16) and flagged only if some dot gave it alpha. */
-static void dot_tiles(void *ud, int t0, int t1) {
-  const dot_job *j = ud;
-  const ysg_bins *b = j->bins;
+/* One tile (ysg_tile_ops.render): each pixel composites the tile's dots in ascending point
+ * order over transparent in FP32; the tile is stored (FP16) only if some dot gave it alpha. */
+static int dot_tile_render(const ysg_node *n, const ysg_tile *t) {
+  const dot_state *st = ysg_node_state(n);
+  const ysg_bins *b = &st->bins;
+  int tile = t->ty * b->tiles_x + t->tx;
+  int s = b->start[tile], e = b->start[tile + 1];
+  if (s == e) return 0;
   float acc[YSG_TILE * YSG_TILE * 4];
-  for (int t = t0; t < t1; t++) {
-    int s = b->start[t], e = b->start[t + 1];
-    if (s == e) {
-      j->tiles[t] = 0;
-      continue;
-    }
-    int tx = t % b->tiles_x, ty = t / b->tiles_x;
-    int x0 = tx * YSG_TILE, y0 = ty * YSG_TILE;
-    int xe = x0 + YSG_TILE < j->width ? x0 + YSG_TILE : j->width; /* exclusive */
-    int ye = y0 + YSG_TILE < j->height ? y0 + YSG_TILE : j->height;
-    memset(acc, 0, sizeof acc);
-    int any = 0;
-    for (int k = s; k < e; k++) {
-      const ysg_dot_prim *d = &j->prims[b->items[k]];
-      /* the pixels the dot can touch: its extent plus the half-diagonal of a pixel */
-      float lo_x = floorf(d->cx - d->ext - 1.0f), hi_x = floorf(d->cx + d->ext + 1.0f);
-      float lo_y = floorf(d->cy - d->ext - 1.0f), hi_y = floorf(d->cy + d->ext + 1.0f);
-      int px0 = lo_x > (float)x0 ? (int)lo_x : x0,
-          px1 = hi_x < (float)(xe - 1) ? (int)hi_x : xe - 1;
-      int py0 = lo_y > (float)y0 ? (int)lo_y : y0,
-          py1 = hi_y < (float)(ye - 1) ? (int)hi_y : ye - 1;
-      for (int y = py0; y <= py1; y++) {
-        float Y0 = (float)y - d->cy;
-        float *row = acc + (size_t)(y - y0) * YSG_TILE * 4;
-        for (int x = px0; x <= px1; x++) {
-          float a = ysg_dot_alpha(d, (float)x - d->cx, Y0);
-          if (a > 0.0f) {
-            ysg_dot_over(d, a, row + 4 * (x - x0));
-            any = 1;
-          }
+  int x0 = t->x0, y0 = t->y0;
+  int xe = x0 + t->w, ye = y0 + t->h; /* exclusive */
+  memset(acc, 0, sizeof acc);
+  int any = 0;
+  for (int k = s; k < e; k++) {
+    const ysg_dot_prim *d = &st->prims[b->items[k]];
+    /* the pixels the dot can touch: its extent plus the half-diagonal of a pixel */
+    float lo_x = floorf(d->cx - d->ext - 1.0f), hi_x = floorf(d->cx + d->ext + 1.0f);
+    float lo_y = floorf(d->cy - d->ext - 1.0f), hi_y = floorf(d->cy + d->ext + 1.0f);
+    int px0 = lo_x > (float)x0 ? (int)lo_x : x0, px1 = hi_x < (float)(xe - 1) ? (int)hi_x : xe - 1;
+    int py0 = lo_y > (float)y0 ? (int)lo_y : y0, py1 = hi_y < (float)(ye - 1) ? (int)hi_y : ye - 1;
+    for (int y = py0; y <= py1; y++) {
+      float Y0 = (float)y - d->cy;
+      float *row = acc + (size_t)(y - y0) * YSG_TILE * 4;
+      for (int x = px0; x <= px1; x++) {
+        float a = ysg_dot_alpha(d, (float)x - d->cx, Y0);
+        if (a > 0.0f) {
+          ysg_dot_over(d, a, row + 4 * (x - x0));
+          any = 1;
         }
       }
     }
-    j->tiles[t] = (uint8_t)any;
-    if (!any) continue;
-    for (int y = y0; y < ye; y++)
-      ysg_floats_to_halves(acc + (size_t)(y - y0) * YSG_TILE * 4,
-                           j->px + ((size_t)y * (size_t)j->width + (size_t)x0) * 4, 4 * (xe - x0));
   }
+  if (!any) return 0;
+  for (int y = 0; y < t->h; y++)
+    ysg_floats_to_halves(acc + (size_t)y * YSG_TILE * 4, t->px + (size_t)y * t->stride, 4 * t->w);
+  return 1;
 }
 
 static void dot_destroy(ysg_node *n) {
@@ -180,18 +168,17 @@ static void read_params(const ysg_node *n, ysg_dot_params *p) {
   p->data_colors = ysg_node_bool(n, P_DATA_COLORS);
 }
 
-static ysg_status dot_run(ysg_node *n, const ysg_frame *frame) {
+/* Tile rendering (ysg_tile_ops): prepare builds this frame's dots and bins them into tiles (in
+ * scratch); dot_tile_render draws one tile. */
+static ysg_status dot_tile_prepare(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
-  const dot_state *st = ysg_node_state(n);
+  dot_state *st = ysg_node_state(n);
   const ysg_value *pts = ysg_node_input(n, 0, 0);
-  ysg_value *out = ysg_node_output(n, 0);
+  const ysg_value *out = ysg_node_output(n, 0);
   unsigned char *mem = ysg_node_scratch(n, st->scratch);
   ysg_dot_prim *prims = (ysg_dot_prim *)mem;
   ysg_bin_prim *bp = (ysg_bin_prim *)(mem + st->off_bins_prims);
-  ysg_bins bins;
-  int tiles_x = (out->width + YSG_TILE - 1) / YSG_TILE;
-  int tiles_y = (out->height + YSG_TILE - 1) / YSG_TILE;
-  ysg__bins_bind(&bins, mem + st->off_bins, tiles_x, tiles_y, st->cap_items);
+  ysg__bins_bind(&st->bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
   ysg_dot_params p;
   read_params(n, &p);
   int count = pts->count < st->cap ? pts->count : st->cap;
@@ -199,17 +186,20 @@ static ysg_status dot_run(ysg_node *n, const ysg_frame *frame) {
   for (int i = 0; i < count; i++)
     ysg_dot_make(&p, pts->xy, pts->radius, pts->rgba, pts->attrs, i, out->width, out->height,
                  &prims[i], &bp[i]);
-  int64_t need = ysg__bins_build(&bins, bp, count);
+  int64_t need = ysg__bins_build_par(n, &st->bins, bp, count);
   if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "this frame needs %lld tile references, more than the %d it holds "
                                "(raise bin_capacity)",
                                (long long)need, st->cap_items);
-  dot_job j = {prims, &bins, out->px, out->tiles, out->width, out->height};
-  if (!out->tiles) return ysg_node_fail(n, YSG_ERR_INVALID, "the output image has no tile grid");
-  ysg_node_parallel_for(n, bins.n_tiles, 8, dot_tiles, &j);
+  st->prims = prims;
   return YSG_OK;
 }
+
+static const ysg_tile_ops dot_tile = {
+    .prepare = dot_tile_prepare,
+    .render = dot_tile_render,
+};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
  * Parameter block: one ysg_dot_params (read_params, 56 bytes). Device scratch: the launcher's
@@ -258,10 +248,25 @@ static ysg_status dot_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: dot_device_run with no output image only builds and bins */
+static ysg_status dot_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const dot_state *st = ysg_node_state(n);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  if (!mem) return YSG_ERR_INVALID;
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_cuda_dot_work w;
+  ysg__cuda_dot_work_bind(&w, mem, st->cap, cv->width, cv->height, st->cap_items);
+  ysg__cuda_dot_layer(&w, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused dot_fused = {YSG_FUSED_DOT, dot_device_run, dot_fused_layer};
+
 static const ysg_device_ops dot_device = {
     .infer = dot_device_infer,
     .prepare = dot_prepare,
     .run = dot_device_run,
+    .fused = &dot_fused,
 };
 #endif
 
@@ -288,9 +293,10 @@ const ysg_node_type ysg__node_dot = {
     .params = params,
     .n_params = P_COUNT,
     .infer = dot_infer,
-    .run = dot_run,
+    .run = ysg_node_run_tiles,
     .destroy = dot_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &dot_device,
 #endif
+    .tile = &dot_tile,
 };

@@ -1,12 +1,14 @@
 /* fill.c — the `fill` node: a canvas-sized image of one colour (animatable), the simplest
- * background. Every tile is marked occupied unless the colour is fully transparent. On the CUDA
- * backend the colour goes through the node's parameter block to cuda/composite.cu's fill. */
+ * background, rendered tile by tile (ysg_tile_ops, so a merge can fuse it). Every tile is marked
+ * occupied unless the colour is fully transparent. On the CUDA backend the colour goes through
+ * the node's parameter block to cuda/composite.cu's fill. */
 #include <string.h>
 
 #include "blend.h"
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { P_COLOR, P_COUNT };
@@ -19,20 +21,6 @@ static const ysg_param_def params[P_COUNT] = {
 static const ysg_port_def outputs[] = {
     {"image", YSG_IMAGE, 0, "canvas-sized image of the colour", NULL, 0},
 };
-
-typedef struct fill_job {
-  uint16_t *px;
-  int width;
-  uint16_t half[4]; /* the premultiplied colour, already FP16 */
-} fill_job;
-
-static void fill_rows(void *ud, int y0, int y1) {
-  const fill_job *j = ud;
-  for (int y = y0; y < y1; y++) {
-    uint16_t *row = j->px + (size_t)y * (size_t)j->width * 4;
-    for (int x = 0; x < j->width; x++) memcpy(row + 4 * x, j->half, sizeof j->half);
-  }
-}
 
 static ysg_status fill_infer(ysg_node *n) {
   const ysg_canvas *cv = ysg_node_canvas(n);
@@ -50,18 +38,51 @@ static void fill_color(const ysg_node *n, float c[4]) {
   ysg_premultiply(straight, c);
 }
 
-static ysg_status fill_run(ysg_node *n, const ysg_frame *frame) {
-  (void)frame;
-  ysg_value *out = ysg_node_output(n, 0);
-  float c[4];
-  fill_color(n, c);
-  fill_job j = {out->px, out->width, {0}};
-  ysg_store_px(j.half, c);
-  ysg_node_parallel_for(n, out->height, 16, fill_rows, &j);
-  if (out->tiles)
-    memset(out->tiles, c[3] > 0.0f ? 1 : 0, (size_t)out->tiles_x * (size_t)out->tiles_y);
+/* Tile rendering (ysg_tile_ops): prepare stores this frame's colour as FP16 in the node state;
+ * every tile is that colour, or empty when it is fully transparent. */
+typedef struct fill_state {
+  uint16_t half[4]; /* the premultiplied colour, FP16 */
+  int empty;        /* alpha 0: every pixel is 0 */
+} fill_state;
+
+static void fill_destroy(ysg_node *n) {
+  void *st = ysg_node_state(n);
+  if (st) ysg_node_free(n, st);
+  ysg_node_set_state(n, NULL);
+}
+
+static ysg_status fill_init(ysg_node *n) {
+  fill_destroy(n);
+  fill_state *st = ysg_node_alloc(n, sizeof *st);
+  if (!st) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, st);
   return YSG_OK;
 }
+
+static ysg_status fill_tile_prepare(ysg_node *n, const ysg_frame *frame) {
+  (void)frame;
+  fill_state *st = ysg_node_state(n);
+  float c[4];
+  fill_color(n, c);
+  ysg_store_px(st->half, c);
+  st->empty = !(c[3] > 0.0f);
+  return YSG_OK;
+}
+
+static int fill_tile_render(const ysg_node *n, const ysg_tile *t) {
+  const fill_state *st = ysg_node_state(n);
+  if (st->empty) return 0;
+  for (int y = 0; y < t->h; y++) {
+    uint16_t *row = t->px + (size_t)y * t->stride;
+    for (int x = 0; x < t->w; x++) memcpy(row + 4 * x, st->half, sizeof st->half);
+  }
+  return 1;
+}
+
+static const ysg_tile_ops fill_tile = {
+    .prepare = fill_tile_prepare,
+    .render = fill_tile_render,
+};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
  * Parameter block: float[4], the premultiplied colour (fill_color). No scratch; the image header
@@ -90,10 +111,26 @@ static ysg_status fill_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: nothing to enqueue, the merge's kernel reads the colour */
+static ysg_status fill_fused_run(ysg_node *n, void *stream) {
+  (void)n, (void)stream;
+  return YSG_OK;
+}
+
+static ysg_status fill_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  out->kind = YSG_FUSED_FILL;
+  out->params = ysg_node_param_block_device(n);
+  return out->params ? YSG_OK : YSG_ERR_INVALID;
+}
+
+static const struct ysg_device_fused fill_fused = {YSG_FUSED_FILL, fill_fused_run,
+                                                   fill_fused_layer};
+
 static const ysg_device_ops fill_device = {
     .infer = fill_device_infer,
     .prepare = fill_prepare,
     .run = fill_device_run,
+    .fused = &fill_fused,
 };
 #endif
 
@@ -105,9 +142,12 @@ const ysg_node_type ysg__node_fill = {
     .n_outputs = 1,
     .params = params,
     .n_params = P_COUNT,
+    .init = fill_init,
     .infer = fill_infer,
-    .run = fill_run,
+    .run = ysg_node_run_tiles,
+    .destroy = fill_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &fill_device,
 #endif
+    .tile = &fill_tile,
 };

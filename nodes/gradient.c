@@ -1,7 +1,8 @@
 /* gradient.c — the `gradient` node: a canvas-sized linear or radial two-colour gradient,
- * interpolated in linear light or in sRGB. The per-pixel math is ysg_gradient_px (engine/blend.h),
- * shared with the CUDA kernel; here only the iteration is chosen. The settings (with the sRGB
- * table) are computed again only when a parameter changes, for both backends. */
+ * interpolated in linear light or in sRGB, rendered tile by tile (ysg_tile_ops: fusable into a
+ * merge). The per-pixel math is ysg_gradient_px (engine/blend.h), shared with the CUDA kernel;
+ * here only the iteration is chosen. The settings (with the sRGB table) are computed again only
+ * when a parameter changes, for both backends. */
 #include <stddef.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { P_FROM, P_TO, P_TYPE, P_ANGLE, P_SPACE, P_COUNT };
@@ -27,39 +29,6 @@ static const ysg_param_def params[P_COUNT] = {
 static const ysg_port_def outputs[] = {
     {"image", YSG_IMAGE, 0, "canvas-sized gradient", NULL, 0},
 };
-
-#define SPAN 64 /* pixels per conversion batch */
-
-typedef struct grad_job {
-  const ysg_gradient_params *g;
-  uint16_t *px;
-  int width;
-} grad_job;
-
-static void grad_rows(void *ud, int y0, int y1) {
-  const grad_job *j = ud;
-  const ysg_gradient_params *g = j->g;
-  size_t row_halves = (size_t)j->width * 4;
-  for (int y = y0; y < y1; y++) {
-    uint16_t *row = j->px + (size_t)y * row_halves;
-    float c[4];
-    if (!g->radial && g->dx == 0.0f) { /* t is constant along the row: evaluate once */
-      uint16_t h[4];
-      ysg_gradient_px(g, 0, y, c);
-      ysg_store_px(h, c);
-      for (int x = 0; x < j->width; x++) memcpy(row + 4 * x, h, sizeof h);
-    } else if (!g->radial && g->dy == 0.0f && y > y0) { /* constant along columns */
-      memcpy(row, row - row_halves, row_halves * sizeof *row);
-    } else { /* general case: spans of pixels in FP32, converted to FP16 a span at a time */
-      float buf[4 * SPAN];
-      for (int x0 = 0; x0 < j->width; x0 += SPAN) {
-        int npx = j->width - x0 < SPAN ? j->width - x0 : SPAN;
-        for (int i = 0; i < npx; i++) ysg_gradient_px(g, x0 + i, y, buf + 4 * i);
-        ysg_floats_to_halves(buf, row + 4 * (size_t)x0, 4 * npx);
-      }
-    }
-  }
-}
 
 /* What ysg_gradient_setup was last called with, and its result (node state). */
 typedef struct grad_key {
@@ -113,16 +82,59 @@ static const ysg_gradient_params *grad_params(const ysg_node *n, int width, int 
   return &st->g;
 }
 
-static ysg_status grad_run(ysg_node *n, const ysg_frame *frame) {
+/* Tile rendering (ysg_tile_ops): prepare brings the settings up to date; a tile is evaluated
+ * row by row — once per row when t is constant along rows, one row copied down when constant
+ * along columns, else every pixel in FP32 and converted to FP16 a row at a time. */
+static ysg_status grad_tile_prepare(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
-  ysg_value *out = ysg_node_output(n, 0);
-  const ysg_gradient_params *g = grad_params(n, out->width, out->height);
-  grad_job j = {g, out->px, out->width};
-  ysg_node_parallel_for(n, out->height, 16, grad_rows, &j);
-  if (out->tiles)
-    memset(out->tiles, ysg_gradient_nonzero(g), (size_t)out->tiles_x * (size_t)out->tiles_y);
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  grad_params(n, cv->width, cv->height);
   return YSG_OK;
 }
+
+/* A row of a linear gradient interpolated in linear light: t for every pixel first, then the
+ * colours, in the expressions (and so the bits) of ysg_gradient_px, laid out so both loops
+ * vectorise. */
+static void grad_row_linear(const ysg_gradient_params *g, int x0, int y, int w, float *c) {
+  float py = (float)y + 0.5f - g->cy, dx = g->dx, dy = g->dy, cx = g->cx, t[YSG_TILE];
+  float from[4] = {g->from[0], g->from[1], g->from[2], g->from[3]};
+  float to[4] = {g->to[0], g->to[1], g->to[2], g->to[3]};
+  for (int x = 0; x < w; x++) {
+    float px = (float)(x0 + x) + 0.5f - cx;
+    t[x] = ysg_clamp01(px * dx + py * dy + 0.5f);
+  }
+  for (int x = 0; x < w; x++)
+    for (int k = 0; k < 4; k++) c[4 * x + k] = (1.0f - t[x]) * from[k] + t[x] * to[k];
+}
+
+static int grad_tile_render(const ysg_node *n, const ysg_tile *t) {
+  const ysg_gradient_params *g = &((const grad_state *)ysg_node_state(n))->g;
+  if (!ysg_gradient_nonzero(g)) return 0;
+  for (int y = 0; y < t->h; y++) {
+    uint16_t *row = t->px + (size_t)y * t->stride;
+    float c[4 * YSG_TILE];
+    if (!g->radial && g->dx == 0.0f) { /* t is constant along the row: evaluate once */
+      uint16_t h[4];
+      ysg_gradient_px(g, 0, t->y0 + y, c);
+      ysg_store_px(h, c);
+      for (int x = 0; x < t->w; x++) memcpy(row + 4 * x, h, sizeof h);
+    } else if (!g->radial && g->dy == 0.0f && y > 0) { /* constant along columns */
+      memcpy(row, row - t->stride, sizeof *row * 4 * (size_t)t->w);
+    } else {
+      if (!g->radial && !g->srgb)
+        grad_row_linear(g, t->x0, t->y0 + y, t->w, c);
+      else
+        for (int x = 0; x < t->w; x++) ysg_gradient_px(g, t->x0 + x, t->y0 + y, c + 4 * x);
+      ysg_floats_to_halves(c, row, 4 * t->w);
+    }
+  }
+  return 1;
+}
+
+static const ysg_tile_ops grad_tile = {
+    .prepare = grad_tile_prepare,
+    .render = grad_tile_render,
+};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
  * Parameter block: one ysg_gradient_params (grad_params; 8268 bytes, all 4-byte fields); the
@@ -154,10 +166,26 @@ static ysg_status grad_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: nothing to enqueue, the merge's kernel reads the settings */
+static ysg_status grad_fused_run(ysg_node *n, void *stream) {
+  (void)n, (void)stream;
+  return YSG_OK;
+}
+
+static ysg_status grad_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  out->kind = YSG_FUSED_GRADIENT;
+  out->params = ysg_node_param_block_device(n);
+  return out->params ? YSG_OK : YSG_ERR_INVALID;
+}
+
+static const struct ysg_device_fused grad_fused = {YSG_FUSED_GRADIENT, grad_fused_run,
+                                                   grad_fused_layer};
+
 static const ysg_device_ops grad_device = {
     .infer = grad_device_infer,
     .prepare = grad_prepare,
     .run = grad_device_run,
+    .fused = &grad_fused,
 };
 #endif
 
@@ -172,9 +200,10 @@ const ysg_node_type ysg__node_gradient = {
     .params = params,
     .n_params = P_COUNT,
     .infer = grad_infer,
-    .run = grad_run,
+    .run = ysg_node_run_tiles,
     .destroy = grad_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &grad_device,
 #endif
+    .tile = &grad_tile,
 };

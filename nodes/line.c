@@ -1,15 +1,17 @@
 /* line.c — the `line` render node: anti-aliased strokes along polylines (`curves`) or straight
  * edges between points (`points` + `edges`), solid, dashed, dotted, dash-dot or with gradient
  * colours, all of one node forming one union shape. The schema, the per-frame settings, shape
- * inference and the frame's run: build segments -> bin them into tiles -> render the tiles
- * (nodes/line_prims.c), with the per-pixel math in nodes/line_math.h shared with cuda/line.cu,
- * which the CUDA backend runs with this frame's ysg_line_frame in the node's parameter block. */
+ * inference and the frame's tile rendering (ysg_tile_ops, fusable into a merge): build segments
+ * -> bin them into tiles -> render a tile (nodes/line_prims.c), with the per-pixel math in
+ * nodes/line_math.h shared with cuda/line.cu, which the CUDA backend runs with this frame's
+ * ysg_line_frame in the node's parameter block. */
 #include <stdint.h>
 #include <string.h>
 
 #include "line.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #include "../cuda/line_api.h"
 #endif
 
@@ -80,7 +82,13 @@ typedef struct line_state {
   int gradient;  /* style is gradient: colours are stored per segment */
   size_t off_prims, off_cols, off_bins;
   int warned; /* the out-of-range edges warning was given (once per pipeline) */
-  int curves; /* the curves form (else points + edges) */
+  /* this frame, for the tile renders (ysg_tile_ops) */
+  int draw; /* 0: nothing to draw (invisible, no segments, or over capacity) */
+  ysg_line_frame f;
+  ysg_bins bins;
+  const ysg_line_seg *segs;
+  const float *cols;
+  int curves;                       /* the curves form (else points + edges) */
   int d_scratch, d_status, d_check; /* CUDA: device scratch and capacity check handles */
 } line_state;
 
@@ -245,21 +253,23 @@ static void line_frame(const ysg_node *n, int width, int height, int points_rgba
   ysg__line_frame_setup(f, &set, width, height, points_rgba);
 }
 
-static ysg_status line_run(ysg_node *n, const ysg_frame *frame) {
+/* Tile rendering (ysg_tile_ops): prepare builds this frame's segments and bins them into tiles
+ * (in scratch), render draws one tile from its bin (nodes/line_prims.c). */
+static ysg_status line_tile_prepare(ysg_node *n, const ysg_frame *frame) {
   line_state *st = ysg_node_state(n);
-  ysg_value *out = ysg_node_output(n, 0);
+  const ysg_value *out = ysg_node_output(n, 0);
   const ysg_value *curves = ysg_node_input(n, IN_CURVES, 0);
   const ysg_value *points = curves ? NULL : ysg_node_input(n, IN_POINTS, 0);
   const ysg_value *edges = curves ? NULL : ysg_node_input(n, IN_EDGES, 0);
-  ysg_line_frame f;
+  st->draw = 0;
   line_frame(n, out->width, out->height, points && (points->attrs & YSG_ATTR_RGBA) && points->rgba,
-             &f);
+             &st->f);
   unsigned char *mem = ysg_node_scratch(n, st->scratch);
   ysg_line_seg *segs = (ysg_line_seg *)mem;
   ysg_bin_prim *prims = (ysg_bin_prim *)(mem + st->off_prims);
   float *cols = st->gradient ? (float *)(mem + st->off_cols) : NULL;
   int n_slots = 0;
-  int skipped = ysg__line_build(n, &f, curves, points, edges, segs, prims, cols, &n_slots);
+  int skipped = ysg__line_build(n, &st->f, curves, points, edges, segs, prims, cols, &n_slots);
   if (skipped && !st->warned) {
     st->warned = 1;
     ysg_node_log(n, YSG_LOG_WARN,
@@ -267,24 +277,30 @@ static ysg_status line_run(ysg_node *n, const ysg_frame *frame) {
                  "frame); such edges are skipped, and this is reported once",
                  frame->index, skipped, edges->count, points->count - 1);
   }
-  size_t n_tiles = (size_t)out->tiles_x * (size_t)out->tiles_y;
-  if (!ysg__line_visible(&f) || n_slots == 0) {
-    memset(out->tiles, 0, n_tiles);
-    return YSG_OK;
-  }
-  ysg_bins bins;
-  ysg__bins_bind(&bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
-  int64_t need = ysg__bins_build(&bins, prims, n_slots);
-  if (need > st->cap_items) {
-    memset(out->tiles, 0, n_tiles);
+  if (!ysg__line_visible(&st->f) || n_slots == 0) return YSG_OK;
+  ysg__bins_bind(&st->bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
+  int64_t need = ysg__bins_build_par(n, &st->bins, prims, n_slots);
+  if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "frame %d needs %lld segment-in-tile references, more than the "
                                "%d planned; raise bin_capacity",
                                frame->index, (long long)need, st->cap_items);
-  }
-  ysg__line_render(n, &f, segs, cols, &bins, out);
+  st->segs = segs;
+  st->cols = st->f.gradient ? cols : NULL;
+  st->draw = 1;
   return YSG_OK;
 }
+
+static int line_tile_render(const ysg_node *n, const ysg_tile *t) {
+  const line_state *st = ysg_node_state(n);
+  if (!st->draw) return 0;
+  return ysg__line_tile(&st->f, st->segs, st->cols, &st->bins, t);
+}
+
+static const ysg_tile_ops line_tile = {
+    .prepare = line_tile_prepare,
+    .render = line_tile_render,
+};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
  * Parameter block: one ysg_line_frame (line_frame). Device scratch: the launcher's work area
@@ -380,10 +396,29 @@ static ysg_status line_device_run(ysg_node *n, void *stream) {
   return YSG_OK;
 }
 
+/* fused into a merge: line_device_run with no output image only builds and bins (its device
+ * output view has no pixels); the merge's kernel renders the tiles from these addresses */
+static ysg_status line_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const line_state *st = ysg_node_state(n);
+  void *scratch = ysg_node_device_scratch(n, st->d_scratch);
+  const ysg_line_frame *f = ysg_node_param_block_device(n);
+  if (!scratch || !f) return YSG_ERR_INVALID;
+  ysg_line_dev_inputs in;
+  line_dev_inputs(n, st, 1, &in);
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg__cuda_line_layer(&in, (cv->width + YSG_TILE - 1) / YSG_TILE,
+                       (cv->height + YSG_TILE - 1) / YSG_TILE, st->cap_items, scratch, f, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused line_fused = {YSG_FUSED_LINE, line_device_run,
+                                                   line_fused_layer};
+
 static const ysg_device_ops line_device = {
     .infer = line_device_infer,
     .prepare = line_prepare,
     .run = line_device_run,
+    .fused = &line_fused,
 };
 #endif
 
@@ -409,9 +444,10 @@ const ysg_node_type ysg__node_line = {
     .params = params,
     .n_params = P_COUNT,
     .infer = line_infer,
-    .run = line_run,
+    .run = ysg_node_run_tiles,
     .destroy = line_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &line_device,
 #endif
+    .tile = &line_tile,
 };

@@ -29,9 +29,10 @@ int ysg__line_build(const ysg_node *n, const ysg_line_frame *f, const ysg_value 
                     const ysg_value *points, const ysg_value *edges, ysg_line_seg *segs,
                     ysg_bin_prim *prims, float *cols, int *n_slots);
 
-/* Render every tile of out from binned segments (tiles in parallel); empty tiles only get 0. */
-void ysg__line_render(const ysg_node *n, const ysg_line_frame *f, const ysg_line_seg *segs,
-                      const float *cols, const ysg_bins *bins, ysg_value *out);
+/* Render tile t from binned segments (cols: gradient colours or NULL); 0 when it is empty (see
+ * ysg_tile_ops.render). */
+int ysg__line_tile(const ysg_line_frame *f, const ysg_line_seg *segs, const float *cols,
+                   const ysg_bins *bins, const ysg_tile *t);
 
 /* The path inputs of line and particles: either curves, or points together with edges (ports
  * given by index). Sets *curves to 1 for the curves form; otherwise fails naming what was found. */

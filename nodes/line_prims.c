@@ -1,8 +1,9 @@
 /* line_prims.c — the `line` node's CPU passes: building one segment slot per edge or polyline
  * segment (in parallel; line_math.h holds the per-element math the CUDA kernel shares), and
- * rendering the binned tiles. A tile keeps each pixel's nearest on-segment: every segment listed
- * in the tile visits only the pixels of the rows its capsule crosses, within the x-span the
- * capsule can reach in that row, so most of a tile is never evaluated for most segments. */
+ * rendering one binned tile (ysg__line_tile, the node's tile render). A tile keeps each pixel's
+ * nearest on-segment: every segment listed in the tile visits only the pixels of the rows its
+ * capsule crosses, within the x-span the capsule can reach in that row, so most of a tile is never
+ * evaluated for most segments. */
 #include <string.h>
 
 #include "line.h"
@@ -60,16 +61,6 @@ int ysg__line_build(const ysg_node *n, const ysg_line_frame *f, const ysg_value 
 }
 
 /* ---- rendering --------------------------------------------------------------------------- */
-
-typedef struct render_job {
-  const ysg_line_frame *f;
-  const ysg_line_seg *segs;
-  const float *cols;
-  const ysg_bins *bins;
-  uint16_t *px;
-  uint8_t *tiles;
-  int width, height, tiles_x;
-} render_job;
 
 /* Pixel columns [*xa, *xb] of a tile row (centre yc; tile starts at x0, nx wide) that may lie
  * within R of the segment: the part of the segment within R of the row vertically, widened by
@@ -144,17 +135,12 @@ static void visit_rows_pattern(const ysg_line_frame *f, const ysg_line_seg *s, i
   }
 }
 
-static void render_tile(const render_job *j, int t) {
-  const ysg_bins *bins = j->bins;
-  const ysg_line_frame *f = j->f;
-  int b = bins->start[t], e = bins->start[t + 1];
-  if (b == e) {
-    j->tiles[t] = 0;
-    return;
-  }
-  int x0 = (t % j->tiles_x) * YSG_TILE, y0 = (t / j->tiles_x) * YSG_TILE;
-  int nx = j->width - x0 < YSG_TILE ? j->width - x0 : YSG_TILE;
-  int ny = j->height - y0 < YSG_TILE ? j->height - y0 : YSG_TILE;
+int ysg__line_tile(const ysg_line_frame *f, const ysg_line_seg *segs, const float *cols,
+                   const ysg_bins *bins, const ysg_tile *t) {
+  int tile = t->ty * bins->tiles_x + t->tx;
+  int b = bins->start[tile], e = bins->start[tile + 1];
+  if (b == e) return 0;
+  int x0 = t->x0, y0 = t->y0, nx = t->w, ny = t->h;
   float d2[YSG_TILE * YSG_TILE];
   int32_t idx[YSG_TILE * YSG_TILE];
   float R = f->cutoff;
@@ -164,7 +150,7 @@ static void render_tile(const render_job *j, int t) {
   }
   for (int it = b; it < e; it++) {
     int i = bins->items[it];
-    const ysg_line_seg *s = &j->segs[i];
+    const ysg_line_seg *s = &segs[i];
     float by = s->ay + s->len * s->uy;
     float ylo = (s->ay < by ? s->ay : by) - R, yhi = (s->ay < by ? by : s->ay) + R;
     float fa = ceilf(ylo - 0.5f - (float)y0), fb = floorf(yhi - 0.5f - (float)y0);
@@ -189,28 +175,14 @@ static void render_tile(const render_job *j, int t) {
       float *p = o + 4 * rx;
       p[0] = p[1] = p[2] = p[3] = 0.0f;
       if (ri[rx] < 0) continue;
-      float tt, cov = ysg_line_cover(f, &j->segs[ri[rx]], (float)(x0 + rx) + 0.5f, yc, &tt);
+      float tt, cov = ysg_line_cover(f, &segs[ri[rx]], (float)(x0 + rx) + 0.5f, yc, &tt);
       if (!(cov > 0.0f)) continue;
-      ysg_line_shade(f, j->cols ? j->cols + 8 * (size_t)ri[rx] : NULL, cov, tt, p);
+      ysg_line_shade(f, cols ? cols + 8 * (size_t)ri[rx] : NULL, cov, tt, p);
       any |= p[0] != 0.0f || p[1] != 0.0f || p[2] != 0.0f || p[3] != 0.0f;
     }
   }
-  j->tiles[t] = (uint8_t)any;
-  if (!any) return;
+  if (!any) return 0;
   for (int ry = 0; ry < ny; ry++)
-    ysg_floats_to_halves(rgba + 4 * ry * YSG_TILE,
-                         j->px + ((size_t)(y0 + ry) * (size_t)j->width + (size_t)x0) * 4, 4 * nx);
-}
-
-static void render_tiles(void *ud, int b, int e) {
-  const render_job *j = ud;
-  for (int t = b; t < e; t++) render_tile(j, t);
-}
-
-void ysg__line_render(const ysg_node *n, const ysg_line_frame *f, const ysg_line_seg *segs,
-                      const float *cols, const ysg_bins *bins, ysg_value *out) {
-  render_job j = {f,          segs,        f->gradient ? cols : NULL,
-                  bins,       out->px,     out->tiles,
-                  out->width, out->height, out->tiles_x};
-  ysg_node_parallel_for(n, bins->n_tiles, out->tiles_x, render_tiles, &j);
+    ysg_floats_to_halves(rgba + 4 * ry * YSG_TILE, t->px + (size_t)ry * t->stride, 4 * nx);
+  return 1;
 }

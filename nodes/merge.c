@@ -1,15 +1,18 @@
 /* merge.c — the `merge` node: composites any number of image layers, in order, over a
- * background, each with a blend mode and an opacity, in one pass over the pixels. Tiles where a
- * layer is empty skip that layer; the output's occupancy is the OR of the layers'. The output
- * may share memory with the first layer (YSG_NODE_INPLACE). Blend math: engine/blend.h. On the
- * CUDA backend cuda/composite.cu's merge reads the layers' addresses, modes and opacities from
- * the node's parameter block. */
+ * background, each with a blend mode and an opacity, in one pass over the output tiles. Tiles
+ * where a layer is empty skip that layer; the output's occupancy is the OR of the layers'. Layers
+ * from render nodes that nothing else reads are fused (ysg_node_input_tiles renders their tiles
+ * into cache-resident buffers during the pass; their images are never made). The output may
+ * share memory with the first layer (YSG_NODE_INPLACE). Blend math: engine/blend.h. On the CUDA
+ * backend cuda/composite.cu's merge reads the layers' addresses, modes and opacities from the
+ * node's parameter block. */
 #include <string.h>
 
 #include "blend.h"
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #endif
 
 enum { P_BACKGROUND, P_COUNT };
@@ -28,8 +31,8 @@ static const ysg_param_def link_params[LP_COUNT] = {
 };
 
 static const ysg_port_def inputs[] = {
-    {"layers", YSG_IMAGE, YSG_PORT_MULTI, "images composited bottom to top, all the same size",
-     link_params, LP_COUNT},
+    {"layers", YSG_IMAGE, YSG_PORT_MULTI | YSG_PORT_TILED,
+     "images composited bottom to top, all the same size", link_params, LP_COUNT},
 };
 
 static const ysg_port_def outputs[] = {
@@ -40,8 +43,7 @@ static const ysg_port_def outputs[] = {
 typedef struct merge_state {
   int n;
   ysg_blend_layer *layers; /* (n) */
-  const uint16_t **px;     /* (n) pixel arrays */
-  const uint8_t **tiles;   /* (n) occupancy grids */
+  uint8_t *want;           /* (n) the layer is visible (opacity > 0): read or render it */
 } merge_state;
 
 typedef struct merge_job {
@@ -49,9 +51,8 @@ typedef struct merge_job {
   float bg[4]; /* premultiplied linear */
   uint16_t bg_half[4];
   int bg_zero; /* all four background channels are 0 */
-  uint16_t *out;
   uint8_t *out_tiles;
-  int width, height, tiles_x;
+  int tiles_x;
 } merge_job;
 
 /* Blend npx pixels of one layer onto acc. The switch sits outside the loop so each case inlines
@@ -80,54 +81,54 @@ static void blend_span(int mode, const float *src, float opacity, float *acc, in
   }
 }
 
-/* One pass over a band of tile rows, row by row and tile by tile (16-pixel spans): the span
- * starts as the background and each layer active on that tile is blended in order, exactly as
- * ysg_composite_px does per pixel on the GPU. All layers of a span are read before it is
- * stored, and the band's tile flags are written last, so the output may be layer 0 (in place). */
-static void merge_tile_rows(void *ud, int ty0, int ty1) {
+/* One output tile (ysg_node_input_tiles hands over each layer's tile: materialised or rendered
+ * just now by a fused layer): the tile starts as the background and each layer active on it is
+ * blended in order, exactly as ysg_composite_px does per pixel on the GPU. A layer's tile is
+ * converted whole before it is blended, and blended whole before the next: the FP32 rows are
+ * then read long after they were stored (a 64-byte load right behind the two 32-byte stores that
+ * wrote it stalls the store forwarding). Every layer is read before the tile is stored, so the
+ * output may be layer 0 (in place). */
+static void merge_tile(void *ud, const ysg_tile *o, const ysg_tile_src *src) {
   const merge_job *j = ud;
   const merge_state *st = j->st;
-  float acc[4 * YSG_TILE], src[4 * YSG_TILE];
-  for (int ty = ty0; ty < ty1; ty++) {
-    int y0 = ty * YSG_TILE, y1 = y0 + YSG_TILE < j->height ? y0 + YSG_TILE : j->height;
-    for (int y = y0; y < y1; y++) {
-      for (int tx = 0; tx < j->tiles_x; tx++) {
-        int tile = ty * j->tiles_x + tx;
-        int x0 = tx * YSG_TILE, npx = j->width - x0 < YSG_TILE ? j->width - x0 : YSG_TILE;
-        size_t off = ((size_t)y * (size_t)j->width + (size_t)x0) * 4;
-        int first = -1, count = 0;
-        for (int k = 0; k < st->n; k++)
-          if (ysg_layer_active(st->tiles, st->layers, k, tile)) {
-            if (first < 0) first = k;
-            count++;
-          }
-        if (count == 0) {
-          for (int i = 0; i < npx; i++) memcpy(j->out + off + 4 * i, j->bg_half, 8);
-          continue;
-        }
-        /* one opaque-blended layer over nothing is the layer itself (s·1 + 0 = s exactly): copy
-         * it, or leave it where it is when merging in place (an untouched background layer) */
-        if (count == 1 && j->bg_zero && st->layers[first].mode == YSG_BLEND_NORMAL &&
-            st->layers[first].opacity == 1.0f) {
-          if (st->px[first] != j->out) memcpy(j->out + off, st->px[first] + off, 8 * (size_t)npx);
-          continue;
-        }
-        for (int i = 0; i < npx; i++) memcpy(acc + 4 * i, j->bg, sizeof j->bg);
-        for (int k = first; k < st->n; k++) {
-          if (!ysg_layer_active(st->tiles, st->layers, k, tile)) continue;
-          ysg_halves_to_floats(st->px[k] + off, src, 4 * npx);
-          blend_span(st->layers[k].mode, src, st->layers[k].opacity, acc, npx);
-        }
-        ysg_floats_to_halves(acc, j->out + off, 4 * npx);
-      }
+  float acc[YSG_TILE * 4 * YSG_TILE], px[YSG_TILE * 4 * YSG_TILE]; /* rows of 4·YSG_TILE */
+  int first = -1, count = 0, w = o->w, h = o->h;
+  for (int k = 0; k < st->n; k++)
+    if (src[k].active) {
+      if (first < 0) first = k;
+      count++;
     }
-    if (j->out_tiles)
-      for (int tx = 0; tx < j->tiles_x; tx++) {
-        int tile = ty * j->tiles_x + tx;
-        j->out_tiles[tile] =
-            (uint8_t)ysg_merge_tile_flag(j->bg, st->tiles, st->layers, st->n, tile);
-      }
+  int tile = o->ty * j->tiles_x + o->tx;
+  if (j->out_tiles) j->out_tiles[tile] = (uint8_t)(count > 0 || !j->bg_zero);
+  if (count == 0) {
+    for (int y = 0; y < h; y++)
+      for (int i = 0; i < w; i++) memcpy(o->px + (size_t)y * o->stride + 4 * i, j->bg_half, 8);
+    return;
   }
+  /* one opaque-blended layer over nothing is the layer itself (s·1 + 0 = s exactly): copy it,
+   * or leave it where it is when merging in place (an untouched background layer) */
+  if (count == 1 && j->bg_zero && st->layers[first].mode == YSG_BLEND_NORMAL &&
+      st->layers[first].opacity == 1.0f) {
+    for (int y = 0; y < h; y++) {
+      const uint16_t *s = src[first].px + (size_t)y * src[first].stride;
+      uint16_t *row = o->px + (size_t)y * o->stride;
+      if (s != row) memcpy(row, s, 8 * (size_t)w);
+    }
+    return;
+  }
+  for (int y = 0; y < h; y++)
+    for (int i = 0; i < w; i++)
+      for (int c = 0; c < 4; c++) acc[y * 4 * YSG_TILE + 4 * i + c] = j->bg[c];
+  for (int k = first; k < st->n; k++) {
+    if (!src[k].active) continue;
+    for (int y = 0; y < h; y++)
+      ysg_halves_to_floats(src[k].px + (size_t)y * src[k].stride, px + y * 4 * YSG_TILE, 4 * w);
+    for (int y = 0; y < h; y++)
+      blend_span(st->layers[k].mode, px + y * 4 * YSG_TILE, st->layers[k].opacity,
+                 acc + y * 4 * YSG_TILE, w);
+  }
+  for (int y = 0; y < h; y++)
+    ysg_floats_to_halves(acc + y * 4 * YSG_TILE, o->px + (size_t)y * o->stride, 4 * w);
 }
 
 static void merge_destroy(ysg_node *n) {
@@ -155,14 +156,13 @@ static ysg_status merge_infer(ysg_node *n) {
   }
   merge_destroy(n); /* infer may run again when a pipeline is re-planned */
   size_t n_ = (size_t)(nl > 0 ? nl : 1);
-  size_t bytes = sizeof(merge_state) + n_ * (sizeof(ysg_blend_layer) + 2 * sizeof(void *));
+  size_t bytes = sizeof(merge_state) + n_ * (sizeof(ysg_blend_layer) + 1);
   unsigned char *mem = ysg_node_alloc(n, bytes);
   if (!mem) return YSG_ERR_NOMEM;
   merge_state *st = (merge_state *)mem;
   st->n = nl;
-  st->px = (const uint16_t **)(mem + sizeof *st);
-  st->tiles = (const uint8_t **)(mem + sizeof *st + n_ * sizeof(void *));
-  st->layers = (ysg_blend_layer *)(mem + sizeof *st + 2 * n_ * sizeof(void *));
+  st->layers = (ysg_blend_layer *)(mem + sizeof *st);
+  st->want = mem + sizeof *st + n_ * sizeof(ysg_blend_layer);
   ysg_node_set_state(n, st);
   return YSG_OK;
 }
@@ -189,22 +189,15 @@ static ysg_status merge_run(ysg_node *n, const ysg_frame *frame) {
   (void)frame;
   merge_state *st = ysg_node_state(n);
   ysg_value *out = ysg_node_output(n, 0);
-  for (int k = 0; k < st->n; k++) {
-    const ysg_value *v = ysg_node_input(n, 0, k);
-    st->px[k] = v->px;
-    st->tiles[k] = v->tiles;
-  }
   merge_job j;
   j.st = st;
   merge_params(n, st->n, j.bg, st->layers);
+  for (int k = 0; k < st->n; k++) st->want[k] = st->layers[k].opacity > 0.0f;
   ysg_store_px(j.bg_half, j.bg);
   j.bg_zero = j.bg[0] == 0.0f && j.bg[1] == 0.0f && j.bg[2] == 0.0f && j.bg[3] == 0.0f;
-  j.out = out->px;
   j.out_tiles = out->tiles;
-  j.width = out->width;
-  j.height = out->height;
-  j.tiles_x = (out->width + YSG_TILE - 1) / YSG_TILE;
-  ysg_node_parallel_for(n, (out->height + YSG_TILE - 1) / YSG_TILE, 1, merge_tile_rows, &j);
+  j.tiles_x = out->tiles_x;
+  ysg_node_input_tiles(n, 0, st->want, merge_tile, &j);
   return YSG_OK;
 }
 
@@ -227,15 +220,50 @@ static size_t off_tiles(int L) {
   return off_px(L) + align16((size_t)(L > 0 ? L : 1) * sizeof(void *));
 }
 
+/* With fused layers the block is instead: float bg[4], then ysg_fused_layer layers[L] (each
+ * layer's kind, mode, opacity and addresses: cuda/fused.cu's one kernel renders and composites). */
+static int any_fused(const ysg_node *n) {
+  for (int k = 0; k < ysg_node_input_count(n, 0); k++)
+    if (ysg_node_input_fused(n, 0, k)) return 1;
+  return 0;
+}
+
 static ysg_status merge_device_infer(ysg_node *n) {
   int L = ysg_node_input_count(n, 0);
+  if (any_fused(n))
+    return ysg_node_request_param_block(
+        n, 4 * sizeof(float) + (size_t)(L > 0 ? L : 1) * sizeof(ysg_fused_layer));
   return ysg_node_request_param_block(n, off_tiles(L) + (size_t)(L > 0 ? L : 1) * sizeof(void *));
+}
+
+static ysg_status merge_prepare_fused(ysg_node *n, unsigned char *b) {
+  int L = ysg_node_input_count(n, 0);
+  ysg_fused_layer *d = (ysg_fused_layer *)(void *)(b + 4 * sizeof(float));
+  merge_state *st = ysg_node_state(n);
+  merge_params(n, L, (float *)(void *)b, st->layers);
+  for (int k = 0; k < L; k++) {
+    memset(&d[k], 0, sizeof d[k]);
+    if (ysg_node_input_fused(n, 0, k)) {
+      ysg_status s = ysg__node_input_fused_layer(n, 0, k, &d[k]);
+      if (s) return s;
+    } else {
+      const ysg_value *v = ysg_node_input_device(n, 0, k);
+      if (!v) return ysg_node_fail(n, YSG_ERR_INVALID, "layer %d has no device view", k + 1);
+      d[k].kind = YSG_FUSED_IMAGE;
+      d[k].px = v->px;
+      d[k].tiles = v->tiles;
+    }
+    d[k].mode = st->layers[k].mode;
+    d[k].opacity = st->layers[k].opacity;
+  }
+  return YSG_OK;
 }
 
 static ysg_status merge_prepare(ysg_node *n, const ysg_frame *f) {
   (void)f;
   unsigned char *b = ysg_node_param_block(n);
   if (!b) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  if (any_fused(n)) return merge_prepare_fused(n, b);
   int L = ysg_node_input_count(n, 0);
   const uint16_t **px = (const uint16_t **)(void *)(b + off_px(L));
   const uint8_t **tiles = (const uint8_t **)(void *)(b + off_tiles(L));
@@ -256,6 +284,12 @@ static ysg_status merge_device_run(ysg_node *n, void *stream) {
     return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the output are missing");
   int L = ysg_node_input_count(n, 0);
   char err[512] = "";
+  if (any_fused(n)) {
+    ysg_status s = ysg__cuda_merge_fused(
+        out->px, out->tiles, (const ysg_fused_layer *)(const void *)(b + 4 * sizeof(float)),
+        (const float *)(const void *)b, L, out->width, out->height, stream, err, sizeof err);
+    return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
+  }
   ysg_status s = ysg__cuda_merge(
       out->px, out->tiles, (const uint16_t *const *)(const void *)(b + off_px(L)),
       (const uint8_t *const *)(const void *)(b + off_tiles(L)),

@@ -2,9 +2,9 @@
  * straight edge between points), placed by arc length from a seeded hash and the frame's time
  * only (no state between frames), each drawn as a dot (nodes/dot_math.h) with a fading, tapered
  * trail following the curve behind it. Frame: arc lengths -> particles -> tile bins -> tiles
- * composited "over" in particle order, each particle's head and trail capsules evaluated over
- * their own small boxes in whole, vectorised tile rows. The math is engine/particles_math.h,
- * shared with cuda/particles.cu. */
+ * composited "over" in particle order (tile by tile, ysg_tile_ops: fusable into a merge), each
+ * particle's head and trail capsules evaluated over their own small boxes in whole, vectorised tile
+ * rows. The math is engine/particles_math.h, shared with cuda/particles.cu. */
 #include <math.h>
 #include <string.h>
 
@@ -15,6 +15,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #include "../cuda/particles_api.h"
 #endif
 
@@ -90,6 +91,10 @@ typedef struct particles_state {
   int64_t cap;                                 /* particles */
   size_t off_cum, off_prims, off_bp, off_bins; /* off 0: edge polylines (edges form) */
   int d_work, chk_items; /* CUDA backend: device scratch and the bin-reference check */
+  /* this frame, for the tile renders (ysg_tile_ops) */
+  const ysg_particle_prim *prims;
+  ysg_bins bins;
+  int draw; /* 0: nothing binned (over capacity) */
 } particles_state;
 
 typedef struct particles_job {
@@ -98,11 +103,8 @@ typedef struct particles_job {
   float *cum;      /* (n_curves, S) */
   ysg_particle_prim *prims;
   ysg_bin_prim *bp;
-  const ysg_bins *bins;
   const ysg_value *points, *edges;
   float *edge_xy;
-  uint16_t *px;
-  uint8_t *tiles;
   int S, width, height;
 } particles_job;
 
@@ -275,39 +277,34 @@ static int draw_particle(const ysg_particle_prim *o, const part_box *clip, int t
   return most > 0.0f;
 }
 
-/* Render a range of tiles: each pixel composites its tile's particles over transparent in FP32,
- * in particle order; a tile is stored and flagged only if some particle gave it alpha. */
-static void render_tiles(void *ud, int t0, int t1) {
-  const particles_job *j = ud;
-  const ysg_bins *b = j->bins;
+/* One tile (ysg_tile_ops.render): each pixel composites its tile's particles over transparent
+ * in FP32, in particle order; the tile is stored only if some particle gave it alpha. */
+static int particles_tile_render(const ysg_node *n, const ysg_tile *t) {
+  const particles_state *st = ysg_node_state(n);
+  if (!st->draw) return 0;
+  const ysg_bins *b = &st->bins;
+  int tile = t->ty * b->tiles_x + t->tx;
+  int s = b->start[tile], e = b->start[tile + 1];
+  if (s == e) return 0;
   float acc[YSG_TILE * YSG_TILE * 4], trail[YSG_TILE * YSG_TILE];
-  for (int t = t0; t < t1; t++) {
-    int s = b->start[t], e = b->start[t + 1];
-    if (s == e) {
-      j->tiles[t] = 0;
-      continue;
-    }
-    int x0 = (t % b->tiles_x) * YSG_TILE, y0 = (t / b->tiles_x) * YSG_TILE;
-    int xe = x0 + YSG_TILE < j->width ? x0 + YSG_TILE : j->width; /* exclusive */
-    int ye = y0 + YSG_TILE < j->height ? y0 + YSG_TILE : j->height;
-    memset(acc, 0, sizeof acc);
-    int any = 0;
-    for (int k = s; k < e; k++) {
-      const ysg_particle_prim *o = &j->prims[b->items[k]];
-      part_box clip;
-      clip.x0 = o->x0 > (float)x0 ? (int)o->x0 : x0;
-      clip.x1 = o->x1 < (float)(xe - 1) ? (int)o->x1 : xe - 1;
-      clip.y0 = o->y0 > (float)y0 ? (int)o->y0 : y0;
-      clip.y1 = o->y1 < (float)(ye - 1) ? (int)o->y1 : ye - 1;
-      if (clip.x0 > clip.x1 || clip.y0 > clip.y1) continue;
-      any |= draw_particle(o, &clip, x0, y0, acc, trail);
-    }
-    j->tiles[t] = (uint8_t)any;
-    if (!any) continue;
-    for (int y = y0; y < ye; y++)
-      ysg_floats_to_halves(acc + (size_t)(y - y0) * YSG_TILE * 4,
-                           j->px + ((size_t)y * (size_t)j->width + (size_t)x0) * 4, 4 * (xe - x0));
+  int x0 = t->x0, y0 = t->y0;
+  int xe = x0 + t->w, ye = y0 + t->h; /* exclusive */
+  memset(acc, 0, sizeof acc);
+  int any = 0;
+  for (int k = s; k < e; k++) {
+    const ysg_particle_prim *o = &st->prims[b->items[k]];
+    part_box clip;
+    clip.x0 = o->x0 > (float)x0 ? (int)o->x0 : x0;
+    clip.x1 = o->x1 < (float)(xe - 1) ? (int)o->x1 : xe - 1;
+    clip.y0 = o->y0 > (float)y0 ? (int)o->y0 : y0;
+    clip.y1 = o->y1 < (float)(ye - 1) ? (int)o->y1 : ye - 1;
+    if (clip.x0 > clip.x1 || clip.y0 > clip.y1) continue;
+    any |= draw_particle(o, &clip, x0, y0, acc, trail);
   }
+  if (!any) return 0;
+  for (int y = 0; y < t->h; y++)
+    ysg_floats_to_halves(acc + (size_t)y * YSG_TILE * 4, t->px + (size_t)y * t->stride, 4 * t->w);
+  return 1;
 }
 
 static void particles_destroy(ysg_node *n) {
@@ -380,9 +377,11 @@ static void read_params(const ysg_node *n, const ysg_frame *f, int per, int n_cu
   q->n_curves = n_curves;
 }
 
-static ysg_status particles_run(ysg_node *n, const ysg_frame *frame) {
-  const particles_state *st = ysg_node_state(n);
-  ysg_value *out = ysg_node_output(n, 0);
+/* Tile rendering (ysg_tile_ops): prepare measures the curves, places this frame's particles and
+ * bins them into tiles (in scratch); particles_tile_render draws one tile. */
+static ysg_status particles_tile_prepare(ysg_node *n, const ysg_frame *frame) {
+  particles_state *st = ysg_node_state(n);
+  const ysg_value *out = ysg_node_output(n, 0);
   const ysg_value *curves = ysg_node_input(n, IN_CURVES, 0);
   const ysg_value *points = curves ? NULL : ysg_node_input(n, IN_POINTS, 0);
   const ysg_value *edges = curves ? NULL : ysg_node_input(n, IN_EDGES, 0);
@@ -403,9 +402,7 @@ static ysg_status particles_run(ysg_node *n, const ysg_frame *frame) {
   j.cum = (float *)(mem + st->off_cum);
   j.prims = (ysg_particle_prim *)(mem + st->off_prims);
   j.bp = (ysg_bin_prim *)(mem + st->off_bp);
-  j.px = out->px;
-  j.tiles = out->tiles;
-  if (!out->tiles) return ysg_node_fail(n, YSG_ERR_INVALID, "the output image has no tile grid");
+  st->draw = 0;
   if (curves) {
     j.xy = curves->xy;
   } else {
@@ -416,20 +413,22 @@ static ysg_status particles_run(ysg_node *n, const ysg_frame *frame) {
   int n_prims = n_curves * st->per;
   ysg_node_parallel_for(n, n_curves, 64, curve_lengths, &j);
   ysg_node_parallel_for(n, n_prims, 256, make_particles, &j);
-  ysg_bins bins;
-  ysg__bins_bind(&bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
-  int64_t need = ysg__bins_build(&bins, j.bp, n_prims);
-  if (need > st->cap_items) {
-    memset(out->tiles, 0, (size_t)out->tiles_x * (size_t)out->tiles_y);
+  ysg__bins_bind(&st->bins, mem + st->off_bins, out->tiles_x, out->tiles_y, st->cap_items);
+  int64_t need = ysg__bins_build_par(n, &st->bins, j.bp, n_prims);
+  if (need > st->cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "frame %d needs %lld tile references, more than the %d planned; "
                                "raise bin_capacity",
                                frame->index, (long long)need, st->cap_items);
-  }
-  j.bins = &bins;
-  ysg_node_parallel_for(n, bins.n_tiles, 8, render_tiles, &j);
+  st->prims = j.prims;
+  st->draw = 1;
   return YSG_OK;
 }
+
+static const ysg_tile_ops particles_tile = {
+    .prepare = particles_tile_prepare,
+    .render = particles_tile_render,
+};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
  * Parameter block: one ysg_particles_params (read_params, 56 bytes; its double at offset 0). The
@@ -487,10 +486,28 @@ static ysg_status particles_device_run(ysg_node *n, void *stream) {
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: particles_device_run with no output image only builds and bins */
+static ysg_status particles_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const particles_state *st = ysg_node_state(n);
+  void *mem = ysg_node_device_scratch(n, st->d_work);
+  if (!mem) return YSG_ERR_INVALID;
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  ysg_cuda_particles_work w;
+  ysg__cuda_particles_work_bind(&w, mem, st->cap_curves, st->samples,
+                                ysg_node_input_count(n, IN_CURVES) == 0, (int)st->cap, cv->width,
+                                cv->height, st->cap_items);
+  ysg__cuda_particles_layer(&w, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused particles_fused = {YSG_FUSED_PARTICLES, particles_device_run,
+                                                        particles_fused_layer};
+
 static const ysg_device_ops particles_device = {
     .infer = particles_device_infer,
     .prepare = particles_prepare,
     .run = particles_device_run,
+    .fused = &particles_fused,
 };
 #endif
 
@@ -515,9 +532,10 @@ const ysg_node_type ysg__node_particles = {
     .params = params,
     .n_params = P_COUNT,
     .infer = particles_infer,
-    .run = particles_run,
+    .run = ysg_node_run_tiles,
     .destroy = particles_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &particles_device,
 #endif
+    .tile = &particles_tile,
 };

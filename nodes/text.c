@@ -207,41 +207,6 @@ static ysg_status text_infer(ysg_node *n) {
   return preload(n, st, in);
 }
 
-/* ---- the CPU run: prepare, then every tile (as ysg_node_run_tiles does in tile fusion) ------- */
-
-typedef struct tiles_job {
-  const ysg_node *n;
-  ysg_value *out;
-} tiles_job;
-
-static void tiles_range(void *ud, int t0, int t1) {
-  const tiles_job *j = ud;
-  ysg_value *v = j->out;
-  for (int t = t0; t < t1; t++) {
-    ysg_tile tl;
-    tl.tx = t % v->tiles_x;
-    tl.ty = t / v->tiles_x;
-    tl.x0 = tl.tx * YSG_TILE;
-    tl.y0 = tl.ty * YSG_TILE;
-    tl.w = v->width - tl.x0 < YSG_TILE ? v->width - tl.x0 : YSG_TILE;
-    tl.h = v->height - tl.y0 < YSG_TILE ? v->height - tl.y0 : YSG_TILE;
-    tl.stride = (size_t)v->width * 4;
-    tl.px = v->px + (size_t)tl.y0 * tl.stride + (size_t)tl.x0 * 4;
-    tl.scratch = NULL;
-    v->tiles[t] = (uint8_t)ysg__text_render(j->n, &tl);
-  }
-}
-
-static ysg_status text_run(ysg_node *n, const ysg_frame *f) {
-  ysg_status s = ysg__text_prepare(n, f);
-  if (s) return s;
-  ysg_value *out = ysg_node_output(n, 0);
-  if (!out->tiles) return ysg_node_fail(n, YSG_ERR_INVALID, "the output image has no tile grid");
-  tiles_job j = {n, out};
-  ysg_node_parallel_for(n, out->tiles_x * out->tiles_y, 8, tiles_range, &j);
-  return YSG_OK;
-}
-
 static const ysg_tile_ops text_tile = {
     .prepare = ysg__text_prepare,
     .render = ysg__text_render,
@@ -351,7 +316,7 @@ const ysg_node_type ysg__node_text = {
     .n_params = P_COUNT,
     .init = text_init,
     .infer = text_infer,
-    .run = text_run,
+    .run = ysg_node_run_tiles,
     .destroy = text_destroy,
 #ifdef YSG_HAVE_CUDA
     .device = &text_device,

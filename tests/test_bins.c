@@ -2,8 +2,8 @@
  * reference on random rectangles and capsules (NaN, infinities, off-canvas, huge coordinates,
  * zero-length capsules): every tile lists exactly the primitives whose shape grown by r meets
  * the tile (a superset of those, at worst by float rounding), in ascending order; the capacity
- * rule (nothing listed, the total reported); and the CUDA binner against the CPU one, list for
- * list (skipped with the reason when there is no device). */
+ * rule (nothing listed, the total reported); the parallel builder list for list; and the CUDA
+ * binner against the CPU one, list for list (skipped with the reason when there is no device). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
@@ -183,6 +183,8 @@ static void check_bins(const ysg_bins *b, const ysg_bin_prim *p, int n, int64_t 
 
 #define N 600
 static ysg_bin_prim prims[N];
+#define N_PAR 5000 /* above the parallel builder's threshold */
+static ysg_bin_prim prims_par[N_PAR];
 
 static void *bins_new(ysg_bins *b, int cap_items) {
   void *mem = malloc(ysg__bins_bytes(TX, TY, cap_items));
@@ -252,6 +254,39 @@ Test(bins, empty_and_culled_input) {
                          {W + 40, 0, W + 90, H, 30, YSG_BIN_CAPSULE}};
   cr_assert_eq(ysg__bins_build(&b, off, 2), 0);
   free(mem);
+}
+
+/* The parallel builder (bands of tile rows on a node's 2 threads) lists exactly what the serial
+ * one does, and reports overflow the same way. */
+Test(bins, parallel_build_equals_serial) {
+  ysg_context_options o;
+  ysg_context_options_init(&o);
+  o.threads = 2;
+  ysg_context *ctx = NULL;
+  cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
+  ysg_pipeline *p = NULL;
+  ysg_node *n = NULL;
+  cr_assert_eq(ysg__pipeline_new(ctx, "bins.lua", NULL, &p), YSG_OK);
+  cr_assert_eq(ysg__node_add(p, "fill", "f", "bins.lua", 1, &n), YSG_OK);
+  for (int round = 0; round < 10; round++) {
+    random_prims(prims_par, N_PAR);
+    ysg_bins a, b;
+    void *ma = bins_new(&a, 2000000), *mb = bins_new(&b, 2000000);
+    int64_t total = ysg__bins_build(&a, prims_par, N_PAR);
+    cr_assert_eq(ysg__bins_build_par(n, &b, prims_par, N_PAR), total);
+    cr_assert_eq(b.n_items, a.n_items);
+    cr_assert_eq(memcmp(a.start, b.start, sizeof(int32_t) * (TX * TY + 1)), 0, "round %d", round);
+    cr_assert_eq(memcmp(a.items, b.items, sizeof(int32_t) * (size_t)total), 0, "round %d", round);
+    free(mb);
+    mb = bins_new(&b, (int)total - 1);
+    cr_assert_eq(ysg__bins_build_par(n, &b, prims_par, N_PAR), total);
+    cr_expect_eq(b.n_items, 0);
+    for (int t = 0; t <= b.n_tiles; t++) cr_expect_eq(b.start[t], 0, "tile %d", t);
+    free(ma);
+    free(mb);
+  }
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
 }
 
 /* ---- CUDA ------------------------------------------------------------------------------------ */

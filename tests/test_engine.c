@@ -134,6 +134,7 @@ Test(engine, validation_messages) {
 Test(engine, inplace_merge_and_kept_values) {
   ysg_context *ctx = ysgt_ctx();
   ysg_pipeline *p = new_pipeline(ctx);
+  p->no_fuse = 1; /* materialised layers (tests/test_fuse.c covers the fused merge) */
   ysg_node *a, *b, *m;
   ysg_link *l;
   cr_assert_eq(ysg__node_add(p, "fill", "a", "g.lua", 1, &a), YSG_OK);

@@ -50,6 +50,9 @@ typedef struct ysg_param_def {
 #define YSG_PORT_OPTIONAL 1u /* input may be left unconnected */
 #define YSG_PORT_MULTI \
   2u /* input takes a list of links (e.g. merge layers), each with link params */
+/* image input whose links may be fused (see ysg_tile_ops): the consumer reads it only through
+ * ysg_node_input_tiles, one tile at a time, and never as a whole image */
+#define YSG_PORT_TILED 4u
 
 typedef struct ysg_port_def {
   const char *name;
@@ -103,6 +106,9 @@ typedef struct ysg_device_ops {
   /* optional, every frame on the host after the node's segment was launched (sinks): enqueue
    * copies into pinned host memory and hand work to the background writer. */
   ysg_status (*after)(ysg_node *n, const ysg_frame *frame, void *stream);
+  /* built-in render nodes only (NULL otherwise): how the fused CUDA merge renders this node's
+   * tiles in its own kernel (engine-internal layout) */
+  const struct ysg_device_fused *fused;
 } ysg_device_ops;
 
 /* ---- tile rendering (tile fusion, ARCHITECTURE §6) -------------------------------------------
@@ -125,7 +131,9 @@ typedef struct ysg_device_ops {
  *   frame, concurrently from the context's worker threads for different tiles, in no particular
  *   order, after prepare returned YSG_OK. It must be reentrant: read the node's state, scratch,
  *   inputs and params, write only t->px and t->scratch, keep working memory on the stack (a few
- *   KiB: a tile of FP32 RGBA is 4 KiB) or in t->scratch, and neither allocate, log nor fail.
+ *   KiB: a tile of FP32 RGBA is 4 KiB) or in t->scratch, and neither allocate, log, fail nor
+ *   call ysg_node_parallel_for. The same tile of the same frame must give the same answer and
+ *   bits whichever thread renders it and whether the node is fused or not.
  *   Returns 1: the tile may hold content and every one of its t->w × t->h pixels was written;
  *   0: the tile is fully transparent — every pixel is 0 — and t->px holds nothing to read (it may
  *   have been partly written). Pixels are FP16 (ysg_float_to_half's rounding: round to nearest
@@ -150,6 +158,8 @@ typedef struct ysg_tile_ops {
   int (*render)(const ysg_node *n, const ysg_tile *t);
   size_t scratch_bytes;
 } ysg_tile_ops;
+
+struct ysg_device_fused; /* built-in nodes' fused CUDA path (engine-internal) */
 
 typedef struct ysg_node_type {
   const char *name;     /* Lua constructor name, e.g. "merge" */
@@ -282,6 +292,37 @@ YSG_API int ysg_node_threads(const ysg_node *n);
 typedef void (*ysg_range_fn)(void *ud, int begin, int end);
 YSG_API void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn,
                                    void *ud);
+
+/* Which of the context's worker threads is calling, in [0, ysg_node_threads(n)), inside a
+ * ysg_node_parallel_for callback or a tile render (0 elsewhere): index per-thread scratch with
+ * it. */
+YSG_API int ysg_node_thread_index(void);
+
+/* ---- tiles (see ysg_tile_ops) ------------------------------------------------------------------
+ */
+/* The run() of a node with tile ops: prepare, then render every tile of output 0 in parallel into
+ * the image, setting its occupancy grid from render's answers. */
+YSG_API ysg_status ysg_node_run_tiles(ysg_node *n, const ysg_frame *frame);
+/* 1 when link k of an input port is fused: its producer renders tiles on demand inside this
+ * node's ysg_node_input_tiles pass and its value has no pixels (px, tiles NULL). */
+YSG_API int ysg_node_input_fused(const ysg_node *n, int port, int k);
+
+/* One tile of one link of a YSG_PORT_TILED port, as ysg_node_input_tiles hands it over. */
+typedef struct ysg_tile_src {
+  const uint16_t *px; /* the link's pixel (x0, y0) of this tile; read w × h pixels */
+  size_t stride;      /* halves between rows */
+  int active;         /* 0: the tile is fully transparent, px is not to be read */
+} ysg_tile_src;
+/* Called once per tile of output 0: out describes the tile in the output image (px, stride,
+ * scratch NULL), src[k] the same tile of each link k of the port (active 0 for links not in
+ * `want`). Runs concurrently for different tiles, like a tile render. */
+typedef void (*ysg_tiles_fn)(void *ud, const ysg_tile *out, const ysg_tile_src *src);
+/* The single pass over the output of a node with a YSG_PORT_TILED port: every tile of output 0,
+ * in parallel; for each link k with want[k] != 0 (want NULL: every link) a fused link's tile is
+ * rendered into a per-thread buffer, a materialised link's tile is read where it lies (its
+ * occupancy grid gives active). Everything fn reads of src[k] is this tile of link k. */
+YSG_API void ysg_node_input_tiles(ysg_node *n, int port, const uint8_t *want, ysg_tiles_fn fn,
+                                  void *ud);
 
 /* Background writing for sinks: a node owns nslots buffers (≤ 8); write_begin blocks until slot
  * *slot is free (the writer finished with it), the node fills it, write_submit queues fn, which
