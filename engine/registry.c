@@ -18,6 +18,8 @@ extern const ysg_node_type ysg__node_particles;
 extern const ysg_node_type ysg__node_blur_region;
 extern const ysg_node_type ysg__node_tracks;
 extern const ysg_node_type ysg__node_raw;
+extern const ysg_node_type ysg__node_chroma_key, ysg__node_difference_key, ysg__node_matte,
+    ysg__node_mask_in, ysg__node_composite;
 #ifdef YSG_HAVE_FFMPEG
 extern const ysg_node_type ysg__node_video_out;
 extern const ysg_node_type ysg__node_video_in;
@@ -33,6 +35,8 @@ static const ysg_node_type *const builtins[] = {
     &ysg__node_line,        &ysg__node_bbox,     &ysg__node_dot,      &ysg__node_curve,
     &ysg__node_graph,       &ysg__node_blur,     &ysg__node_glow,     &ysg__node_particles,
     &ysg__node_blur_region, &ysg__node_tracks,   &ysg__node_raw,
+    &ysg__node_chroma_key, &ysg__node_difference_key, &ysg__node_matte, &ysg__node_mask_in,
+    &ysg__node_composite,
 #ifdef YSG_HAVE_FFMPEG
     &ysg__node_video_out,   &ysg__node_video_in,
 #endif
