@@ -127,8 +127,9 @@ __global__ void feather_kernel(float *a, const float *b, size_t n, const ysg_mat
 __global__ void temporal_kernel(float *a, float *state, size_t n, const ysg_matte_refine_op *op) {
   size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
-  float s =
-      op->temporal_reset ? a[i] : ysg_matte_temporal(state[i], a[i], op->temporal, op->motion);
+  float s = op->temporal_reset
+                ? a[i]
+                : ysg_matte_temporal(state[i], a[i], op->temporal, op->motion, op->deadband);
   state[i] = s;
   a[i] = s;
 }

@@ -249,9 +249,13 @@ YSG_HD float ysg_matte_feather(int mode, float a, float b) {
 
 /* Temporal smoothing, one step of an exponential moving average: prev + k·(a − prev) with
  * k = (1 − strength) + strength·w, w ramping from 0 to 1 as |a − prev| goes from motion/2 to
- * motion (so moving edges follow at once instead of ghosting; motion 0: a plain EMA). */
-YSG_HD float ysg_matte_temporal(float prev, float a, float strength, float motion) {
+ * motion (so moving edges follow at once instead of ghosting; motion 0: a plain EMA). Changes
+ * of at most `deadband` are noise and leave prev alone, so a static matte settles and stops
+ * moving instead of wandering around its mean (a pixel near 0.5 would cross it again and
+ * again). */
+YSG_HD float ysg_matte_temporal(float prev, float a, float strength, float motion, float deadband) {
   float d = a - prev;
+  if (fabsf(d) <= deadband) return prev;
   float w = motion > 0.0f ? ysg_clamp01((fabsf(d) - 0.5f * motion) / (0.5f * motion)) : 0.0f;
   float k = (1.0f - strength) + strength * w;
   return prev + k * d;
@@ -308,7 +312,7 @@ typedef struct ysg_matte_refine_op {
   int32_t islands, holes; /* px; 0: off */
   float grow;             /* px; negative: shrink */
   int32_t feather_mode, feather_on, blur_on;
-  float temporal, motion;
+  float temporal, motion, deadband;
   int32_t temporal_reset; /* 1: this frame restarts the average */
   int32_t guided;         /* window radius px; 0: off */
   float eps;

@@ -25,6 +25,7 @@ enum {
   P_BLUR,
   P_TEMPORAL,
   P_MOTION,
+  P_DEADBAND,
   P_GUIDED,
   P_EPS,
   P_COUNT
@@ -52,6 +53,8 @@ static const ysg_param_def params[P_COUNT] = {
                     "6. weight of the previous frames in an exponential moving average"},
     [P_MOTION] = {"temporal_motion", YSG_PARAM_NUMBER, "0.25", 0, 1, NULL, 0,
                   "alpha change at which a pixel follows at once instead of averaging (0: never)"},
+    [P_DEADBAND] = {"temporal_deadband", YSG_PARAM_NUMBER, "0", 0, 1, NULL, 0,
+                    "alpha changes up to this are noise and ignored (a static matte settles)"},
     [P_GUIDED] = {"guided", YSG_PARAM_INT, "0", 0, YSG_MATTE_RADIUS_MAX, NULL, 0,
                   "7. px: guided-filter window radius (needs `image`, the guide)"},
     [P_EPS] = {"guided_eps", YSG_PARAM_NUMBER, "0.0001", 1e-8, 1, NULL, 0,
@@ -153,6 +156,7 @@ static void refine_op_make(const ysg_node *n, ysg_matte_refine_op *op) {
   ysg_blur_kernel_make(blur, 3.0f, &op->blur_k);
   op->temporal = (float)ysg_node_number(n, P_TEMPORAL);
   op->motion = (float)ysg_node_number(n, P_MOTION);
+  op->deadband = (float)ysg_node_number(n, P_DEADBAND);
   op->guided = ysg_node_int(n, P_GUIDED);
   op->eps = (float)ysg_node_number(n, P_EPS);
 }
@@ -211,7 +215,8 @@ static void temporal_rows(void *ud, int y0, int y1) {
   const refine_job *j = ud;
   for (size_t i = (size_t)y0 * j->w; i < (size_t)y1 * j->w; i++) {
     float s = j->reset ? j->a[i]
-                       : ysg_matte_temporal(j->state[i], j->a[i], j->op->temporal, j->op->motion);
+                       : ysg_matte_temporal(j->state[i], j->a[i], j->op->temporal, j->op->motion,
+                                            j->op->deadband);
     j->state[i] = s;
     j->a[i] = s;
   }
@@ -341,7 +346,8 @@ const ysg_node_type ysg__node_matte = {
         "Refines a matte (the alpha of any image) in this order: 1 threshold (hard or a soft "
         "ramp), 2 remove islands / fill holes below an area (connected components), 3 grow or "
         "shrink by a disc, 4 feather outward (the subject stays whole), inward or centred, "
-        "5 blur, 6 temporal smoothing (an exponential moving average; running any frame but "
+        "5 blur, 6 temporal smoothing (an exponential moving average with a dead band and fast "
+        "follow on motion; running any frame but "
         "the next restarts it, with a log line), 7 guided filter (He et al., colour guide "
         "`image`, O(1) per pixel in the radius). Gives (m, m, m, m).",
     .inputs = inputs,
