@@ -20,6 +20,9 @@ extern const ysg_node_type ysg__node_tracks;
 extern const ysg_node_type ysg__node_raw;
 extern const ysg_node_type ysg__node_chroma_key, ysg__node_difference_key, ysg__node_matte,
     ysg__node_mask_in, ysg__node_composite;
+#ifdef YSG_HAVE_OPENCV
+extern const ysg_node_type ysg__node_segment;
+#endif
 #ifdef YSG_HAVE_FFMPEG
 extern const ysg_node_type ysg__node_video_out;
 extern const ysg_node_type ysg__node_video_in;
@@ -42,6 +45,9 @@ static const ysg_node_type *const builtins[] = {
 #endif
 #ifdef YSG_HAVE_OPENEXR
     &ysg__node_exr,
+#endif
+#ifdef YSG_HAVE_OPENCV
+    &ysg__node_segment,
 #endif
 };
 
