@@ -2,7 +2,9 @@
 # setup.sh — install the Debian packages ysgraph builds against (run as root or with sudo).
 # Required: a C compiler, CMake, Lua 5.4, libpng, Criterion (tests). Optional features: Qhull,
 # FAISS, FFmpeg libraries, ffnvcodec and DLPack headers, Cairo (benchmark comparison only),
-# libdeflate and OpenEXR; the ffmpeg CLI for the --pipe tests.
+# libdeflate and OpenEXR; the ffmpeg CLI for the --pipe tests; OpenCV's DNN module (the segment
+# node; its tests build ONNX models with python3-onnx and check them with numpy, as the matte
+# tests do), libavfilter (bench_matte's FFmpeg comparison).
 # The CUDA Toolkit is not a Debian package here: it is picked up from /usr/local/cuda when present.
 set -euo pipefail
 SUDO=""
@@ -10,7 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(build-essential cmake pkg-config git liblua5.4-dev libpng-dev zlib1g-dev libcriterion-dev
       libqhull-dev libfaiss-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
       libswresample-dev libffmpeg-nvenc-dev libdlpack-dev libcairo2-dev
-      libdeflate-dev libopenexr-dev ffmpeg)
+      libdeflate-dev libopenexr-dev ffmpeg
+      libopencv-dnn-dev python3-onnx python3-numpy libavfilter-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
