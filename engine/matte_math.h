@@ -48,10 +48,11 @@ YSG_HD float ysg_matte_unpremul(const float in[4], float c[3]) {
   return a;
 }
 
-/* A soft ramp: 0 at or below t, 1 at t + soft; soft 0: a hard step (d > t). */
-YSG_HD float ysg_matte_ramp(float d, float t, float soft) {
-  return soft > 0.0f ? ysg_clamp01((d - t) / soft) : (d > t ? 1.0f : 0.0f);
-}
+/* 1 / the width of a ramp; a width of 0 gives a step (a slope of 2^100: 0 at or below t, 1 a
+ * hair above). */
+YSG_HD float ysg_matte_ramp_inv(float soft) { return soft > 0.0f ? 1.0f / soft : 0x1p100f; }
+/* A soft ramp: 0 at or below t, 1 at t + 1/inv. Branch-free, so the CPU loops vectorise. */
+YSG_HD float ysg_matte_ramp(float d, float t, float inv) { return ysg_clamp01((d - t) * inv); }
 
 /* ---- chroma_key --------------------------------------------------------------------------- */
 
@@ -68,6 +69,7 @@ typedef struct ysg_chroma_key {
   int32_t premultiply;
   int32_t auto_key, border;
   /* derived */
+  float inv_blend; /* ysg_matte_ramp_inv(blend) */
   float key_cb, key_cr;
   float sel[3]; /* one-hot: the screen's channel (largest of key_rgb) */
   float lim[3]; /* weights of the despill limit over the other two channels */
@@ -80,6 +82,7 @@ YSG_HD void ysg_chroma_key_finish(ysg_chroma_key *k) {
   float r = ysg_matte_code(k->key_rgb[0]), g = ysg_matte_code(k->key_rgb[1]),
         b = ysg_matte_code(k->key_rgb[2]);
   ysg_matte_cbcr(r, g, b, &k->key_cb, &k->key_cr);
+  k->inv_blend = ysg_matte_ramp_inv(k->blend);
   int s = k->key_rgb[1] >= k->key_rgb[0] && k->key_rgb[1] >= k->key_rgb[2]
               ? 1
               : (k->key_rgb[2] >= k->key_rgb[0] ? 2 : 0);
@@ -115,7 +118,7 @@ YSG_HD void ysg_chroma_key_px(const ysg_chroma_key *k, const float in[4], float 
   float a_in = ysg_matte_unpremul(in, c);
   float cb, cr;
   ysg_matte_cbcr(ysg_matte_code(c[0]), ysg_matte_code(c[1]), ysg_matte_code(c[2]), &cb, &cr);
-  float a = ysg_matte_ramp(ysg_chroma_distance(k, cb, cr), k->similarity, k->blend) * a_in;
+  float a = ysg_matte_ramp(ysg_chroma_distance(k, cb, cr), k->similarity, k->inv_blend) * a_in;
   ysg_chroma_despill(k, c);
   float s = k->premultiply ? a : a_in;
   fg[0] = c[0] * s;
@@ -168,8 +171,8 @@ YSG_HD void ysg_auto_key_apply(const int64_t sums[YSG_AUTO_KEY_SLOTS], ysg_chrom
 /* ---- difference_key ------------------------------------------------------------------------ */
 
 typedef struct ysg_diff_key {
-  float threshold, softness;
-  int32_t luma; /* 1: |ΔY'|; 0: the largest |Δ| of R', G', B' */
+  float threshold, inv_softness; /* ysg_matte_ramp_inv(softness) */
+  int32_t luma;                  /* 1: |ΔY'|; 0: the largest |Δ| of R', G', B' */
   int32_t premultiply;
 } ysg_diff_key;
 
@@ -180,15 +183,12 @@ YSG_HD void ysg_diff_key_px(const ysg_diff_key *k, const float in[4], const floa
   float a_in = ysg_matte_unpremul(in, c);
   ysg_matte_unpremul(plate, p);
   for (int i = 0; i < 3; i++) ci[i] = ysg_matte_code(c[i]), pi[i] = ysg_matte_code(p[i]);
-  float d;
-  if (k->luma) {
-    d = fabsf(ysg_matte_luma(ci[0], ci[1], ci[2]) - ysg_matte_luma(pi[0], pi[1], pi[2]));
-  } else {
-    float d0 = fabsf(ci[0] - pi[0]), d1 = fabsf(ci[1] - pi[1]), d2 = fabsf(ci[2] - pi[2]);
-    d = d0 > d1 ? d0 : d1;
-    d = d > d2 ? d : d2;
-  }
-  float a = ysg_matte_ramp(d, k->threshold, k->softness) * a_in;
+  float dl = fabsf(ysg_matte_luma(ci[0], ci[1], ci[2]) - ysg_matte_luma(pi[0], pi[1], pi[2]));
+  float d0 = fabsf(ci[0] - pi[0]), d1 = fabsf(ci[1] - pi[1]), d2 = fabsf(ci[2] - pi[2]);
+  float dm = d0 > d1 ? d0 : d1;
+  dm = dm > d2 ? dm : d2;
+  float d = k->luma ? dl : dm; /* both computed: a select, so the CPU loop vectorises */
+  float a = ysg_matte_ramp(d, k->threshold, k->inv_softness) * a_in;
   float s = k->premultiply ? a : a_in;
   fg[0] = c[0] * s;
   fg[1] = c[1] * s;
@@ -224,11 +224,13 @@ YSG_HD float ysg_mask_px(const float in[4], int source, int srgb, int invert) {
 enum { YSG_FEATHER_OUTWARD, YSG_FEATHER_INWARD, YSG_FEATHER_CENTERED };
 #define YSG_FEATHER_CHOICES "outward|inward|centered"
 
-/* Threshold: t ≤ 0 leaves a alone; soft > 0 ramps over [t − soft/2, t + soft/2]; else a ≥ t. */
+/* Threshold: t ≤ 0 leaves a alone; soft > 0 ramps over [t − soft/2, t + soft/2]; else a ≥ t.
+ * Written as selects (every arm computed) so the CPU loop vectorises. */
 YSG_HD float ysg_matte_threshold(float a, float t, float soft) {
-  if (!(t > 0.0f)) return a;
-  if (soft > 0.0f) return ysg_clamp01((a - t) / soft + 0.5f);
-  return a >= t ? 1.0f : 0.0f;
+  float hard = a >= t ? 1.0f : 0.0f;
+  float ramp = ysg_clamp01((a - t) / (soft > 0.0f ? soft : 1.0f) + 0.5f);
+  float r = soft > 0.0f ? ramp : hard;
+  return t > 0.0f ? r : a;
 }
 
 /* Feather from the matte a and its Gaussian blur b. For a straight edge b = Φ(−d/σ) (d the

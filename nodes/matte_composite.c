@@ -160,6 +160,27 @@ static void alpha_rows(void *ud, int y0, int y1) {
     }
 }
 
+/* One span through planes (see matte_key.c's chroma_span: interleaved RGBA costs 3× in lane
+ * shuffles); f, b, bw, o are interleaved RGBA, m and mw planes. */
+static void comp_span(const float *restrict f, const float *restrict m, const float *restrict b,
+                      const float *restrict bw, const float *restrict mw, float wrap,
+                      float *restrict o, int n) {
+  float F[4][CHUNK], B[4][CHUNK], BW[3][CHUNK];
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < 4; c++) F[c][i] = f[4 * i + c], B[c][i] = b[4 * i + c];
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++) BW[c][i] = bw[4 * i + c];
+  for (int i = 0; i < n; i++) {
+    float fp[4] = {F[0][i], F[1][i], F[2][i], F[3][i]},
+          bp[4] = {B[0][i], B[1][i], B[2][i], B[3][i]};
+    float wp[4] = {BW[0][i], BW[1][i], BW[2][i], 0.0f}, op[4];
+    ysg_composite_px(fp, m[i], bp, wp, mw[i], wrap, op);
+    for (int c = 0; c < 4; c++) F[c][i] = op[c];
+  }
+  for (int i = 0; i < n; i++)
+    for (int c = 0; c < 4; c++) o[4 * i + c] = F[c][i];
+}
+
 static void comp_rows(void *ud, int y0, int y1) {
   const comp_job *j = ud;
   float f[4 * CHUNK], m[4 * CHUNK], b[4 * CHUNK], bw[4 * CHUNK], o[4 * CHUNK];
@@ -172,12 +193,10 @@ static void comp_rows(void *ud, int y0, int y1) {
       chunk(j->bg, y, x0, n, b);
       if (j->matte) chunk(j->matte, y, x0, n, m);
       if (j->bgw) chunk(j->bgw, y, x0, n, bw);
-      const float *mw = j->bgw ? j->mw + (size_t)y * W + x0 : NULL;
-      for (int i = 0; i < n; i++) {
-        float mm = j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f;
-        ysg_composite_px(f + 4 * i, mm, b + 4 * i, j->bgw ? bw + 4 * i : b + 4 * i,
-                         mw ? mw[i] : 1.0f, wrap, o + 4 * i);
-      }
+      float mm[CHUNK], mwv[CHUNK];
+      for (int i = 0; i < n; i++) mm[i] = j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f;
+      for (int i = 0; i < n; i++) mwv[i] = j->bgw ? j->mw[(size_t)y * W + x0 + i] : 1.0f;
+      comp_span(f, mm, b, j->bgw ? bw : b, mwv, wrap, o, n);
       ysg_floats_to_halves(o, j->out->px + ((size_t)y * W + x0) * 4, 4 * n);
     }
 }

@@ -178,13 +178,14 @@ typedef struct refine_job {
   const ysg_matte_refine_op *op;
   const ysg_value *in;
   ysg_value *out;
-  float *a, *state;
+  float *a, *state; /* distinct planes */
   int w, reset;
 } refine_job;
 
 static void load_rows(void *ud, int y0, int y1) {
   const refine_job *j = ud;
   float buf[4 * 256];
+  const float t = j->op->threshold, soft = j->op->softness;
   for (int y = y0; y < y1; y++) {
     float *a = j->a + (size_t)y * j->w;
     for (int x0 = 0; x0 < j->w; x0 += 256) {
@@ -198,27 +199,33 @@ static void load_rows(void *ud, int y0, int y1) {
           memset(buf + 4 * o, 0, (size_t)k * 4 * sizeof(float));
       }
       for (int i = 0; i < nx; i++)
-        a[x0 + i] =
-            ysg_matte_threshold(ysg_clamp01(buf[4 * i + 3]), j->op->threshold, j->op->softness);
+        a[x0 + i] = ysg_matte_threshold(ysg_clamp01(buf[4 * i + 3]), t, soft);
     }
   }
 }
 
 static void feather_rows(void *ud, int y0, int y1) {
   const refine_job *j = ud;
-  const float *b = j->state; /* the blurred plane */
+  const float *restrict b = j->state; /* the blurred plane */
+  float *restrict a = j->a;
+  const int mode = j->op->feather_mode;
   for (size_t i = (size_t)y0 * j->w; i < (size_t)y1 * j->w; i++)
-    j->a[i] = ysg_matte_feather(j->op->feather_mode, j->a[i], b[i]);
+    a[i] = ysg_matte_feather(mode, a[i], b[i]);
 }
 
 static void temporal_rows(void *ud, int y0, int y1) {
   const refine_job *j = ud;
-  for (size_t i = (size_t)y0 * j->w; i < (size_t)y1 * j->w; i++) {
-    float s = j->reset ? j->a[i]
-                       : ysg_matte_temporal(j->state[i], j->a[i], j->op->temporal, j->op->motion,
-                                            j->op->deadband);
-    j->state[i] = s;
-    j->a[i] = s;
+  float *restrict a = j->a, *restrict st = j->state;
+  const float strength = j->op->temporal, motion = j->op->motion, dead = j->op->deadband;
+  size_t i0 = (size_t)y0 * j->w, i1 = (size_t)y1 * j->w;
+  if (j->reset) {
+    memcpy(st + i0, a + i0, (i1 - i0) * sizeof(float));
+    return;
+  }
+  for (size_t i = i0; i < i1; i++) {
+    float s = ysg_matte_temporal(st[i], a[i], strength, motion, dead);
+    st[i] = s;
+    a[i] = s;
   }
 }
 
