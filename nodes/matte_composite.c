@@ -134,18 +134,6 @@ typedef struct comp_job {
   const float *mw; /* wrap: its blur */
 } comp_job;
 
-static void chunk(const ysg_value *v, int y, int x0, int n, float *dst) {
-  const uint8_t *trow = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
-  const uint16_t *row = v->px + ((size_t)y * (size_t)v->width + (size_t)x0) * 4;
-  for (int o = 0; o < n; o += YSG_TILE) {
-    int k = n - o < YSG_TILE ? n - o : YSG_TILE;
-    if (trow[(x0 + o) / YSG_TILE])
-      ysg_halves_to_floats(row + (size_t)o * 4, dst + (size_t)o * 4, 4 * k);
-    else
-      memset(dst + (size_t)o * 4, 0, (size_t)k * 4 * sizeof(float));
-  }
-}
-
 static void alpha_rows(void *ud, int y0, int y1) {
   const comp_job *j = ud;
   float f[4 * CHUNK], m[4 * CHUNK];
@@ -153,8 +141,8 @@ static void alpha_rows(void *ud, int y0, int y1) {
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      chunk(j->fg, y, x0, n, f);
-      if (j->matte) chunk(j->matte, y, x0, n, m);
+      ysg__matte_load_span(j->fg, y, x0, n, f);
+      if (j->matte) ysg__matte_load_span(j->matte, y, x0, n, m);
       for (int i = 0; i < n; i++)
         j->a[(size_t)y * W + x0 + i] = f[4 * i + 3] * (j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f);
     }
@@ -189,10 +177,10 @@ static void comp_rows(void *ud, int y0, int y1) {
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      chunk(j->fg, y, x0, n, f);
-      chunk(j->bg, y, x0, n, b);
-      if (j->matte) chunk(j->matte, y, x0, n, m);
-      if (j->bgw) chunk(j->bgw, y, x0, n, bw);
+      ysg__matte_load_span(j->fg, y, x0, n, f);
+      ysg__matte_load_span(j->bg, y, x0, n, b);
+      if (j->matte) ysg__matte_load_span(j->matte, y, x0, n, m);
+      if (j->bgw) ysg__matte_load_span(j->bgw, y, x0, n, bw);
       float mm[CHUNK], mwv[CHUNK];
       for (int i = 0; i < n; i++) mm[i] = j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f;
       for (int i = 0; i < n; i++) mwv[i] = j->bgw ? j->mw[(size_t)y * W + x0 + i] : 1.0f;

@@ -10,16 +10,25 @@
 #include "matte_filter.h"
 #include "matte_math.h"
 
-void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst) {
+void ysg__matte_load_span(const ysg_value *v, int y, int x0, int n, float *dst) {
   const uint8_t *trow = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
-  const uint16_t *row = v->px + (size_t)y * (size_t)v->width * 4;
-  for (int tx = 0; tx < v->tiles_x; tx++) {
-    int x = tx * YSG_TILE, n = v->width - x < YSG_TILE ? v->width - x : YSG_TILE;
-    if (trow[tx])
-      ysg_halves_to_floats(row + (size_t)x * 4, dst + (size_t)x * 4, 4 * n);
+  const uint16_t *row = v->px + ((size_t)y * (size_t)v->width + (size_t)x0) * 4;
+  int o = 0;
+  while (o < n) { /* one conversion per run of occupied (or empty) tiles */
+    int on = trow[(x0 + o) / YSG_TILE] != 0, e = o;
+    while (e < n && (trow[(x0 + e) / YSG_TILE] != 0) == on)
+      e = (x0 + e) / YSG_TILE * YSG_TILE + YSG_TILE - x0;
+    if (e > n) e = n;
+    if (on)
+      ysg_halves_to_floats(row + (size_t)o * 4, dst + (size_t)o * 4, 4 * (e - o));
     else
-      memset(dst + (size_t)x * 4, 0, (size_t)n * 4 * sizeof(float));
+      memset(dst + (size_t)o * 4, 0, (size_t)(e - o) * 4 * sizeof(float));
+    o = e;
   }
+}
+
+void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst) {
+  ysg__matte_load_span(v, y, 0, v->width, dst);
 }
 
 void ysg__matte_alpha_row(const ysg_value *v, int y, float *dst, float *tmp) {
@@ -156,6 +165,26 @@ static void blur_v(void *ud, int w0, int w1) {
   }
 }
 
+/* Vertical pass of the exact kernel straight over rows of tmp (no strip copies): each output
+ * row is the weighted sum of 2r + 1 rows, taps in the same order as filter_lanes. */
+static void blur_v_exact(void *ud, int y0, int y1) {
+  const blur_job *j = ud;
+  const ysg_blur_kernel *k = j->k;
+  int W = j->w, H = j->h;
+  for (int y = y0; y < y1; y++) {
+    float *restrict o = j->dst + (size_t)y * W;
+    const float *c = j->tmp + (size_t)y * W;
+    float w0 = k->w[0];
+    for (int x = 0; x < W; x++) o[x] = w0 * c[x];
+    for (int t = 1; t <= k->r; t++) {
+      int a = y - t < 0 ? 0 : y - t, b = y + t > H - 1 ? H - 1 : y + t;
+      const float *restrict lo = j->tmp + (size_t)a * W, *restrict hi = j->tmp + (size_t)b * W;
+      float wt = k->w[t];
+      for (int x = 0; x < W; x++) o[x] += wt * (lo[x] + hi[x]);
+    }
+  }
+}
+
 void ysg__matte_blur(const ysg_node *n, const float *src, float *dst, float *tmp, int w, int h,
                      const ysg_blur_kernel *k, float *lines, int workers) {
   if (w <= 0 || h <= 0) return;
@@ -176,7 +205,10 @@ void ysg__matte_blur(const ysg_node *n, const float *src, float *dst, float *tmp
   atomic_init(&j.next, 0);
   ysg_node_parallel_for(n, workers, 1, blur_h, &j);
   atomic_store(&j.next, 0);
-  ysg_node_parallel_for(n, workers, 1, blur_v, &j);
+  if (k->box)
+    ysg_node_parallel_for(n, workers, 1, blur_v, &j);
+  else
+    ysg_node_parallel_for(n, h, 16, blur_v_exact, &j);
 }
 
 /* ---- grow / shrink ---------------------------------------------------------------------------

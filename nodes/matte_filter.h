@@ -12,6 +12,8 @@
 #include "blur_math.h"
 #include "ysgraph/node.h"
 
+/* Pixels [x0, x0 + n) of row y of an image as n×4 floats; pixels under empty tiles read as 0. */
+void ysg__matte_load_span(const ysg_value *v, int y, int x0, int n, float *dst);
 /* Row y of an image as W×4 floats; pixels under empty tiles read as 0. */
 void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst);
 /* Row y's alpha as W floats (empty tiles: 0); tmp holds W×4 floats. */

@@ -26,18 +26,6 @@ typedef struct key_job {
   int diff;
 } key_job;
 
-static void load_chunk(const ysg_value *v, int y, int x0, int n, float *dst) {
-  const uint8_t *trow = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
-  const uint16_t *row = v->px + ((size_t)y * (size_t)v->width + (size_t)x0) * 4;
-  for (int o = 0; o < n; o += YSG_TILE) {
-    int k = n - o < YSG_TILE ? n - o : YSG_TILE;
-    if (trow[(x0 + o) / YSG_TILE])
-      ysg_halves_to_floats(row + (size_t)o * 4, dst + (size_t)o * 4, 4 * k);
-    else
-      memset(dst + (size_t)o * 4, 0, (size_t)k * 4 * sizeof(float));
-  }
-}
-
 /* Pixels are split into planes (R, G, B, A) around the per-pixel math and the settings copied
  * into locals (no aliasing with the outputs): GCC then if-converts ysg_*_key_px into straight
  * SIMD code over 16 pixels at a time; on interleaved RGBA it spends its time shuffling lanes
@@ -70,9 +58,9 @@ static void key_rows(void *ud, int y0, int y1) {
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      load_chunk(j->in, y, x0, n, in);
+      ysg__matte_load_span(j->in, y, x0, n, in);
       if (j->diff) {
-        load_chunk(j->plate, y, x0, n, pl);
+        ysg__matte_load_span(j->plate, y, x0, n, pl);
         diff_span(&j->dk, in, pl, fg, m, n);
       } else {
         chroma_span(&j->ck, in, fg, m, n);
@@ -206,7 +194,7 @@ static void auto_rows(void *ud, int b0, int b1) {
         int n = v->width - x0 < CHUNK ? v->width - x0 : CHUNK;
         int inner = y >= j->border && y < v->height - j->border;
         if (inner && x0 >= j->border && x0 + n <= v->width - j->border) continue;
-        load_chunk(v, y, x0, n, row);
+        ysg__matte_load_span(v, y, x0, n, row);
         for (int i = 0; i < n; i++)
           if (ysg_auto_key_border(x0 + i, y, v->width, v->height, j->border))
             ysg_auto_key_sample(row + 4 * i, j->pass, j->mean, s);

@@ -190,14 +190,7 @@ static void load_rows(void *ud, int y0, int y1) {
     float *a = j->a + (size_t)y * j->w;
     for (int x0 = 0; x0 < j->w; x0 += 256) {
       int nx = j->w - x0 < 256 ? j->w - x0 : 256;
-      const uint8_t *trow = j->in->tiles + (size_t)(y / YSG_TILE) * j->in->tiles_x;
-      for (int o = 0; o < nx; o += YSG_TILE) {
-        int k = nx - o < YSG_TILE ? nx - o : YSG_TILE;
-        if (trow[(x0 + o) / YSG_TILE])
-          ysg_halves_to_floats(j->in->px + ((size_t)y * j->w + x0 + o) * 4, buf + 4 * o, 4 * k);
-        else
-          memset(buf + 4 * o, 0, (size_t)k * 4 * sizeof(float));
-      }
+      ysg__matte_load_span(j->in, y, x0, nx, buf);
       for (int i = 0; i < nx; i++)
         a[x0 + i] = ysg_matte_threshold(ysg_clamp01(buf[4 * i + 3]), t, soft);
     }
