@@ -31,11 +31,6 @@ void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst) {
   ysg__matte_load_span(v, y, 0, v->width, dst);
 }
 
-void ysg__matte_alpha_row(const ysg_value *v, int y, float *dst, float *tmp) {
-  ysg__matte_rgba_row(v, y, tmp);
-  for (int x = 0; x < v->width; x++) dst[x] = tmp[4 * x + 3];
-}
-
 void ysg__matte_store_row(ysg_value *out, int y, const float *m) {
   int w = out->width;
   uint16_t *row = out->px + (size_t)y * (size_t)w * 4;

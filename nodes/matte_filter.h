@@ -16,8 +16,6 @@
 void ysg__matte_load_span(const ysg_value *v, int y, int x0, int n, float *dst);
 /* Row y of an image as W×4 floats; pixels under empty tiles read as 0. */
 void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst);
-/* Row y's alpha as W floats (empty tiles: 0); tmp holds W×4 floats. */
-void ysg__matte_alpha_row(const ysg_value *v, int y, float *dst, float *tmp);
 /* Store W matte values as (m, m, m, m) halves into row y of out. */
 void ysg__matte_store_row(ysg_value *out, int y, const float *m);
 /* Mark every tile of an image occupied (matte nodes write every pixel). */

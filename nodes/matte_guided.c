@@ -14,9 +14,12 @@
 
 #define C1 YSG_GUIDED_SUMS /* channels of pass 1 */
 #define C2 4               /* pass 2: a (3) and b */
+#define S1 16              /* pass 1's channels interleaved per pixel, padded for SIMD */
 
-size_t ysg__matte_guided_cols(int w) { return (size_t)C1 * (size_t)w + (size_t)w + 1; }
-size_t ysg__matte_guided_rows(int w) { return (size_t)(C1 + 4 + 3) * (size_t)w; }
+/* Channels are interleaved per pixel (x-major): the prefix sums then run S independent
+ * chains side by side instead of one long dependent chain per channel. */
+size_t ysg__matte_guided_cols(int w) { return (size_t)S1 * (2 * (size_t)w + 1); }
+size_t ysg__matte_guided_rows(int w) { return (size_t)(S1 + 4 + 3) * (size_t)w; }
 
 typedef struct gf_job {
   const ysg_value *guide;
@@ -40,7 +43,7 @@ static void guide_row(const gf_job *j, int y, float *g, float *tmp) {
   }
 }
 
-/* The channels of row y (SoA, C × W) whose window sums this pass needs. */
+/* The channels of row y, interleaved (W × stride), whose window sums this pass needs. */
 static void row_terms(const gf_job *j, int y, float *terms, float *tmp) {
   int W = j->w;
   if (j->pass == 1) {
@@ -48,31 +51,32 @@ static void row_terms(const gf_job *j, int y, float *terms, float *tmp) {
     guide_row(j, y, g, tmp);
     const float *p = j->p + (size_t)y * W;
     for (int x = 0; x < W; x++) {
-      float gx[3] = {g[x], g[W + x], g[2 * W + x]}, t[C1];
+      float gx[3] = {g[x], g[W + x], g[2 * W + x]}, *t = terms + (size_t)x * S1;
       ysg_guided_terms(gx, p[x], t);
-      for (int c = 0; c < C1; c++) terms[(size_t)c * W + x] = t[c];
+      t[13] = t[14] = t[15] = 0.0f;
     }
   } else {
-    const float *ab = j->ab + (size_t)y * W * 4;
-    for (int x = 0; x < W; x++)
-      for (int c = 0; c < C2; c++) terms[(size_t)c * W + x] = ab[4 * x + c];
+    memcpy(terms, j->ab + (size_t)y * W * 4, (size_t)W * 4 * sizeof(float));
   }
 }
 
-/* cols[c][x] += sign · (horizontal window sum of row y's channel c around x) */
-static void add_row(const gf_job *j, int y, double sign, int nc, double *cols, double *prefix,
+/* cols[x][c] += sign · (horizontal window sum of row y's channel c around x) */
+static void add_row(const gf_job *j, int y, double sign, int st, double *cols, double *prefix,
                     float *terms, float *tmp) {
   int W = j->w, r = j->r;
   row_terms(j, y, terms, tmp);
-  for (int c = 0; c < nc; c++) {
-    const float *t = terms + (size_t)c * W;
-    double *col = cols + (size_t)c * W;
-    prefix[0] = 0.0;
-    for (int x = 0; x < W; x++) prefix[x + 1] = prefix[x] + (double)t[x];
-    for (int x = 0; x < W; x++) {
-      int a = x - r < 0 ? 0 : x - r, b = x + r + 1 > W ? W : x + r + 1;
-      col[x] += sign * (prefix[b] - prefix[a]);
-    }
+  for (int c = 0; c < st; c++) prefix[c] = 0.0;
+  for (int x = 0; x < W; x++) {
+    const double *in = prefix + (size_t)x * st;
+    double *out = prefix + (size_t)(x + 1) * st;
+    const float *t = terms + (size_t)x * st;
+    for (int c = 0; c < st; c++) out[c] = in[c] + (double)t[c];
+  }
+  for (int x = 0; x < W; x++) {
+    int a = x - r < 0 ? 0 : x - r, b = x + r + 1 > W ? W : x + r + 1;
+    const double *pa = prefix + (size_t)a * st, *pb = prefix + (size_t)b * st;
+    double *col = cols + (size_t)x * st;
+    for (int c = 0; c < st; c++) col[c] += sign * (pb[c] - pa[c]);
   }
 }
 
@@ -84,7 +88,7 @@ static void emit_row(const gf_job *j, int y, int ny, const double *cols, float *
     for (int x = 0; x < W; x++) {
       int nx = (x + r + 1 > W ? W : x + r + 1) - (x - r < 0 ? 0 : x - r);
       float s[C1];
-      for (int c = 0; c < C1; c++) s[c] = (float)cols[(size_t)c * W + x];
+      for (int c = 0; c < C1; c++) s[c] = (float)cols[(size_t)x * S1 + c];
       ysg_guided_coeffs(s, (float)(nx * ny), j->eps, ab + 4 * x);
     }
   } else {
@@ -94,8 +98,9 @@ static void emit_row(const gf_job *j, int y, int ny, const double *cols, float *
     for (int x = 0; x < W; x++) {
       int nx = (x + r + 1 > W ? W : x + r + 1) - (x - r < 0 ? 0 : x - r);
       double inv = 1.0 / (double)(nx * ny);
-      float a0 = (float)(cols[x] * inv), a1 = (float)(cols[(size_t)W + x] * inv),
-            a2 = (float)(cols[2 * (size_t)W + x] * inv), b = (float)(cols[3 * (size_t)W + x] * inv);
+      const double *c = cols + (size_t)x * C2;
+      float a0 = (float)(c[0] * inv), a1 = (float)(c[1] * inv), a2 = (float)(c[2] * inv),
+            b = (float)(c[3] * inv);
       q[x] = a0 * g[x] + a1 * g[W + x] + a2 * g[2 * W + x] + b;
     }
   }
@@ -103,11 +108,11 @@ static void emit_row(const gf_job *j, int y, int ny, const double *cols, float *
 
 static void gf_bands(void *ud, int b0, int b1) {
   const gf_job *j = ud;
-  int W = j->w, H = j->h, r = j->r, nc = j->pass == 1 ? C1 : C2;
+  int W = j->w, H = j->h, r = j->r, nc = j->pass == 1 ? S1 : C2;
   for (int b = b0; b < b1; b++) {
     double *cols = j->cols + (size_t)b * ysg__matte_guided_cols(W);
-    double *prefix = cols + (size_t)C1 * W; /* W + 1 */
-    float *terms = j->rows + (size_t)b * ysg__matte_guided_rows(W), *tmp = terms + (size_t)C1 * W;
+    double *prefix = cols + (size_t)S1 * W; /* (W + 1) × stride */
+    float *terms = j->rows + (size_t)b * ysg__matte_guided_rows(W), *tmp = terms + (size_t)S1 * W;
     int y0 = (int)((int64_t)H * b / j->workers), y1 = (int)((int64_t)H * (b + 1) / j->workers);
     if (y0 >= y1) continue;
     memset(cols, 0, (size_t)nc * W * sizeof(double));
