@@ -140,6 +140,11 @@ typedef struct ysg_blur_buffers {
 ysg_status ysg__blur_infer(ysg_node *n);
 void ysg__blur_destroy(ysg_node *n);
 void ysg__blur_apply(ysg_node *n, const ysg_blur_op *op);
+/* The same on any image of a size the buffers were requested for (other nodes: composite):
+ * request in infer, then blur `in` into `out` (same size; may be the same value) in run. */
+ysg_status ysg__blur_buffers_request(ysg_node *n, int width, int height, ysg_blur_buffers *bb);
+void ysg__blur_image(ysg_node *n, const ysg_blur_buffers *bb, const ysg_value *in, ysg_value *out,
+                     const ysg_blur_op *op);
 /* this frame's settings of a `blur` or `glow` node (the CUDA tests feed them to the launcher) */
 void ysg__blur_op_read(const ysg_node *n, ysg_blur_op *op);
 void ysg__glow_op_read(const ysg_node *n, ysg_blur_op *op);

@@ -57,6 +57,9 @@ const char *ysg_features(void) {
 #ifdef YSG_HAVE_OPENEXR
          " openexr"
 #endif
+#ifdef YSG_HAVE_OPENCV
+         " opencv"
+#endif
 #ifdef _OPENMP
          " openmp"
 #endif

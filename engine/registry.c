@@ -19,6 +19,11 @@ extern const ysg_node_type ysg__node_blur_region;
 extern const ysg_node_type ysg__node_tracks;
 extern const ysg_node_type ysg__node_raw;
 extern const ysg_node_type ysg__node_text;
+extern const ysg_node_type ysg__node_chroma_key, ysg__node_difference_key, ysg__node_matte,
+    ysg__node_mask_in, ysg__node_composite;
+#ifdef YSG_HAVE_OPENCV
+extern const ysg_node_type ysg__node_segment;
+#endif
 #ifdef YSG_HAVE_FFMPEG
 extern const ysg_node_type ysg__node_video_out;
 extern const ysg_node_type ysg__node_video_in;
@@ -28,17 +33,22 @@ extern const ysg_node_type ysg__node_exr;
 #endif
 
 static const ysg_node_type *const builtins[] = {
-    &ysg__node_points,      &ysg__node_edges,    &ysg__node_boxes,    &ysg__node_scatter,
-    &ysg__node_points_in,   &ysg__node_boxes_in, &ysg__node_image_in, &ysg__node_image,
-    &ysg__node_fill,        &ysg__node_gradient, &ysg__node_merge,    &ysg__node_png,
-    &ysg__node_line,        &ysg__node_bbox,     &ysg__node_dot,      &ysg__node_curve,
-    &ysg__node_graph,       &ysg__node_blur,     &ysg__node_glow,     &ysg__node_particles,
-    &ysg__node_blur_region, &ysg__node_tracks,   &ysg__node_raw,      &ysg__node_text,
+    &ysg__node_points,      &ysg__node_edges,          &ysg__node_boxes,    &ysg__node_scatter,
+    &ysg__node_points_in,   &ysg__node_boxes_in,       &ysg__node_image_in, &ysg__node_image,
+    &ysg__node_fill,        &ysg__node_gradient,       &ysg__node_merge,    &ysg__node_png,
+    &ysg__node_line,        &ysg__node_bbox,           &ysg__node_dot,      &ysg__node_curve,
+    &ysg__node_graph,       &ysg__node_blur,           &ysg__node_glow,     &ysg__node_particles,
+    &ysg__node_blur_region, &ysg__node_tracks,         &ysg__node_raw,      &ysg__node_text,
+    &ysg__node_chroma_key,  &ysg__node_difference_key, &ysg__node_matte,    &ysg__node_mask_in,
+    &ysg__node_composite,
 #ifdef YSG_HAVE_FFMPEG
     &ysg__node_video_out,   &ysg__node_video_in,
 #endif
 #ifdef YSG_HAVE_OPENEXR
     &ysg__node_exr,
+#endif
+#ifdef YSG_HAVE_OPENCV
+    &ysg__node_segment,
 #endif
 };
 

@@ -370,17 +370,8 @@ void ysg__blur_destroy(ysg_node *n) {
   ysg_node_set_state(n, NULL);
 }
 
-ysg_status ysg__blur_infer(ysg_node *n) {
-  const ysg_value *in = ysg_node_input(n, 0, 0);
-  ysg_value *out = ysg_node_output(n, 0);
-  out->width = in->width;
-  out->height = in->height;
-  ysg__blur_destroy(n); /* infer may run again when a pipeline is re-planned */
-  blur_state *bs = ysg_node_alloc(n, sizeof *bs);
-  if (!bs) return YSG_ERR_NOMEM;
-  ysg_node_set_state(n, bs);
-  ysg_blur_buffers *bb = &bs->bb;
-  int W = in->width > 0 ? in->width : 1, H = in->height > 0 ? in->height : 1;
+ysg_status ysg__blur_buffers_request(ysg_node *n, int width, int height, ysg_blur_buffers *bb) {
+  int W = width > 0 ? width : 1, H = height > 0 ? height : 1;
   int tx = (W + YSG_TILE - 1) / YSG_TILE, ty = (H + YSG_TILE - 1) / YSG_TILE;
   ysg_blur_kernel kmax;
   ysg_blur_kernel_make(YSG_BLUR_SIGMA_MAX, YSG_BLUR_TRUNCATE_MAX, &kmax);
@@ -402,10 +393,24 @@ ysg_status ysg__blur_infer(ysg_node *n) {
   return YSG_OK;
 }
 
-void ysg__blur_apply(ysg_node *n, const ysg_blur_op *op) {
-  const ysg_blur_buffers *bb = ysg_node_state(n);
+ysg_status ysg__blur_infer(ysg_node *n) {
   const ysg_value *in = ysg_node_input(n, 0, 0);
   ysg_value *out = ysg_node_output(n, 0);
+  out->width = in->width;
+  out->height = in->height;
+  ysg__blur_destroy(n); /* infer may run again when a pipeline is re-planned */
+  blur_state *bs = ysg_node_alloc(n, sizeof *bs);
+  if (!bs) return YSG_ERR_NOMEM;
+  ysg_node_set_state(n, bs);
+  return ysg__blur_buffers_request(n, in->width, in->height, &bs->bb);
+}
+
+void ysg__blur_apply(ysg_node *n, const ysg_blur_op *op) {
+  ysg__blur_image(n, ysg_node_state(n), ysg_node_input(n, 0, 0), ysg_node_output(n, 0), op);
+}
+
+void ysg__blur_image(ysg_node *n, const ysg_blur_buffers *bb, const ysg_value *in, ysg_value *out,
+                     const ysg_blur_op *op) {
   int W = in->width, H = in->height;
   int tx_n = (W + YSG_TILE - 1) / YSG_TILE, ty_n = (H + YSG_TILE - 1) / YSG_TILE;
   size_t ntiles = (size_t)tx_n * (size_t)ty_n;
