@@ -104,6 +104,7 @@ typedef struct ysg_load_options {
    * "y4m" | "y4m444" | "rgba", optionally "=NODE[.PORT]" (default: the image the sinks write) */
   const char *pipe;
   int no_fuse;   /* 1: render every layer into its own image (no tile-fused merges; --no-fuse) */
+  double lua_time_limit; /* seconds of wall-clock time per script run or callback; 0: 60 */
 } ysg_load_options;
 
 YSG_API void ysg_load_options_init(ysg_load_options *opt);

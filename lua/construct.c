@@ -375,11 +375,17 @@ void ysg__dsl_install_constructors(lua_State *L, ysg_context *ctx) {
                                      {"__newindex", node_newindex},
                                      {"__tostring", node_tostring},
                                      {NULL, NULL}};
+  /* __metatable: getmetatable(handle) returns false, so a script cannot add a __gc (Lua runs
+   * finalizers with hooks off, out of the instruction limit's reach) or change the handles */
   luaL_newmetatable(L, NODE_MT);
   luaL_setfuncs(L, node_mt, 0);
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
   luaL_newmetatable(L, PORT_MT);
   lua_pushcfunction(L, port_tostring);
   lua_setfield(L, -2, "__tostring");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
   lua_pop(L, 2);
   /* constructors never shadow Lua's own globals or the DSL's */
   for (int i = 0; i < ysg_node_type_count(ctx); i++) {

@@ -19,6 +19,7 @@
 
 #define DEFAULT_MEMORY ((size_t)256 << 20)
 #define DEFAULT_INSTRUCTIONS 200000000ull
+#define DEFAULT_SECONDS 60.0
 #define COLOR_SYNTAX "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})"
 
 /* ---- messages ----------------------------------------------------------------------------- */
@@ -451,6 +452,7 @@ ysg_status ysg__dsl_load(ysg_context *ctx, const char *source, size_t len, const
   S->lim.owner = S;
   S->lim.mem_limit = opt->lua_memory_limit;
   S->lim.instr_limit = opt->lua_instruction_limit;
+  S->lim.time_limit = opt->lua_time_limit;
   p->params.eval = eval;
   p->params.destroy = dsl_destroy;
   p->params.ud = S;
@@ -628,6 +630,7 @@ static void resolve_options(const ysg_load_options *opt, ysg_load_options *lo) {
     ysg_load_options_init(lo);
   if (!lo->lua_memory_limit) lo->lua_memory_limit = DEFAULT_MEMORY;
   if (!lo->lua_instruction_limit) lo->lua_instruction_limit = DEFAULT_INSTRUCTIONS;
+  if (!(lo->lua_time_limit > 0)) lo->lua_time_limit = DEFAULT_SECONDS;
 }
 
 ysg_status ysg_pipeline_load_string(ysg_context *ctx, const char *source, const char *chunkname,

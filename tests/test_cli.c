@@ -184,6 +184,20 @@ Test(cli, pipeline_errors_are_exit_1_with_location) {
   error_case(src, "plan p.lua", 1, "ysgraph: p.lua:2: boom\n");
 }
 
+/* The three ways around the instruction limit that once ran forever under `check`: a __gc on the
+ * node handles' metatable, an xpcall handler after the limit, a backtracking pattern in C. */
+Test(cli, check_stops_scripts_that_dodge_the_limits) {
+  error_case(
+      "canvas{width=16, height=16}\nlocal n = fill{}\n"
+      "getmetatable(n).__gc = function() while true do end end\nlocal m = fill{}\n",
+      "check p.lua", 1, "ysgraph: p.lua:3: attempt to index a boolean value\n");
+  error_case("xpcall(function() while true do end end, function() while true do end end)\n",
+             "check p.lua", 1,
+             "ysgraph: p.lua:1: instruction limit of 200000000 exceeded (infinite loop?)\n");
+  error_case("string.find(string.rep('a', 3000), '.-.-.-.-.-.-b')\n", "check p.lua", 1,
+             "ysgraph: p.lua:1: instruction limit of 200000000 exceeded (infinite loop?)\n");
+}
+
 Test(cli, missing_data_file_is_exit_3) {
   error_case(
       "canvas{width=64, height=32, frames=4}\n"

@@ -156,12 +156,14 @@ Test(dsl, param_define_errors) {
   ysg_define d = {"w", "abc"};
   lo.defines = &d;
   lo.n_defines = 1;
-  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set w=abc: expected a number");
+  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE,
+                        "test.lua:1: --set w=abc: expected a number");
   d.value = "12px";
-  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE, "--set w=12px: expected a number");
+  ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE,
+                        "test.lua:1: --set w=12px: expected a number");
   d = (ysg_define){"tall", "maybe"};
   ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE,
-                        "--set tall=maybe: expected a boolean (true, false, 1 or 0)");
+                        "test.lua:2: --set tall=maybe: expected a boolean (true, false, 1 or 0)");
   d = (ysg_define){"speed", "3"};
   ysgt_expect_load_fail(param_src, &lo, YSG_ERR_PIPELINE,
                         "--set speed: the pipeline has no param 'speed'");
@@ -477,9 +479,18 @@ Test(dsl, lua_errors_as_lua_gives_them) {
   ysgt_expect_load_fail("local x\nx.y = 1", NULL, YSG_ERR_PIPELINE,
                         "test.lua:2: attempt to index a nil value (local 'x')");
   ysgt_expect_load_fail("error('plain')", NULL, YSG_ERR_PIPELINE, "test.lua:1: plain");
-  ysgt_expect_load_fail("error({})", NULL, YSG_ERR_PIPELINE, "(error object is a table value)");
+  /* messages without a location get the line of the code that raised them */
+  ysgt_expect_load_fail("error({})", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: (error object is a table value)");
+  ysgt_expect_load_fail("\nerror(nil)", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: (error object is a nil value)");
+  ysgt_expect_load_fail("error()", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: (error object is a nil value)");
+  ysgt_expect_load_fail("error('no line', 0)", NULL, YSG_ERR_PIPELINE, "test.lua:1: no line");
   ysgt_expect_load_fail("error(setmetatable({}, {__tostring = function() return 'custom' end}))",
-                        NULL, YSG_ERR_PIPELINE, "custom");
+                        NULL, YSG_ERR_PIPELINE, "test.lua:1: custom");
+  ysgt_expect_load_fail("local function f() return (string.gsub('a', 'a', f)) end\n\nf()", NULL,
+                        YSG_ERR_PIPELINE, "test.lua:1: C stack overflow");
   /* an engine error caught by the script and raised again keeps its status and text */
   ysgt_expect_load_fail("fill{name='a'}\nlocal ok, e = pcall(fill, {name='a'})\nerror(e, 0)", NULL,
                         YSG_ERR_PIPELINE,
