@@ -62,6 +62,7 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
   ysg__free(ctx, p->keep);
   ysg__free(ctx, p->buffers);
   ysg__free(ctx, p->nodes);
+  ysg__free(ctx, p->name_slots);
   ysg__free(ctx, p->order);
   ysg__free(ctx, p->arena);
   ysg__free(ctx, p->file);

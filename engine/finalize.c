@@ -170,41 +170,98 @@ static ysg_status find_cycle(ysg_pipeline *p) {
   return st;
 }
 
-/* Kahn's algorithm, always taking the ready node created first: deterministic */
+/* consumers of each node, as CSR: for producer v, cons[start[v] .. start[v + 1]) are the nodes
+ * reading it, once per link (a node reading v twice appears twice) */
+typedef struct consumers {
+  int *start, *cons;
+} consumers;
+
+static void consumers_free(ysg_context *ctx, consumers *c) {
+  ysg__free(ctx, c->start);
+  ysg__free(ctx, c->cons);
+}
+
+static ysg_status consumers_build(ysg_pipeline *p, consumers *c) {
+  int n = p->n_nodes;
+  size_t links = 0;
+  c->start = ysg__alloc(p->ctx, sizeof(int) * ((size_t)n + 1));
+  for (int i = 0; c->start && i < n; i++)
+    for (int port = 0; port < p->nodes[i]->type->n_inputs; port++) {
+      const ysg_input *in = &p->nodes[i]->inputs[port];
+      for (int k = 0; k < in->n_links; k++) c->start[in->links[k].from_node + 1]++;
+      links += (size_t)in->n_links;
+    }
+  c->cons = ysg__alloc(p->ctx, sizeof(int) * (links ? links : 1));
+  if (!c->start || !c->cons) return YSG_ERR_NOMEM;
+  for (int v = 0; v < n; v++) c->start[v + 1] += c->start[v];
+  int *fill = ysg__alloc(p->ctx, sizeof(int) * (size_t)(n ? n : 1));
+  if (!fill) return YSG_ERR_NOMEM;
+  for (int i = 0; i < n; i++)
+    for (int port = 0; port < p->nodes[i]->type->n_inputs; port++) {
+      const ysg_input *in = &p->nodes[i]->inputs[port];
+      for (int k = 0; k < in->n_links; k++) {
+        int v = in->links[k].from_node;
+        c->cons[c->start[v] + fill[v]++] = i;
+      }
+    }
+  ysg__free(p->ctx, fill);
+  return YSG_OK;
+}
+
+/* a binary min-heap of node indices */
+static void heap_push(int *h, int *n, int v) {
+  int i = (*n)++;
+  while (i > 0 && h[(i - 1) / 2] > v) {
+    h[i] = h[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  h[i] = v;
+}
+
+static int heap_pop(int *h, int *n) {
+  int top = h[0], v = h[--*n], i = 0;
+  for (;;) {
+    int c = 2 * i + 1;
+    if (c >= *n) break;
+    if (c + 1 < *n && h[c + 1] < h[c]) c++;
+    if (h[c] >= v) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = v;
+  return top;
+}
+
+/* Kahn's algorithm, always taking the ready node created first: deterministic; O(E log N) */
 static ysg_status topo_order(ysg_pipeline *p) {
   ysg_context *ctx = p->ctx;
   int n = p->n_nodes;
+  consumers c = {0};
   p->order = ysg__alloc(ctx, sizeof(int) * (size_t)(n ? n : 1));
   int *indeg = ysg__alloc(ctx, sizeof(int) * (size_t)(n ? n : 1));
-  if (!p->order || !indeg) {
-    ysg__free(ctx, indeg);
-    return YSG_ERR_NOMEM;
-  }
-  for (int i = 0; i < n; i++) {
-    ysg_node *v = p->nodes[i];
-    for (int port = 0; port < v->type->n_inputs; port++) indeg[i] += v->inputs[port].n_links;
-  }
-  int done = 0;
-  while (done < n) {
-    int pick = -1;
-    for (int i = 0; i < n; i++)
-      if (indeg[i] == 0 && p->nodes[i]->step < 0) {
-        pick = i;
-        break;
-      }
-    if (pick < 0) break; /* cycle: find_cycle reports it */
-    p->nodes[pick]->step = done;
-    p->order[done++] = pick;
+  int *ready = ysg__alloc(ctx, sizeof(int) * (size_t)(n ? n : 1));
+  ysg_status st = p->order && indeg && ready ? consumers_build(p, &c) : YSG_ERR_NOMEM;
+  int done = 0, n_ready = 0;
+  if (!st) {
     for (int i = 0; i < n; i++) {
       ysg_node *v = p->nodes[i];
-      for (int port = 0; port < v->type->n_inputs; port++)
-        for (int k = 0; k < v->inputs[port].n_links; k++)
-          if (v->inputs[port].links[k].from_node == pick) indeg[i]--;
+      for (int port = 0; port < v->type->n_inputs; port++) indeg[i] += v->inputs[port].n_links;
+      if (indeg[i] == 0) heap_push(ready, &n_ready, i);
+    }
+    while (n_ready) {
+      int pick = heap_pop(ready, &n_ready);
+      p->nodes[pick]->step = done;
+      p->order[done++] = pick;
+      for (int e = c.start[pick]; e < c.start[pick + 1]; e++)
+        if (--indeg[c.cons[e]] == 0) heap_push(ready, &n_ready, c.cons[e]);
     }
   }
+  consumers_free(ctx, &c);
   ysg__free(ctx, indeg);
+  ysg__free(ctx, ready);
+  if (st) return st;
   p->n_steps = done;
-  return done == n ? YSG_OK : find_cycle(p);
+  return done == n ? YSG_OK : find_cycle(p); /* the rest lies on or behind a cycle */
 }
 
 int ysg__is_kept(const ysg_pipeline *p, const ysg_node *n, int port) {
@@ -235,10 +292,17 @@ static ysg_status resolve_paths(ysg_pipeline *p) {
 }
 
 static ysg_status add_buffer(ysg_pipeline *p, ysg_buffer *b) {
-  ysg_buffer *nb = ysg__realloc_array(p->ctx, p->buffers, (size_t)p->n_buffers,
-                                      (size_t)p->n_buffers + 1, sizeof *nb);
-  if (!nb) return YSG_ERR_NOMEM;
-  p->buffers = nb;
+  if (p->n_buffers == p->cap_buffers) { /* geometric: loading stays linear in the node count */
+    int cap = p->cap_buffers ? p->cap_buffers * 2 : 64;
+    ysg_buffer *nb =
+        ysg__realloc_array(p->ctx, p->buffers, (size_t)p->n_buffers, (size_t)cap, sizeof *nb);
+    if (!nb) {
+      ysg__free(p->ctx, b->name);
+      return YSG_ERR_NOMEM;
+    }
+    p->buffers = nb;
+    p->cap_buffers = cap;
+  }
   p->buffers[p->n_buffers++] = *b;
   return YSG_OK;
 }
@@ -289,28 +353,51 @@ static ysg_status infer_all(ysg_pipeline *p) {
   return YSG_OK;
 }
 
+/* What the consumers of one output do with it, gathered in one pass over the links. */
+typedef struct output_use {
+  int last;                  /* step of the last consumer, -1 if none */
+  int host_reads, dev_reads; /* read by a host node / a device node */
+} output_use;
+
+/* uses[first_output[v] + port] for every node v's outputs */
+static ysg_status gather_uses(ysg_pipeline *p, int **first_output, output_use **uses) {
+  int n = p->n_nodes, total = 0;
+  *first_output = ysg__alloc(p->ctx, sizeof(int) * ((size_t)n + 1));
+  if (!*first_output) return YSG_ERR_NOMEM;
+  for (int i = 0; i < n; i++) {
+    (*first_output)[i] = total;
+    total += p->nodes[i]->type->n_outputs;
+  }
+  (*first_output)[n] = total;
+  *uses = ysg__alloc(p->ctx, sizeof **uses * (size_t)(total ? total : 1));
+  if (!*uses) return YSG_ERR_NOMEM;
+  for (int i = 0; i < total; i++) (*uses)[i].last = -1;
+  for (int i = 0; i < n; i++) {
+    const ysg_node *c = p->nodes[i];
+    for (int q = 0; q < c->type->n_inputs; q++)
+      for (int k = 0; k < c->inputs[q].n_links; k++) {
+        const ysg_link *l = &c->inputs[q].links[k];
+        output_use *u = &(*uses)[(*first_output)[l->from_node] + l->from_port];
+        if (ysg__use_step(p, c) > u->last) u->last = ysg__use_step(p, c); /* fused: its pass */
+        if (c->step < 0) continue;
+        if (c->on_device)
+          u->dev_reads = 1;
+        else
+          u->host_reads = 1;
+      }
+  }
+  return YSG_OK;
+}
+
 /* Which memories a node's output needs. CPU backend: the host arena. CUDA backend: a device
  * node's output lives on the device (and in the host arena too when a host node reads it or it is
  * kept: downloaded); a host node's output lives in the host arena, or in pinned double-buffered
  * staging when a device node reads it (uploaded). */
-static unsigned output_where(const ysg_pipeline *p, const ysg_node *n, int port, int kept) {
+static unsigned output_where(const ysg_pipeline *p, const ysg_node *n, const output_use *u,
+                             int kept) {
   if (p->backend != YSG_BACKEND_CUDA) return YSG_WHERE_HOST;
-  int host_reads = 0, dev_reads = 0;
-  for (int i = 0; i < p->n_nodes; i++) {
-    const ysg_node *c = p->nodes[i];
-    if (c->step < 0) continue;
-    for (int q = 0; q < c->type->n_inputs; q++)
-      for (int k = 0; k < c->inputs[q].n_links; k++)
-        if (c->inputs[q].links[k].from_node == n->index &&
-            c->inputs[q].links[k].from_port == port) {
-          if (c->on_device)
-            dev_reads = 1;
-          else
-            host_reads = 1;
-        }
-  }
-  if (n->on_device) return YSG_WHERE_DEVICE | (host_reads || kept ? YSG_WHERE_HOST : 0u);
-  return dev_reads ? YSG_WHERE_STAGED | YSG_WHERE_DEVICE : YSG_WHERE_HOST;
+  if (n->on_device) return YSG_WHERE_DEVICE | (u->host_reads || kept ? YSG_WHERE_HOST : 0u);
+  return u->dev_reads ? YSG_WHERE_STAGED | YSG_WHERE_DEVICE : YSG_WHERE_HOST;
 }
 
 static ysg_status add_scratch(ysg_pipeline *p, ysg_node *n, int s, ysg_scratch *sc, int device,
@@ -339,26 +426,32 @@ static void free_buffers(ysg_pipeline *p) {
   for (int i = 0; i < p->n_buffers; i++) ysg__free(p->ctx, p->buffers[i].name);
   ysg__free(p->ctx, p->buffers);
   p->buffers = NULL;
-  p->n_buffers = 0;
+  p->n_buffers = p->cap_buffers = 0;
 }
 
+static ysg_status make_buffers_with(ysg_pipeline *p, const int *first_output,
+                                    const output_use *uses);
+
 static ysg_status make_buffers(ysg_pipeline *p) {
+  int *first_output = NULL;
+  output_use *uses = NULL;
+  ysg_status st = gather_uses(p, &first_output, &uses);
+  if (!st) st = make_buffers_with(p, first_output, uses);
+  ysg__free(p->ctx, first_output);
+  ysg__free(p->ctx, uses);
+  return st;
+}
+
+static ysg_status make_buffers_with(ysg_pipeline *p, const int *first_output,
+                                    const output_use *uses) {
   ysg_context *ctx = p->ctx;
   int last_step = p->n_steps > 0 ? p->n_steps - 1 : 0;
   free_buffers(p);
   for (int s = 0; s < p->n_steps; s++) {
     ysg_node *n = p->nodes[p->order[s]];
     for (int o = 0; o < n->type->n_outputs; o++) {
-      int last = -1;
-      for (int i = 0; i < p->n_nodes; i++) {
-        ysg_node *c = p->nodes[i];
-        for (int port = 0; port < c->type->n_inputs; port++)
-          for (int k = 0; k < c->inputs[port].n_links; k++) {
-            ysg_link *l = &c->inputs[port].links[k];
-            if (l->from_node == n->index && l->from_port == o && ysg__use_step(p, c) > last)
-              last = ysg__use_step(p, c);
-          }
-      }
+      const output_use *u = &uses[first_output[n->index] + o];
+      int last = u->last;
       if (o == 0 && n->fused_into >= 0) { /* rendered tile by tile in its consumer's pass */
         n->out_buffer[o] = -1;
         continue;
@@ -375,7 +468,7 @@ static ysg_status make_buffers(ysg_pipeline *p) {
       b.alias_of = -1;
       b.node = n->index;
       b.port = o;
-      b.where = output_where(p, n, o, kept);
+      b.where = output_where(p, n, u, kept);
       if (!b.name) return YSG_ERR_NOMEM;
       /* in place: output 0 takes over the first link of input 0 when that value dies here (on
        * the CUDA backend only between values made and used on the same side, never staging) */

@@ -1,6 +1,7 @@
 /* graph.c — building a pipeline graph: nodes, params and links (what the Lua DSL calls), with
  * validation whose messages name file:line, node, port/parameter, what was expected and found.
  * Finalisation (order, shapes, lifetimes, arena) lives in engine/finalize.c. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,10 +77,42 @@ int ysg__port_index(const ysg_port_def *ports, int n, const char *name) {
   return -1;
 }
 
+/* ---- the name index: open addressing, load factor at most 1/2 -------------------------------- */
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
 ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name) {
+  if (!p->n_name_slots) return NULL;
+  uint32_t mask = (uint32_t)p->n_name_slots - 1;
+  for (uint32_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+    int k = p->name_slots[i];
+    if (!k) return NULL;
+    if (strcmp(p->nodes[k - 1]->name, name) == 0) return p->nodes[k - 1];
+  }
+}
+
+static void index_name(ysg_pipeline *p, int node) {
+  uint32_t mask = (uint32_t)p->n_name_slots - 1;
+  uint32_t i = name_hash(p->nodes[node]->name) & mask;
+  while (p->name_slots[i]) i = (i + 1) & mask;
+  p->name_slots[i] = node + 1;
+}
+
+/* room for one more name: doubles and re-indexes the named nodes */
+static ysg_status grow_name_index(ysg_pipeline *p) {
+  if ((p->n_nodes + 1) * 2 <= p->n_name_slots) return YSG_OK;
+  int cap = p->n_name_slots ? p->n_name_slots * 2 : 64;
+  int *slots = ysg__alloc(p->ctx, sizeof *slots * (size_t)cap);
+  if (!slots) return YSG_ERR_NOMEM;
+  ysg__free(p->ctx, p->name_slots);
+  p->name_slots = slots;
+  p->n_name_slots = cap;
   for (int i = 0; i < p->n_nodes; i++)
-    if (strcmp(p->nodes[i]->name, name) == 0) return p->nodes[i];
-  return NULL;
+    if (p->nodes[i] && p->nodes[i]->name) index_name(p, i);
+  return YSG_OK;
 }
 
 /* defaults of a param table into fresh values */
@@ -123,6 +156,11 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
     return ysg__seterr(ctx, YSG_ERR_PIPELINE,
                        "%s:%d: duplicate node name '%s' (first used at %s:%d)", file, line, name,
                        prev->file, prev->line);
+  if (p->n_nodes >= YSG_MAX_NODES)
+    return ysg__seterr(ctx, YSG_ERR_LIMIT,
+                       "%s:%d: %s: too many nodes (a pipeline holds at most %d)", file, line, type,
+                       YSG_MAX_NODES);
+  if (grow_name_index(p)) return YSG_ERR_NOMEM;
   if (p->n_nodes == p->cap_nodes) {
     int cap = p->cap_nodes ? p->cap_nodes * 2 : 16;
     ysg_node **nn =
@@ -148,6 +186,7 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
   if (!n->name || !n->file || (t->n_inputs && !n->inputs) ||
       (t->n_outputs && (!n->outputs || !n->out_buffer)))
     return YSG_ERR_NOMEM;
+  index_name(p, n->index);
   for (int i = 0; i < t->n_outputs; i++) {
     n->outputs[i].type = t->outputs[i].type;
     n->out_buffer[i] = -1;

@@ -18,6 +18,7 @@ extern "C" {
 #define YSG_ALIGN 256 /* arena alignment of every buffer */
 #define YSG_MAX_SLOTS 8
 #define YSG_ERRMSG_CAP 2048
+#define YSG_MAX_NODES 100000 /* nodes in one pipeline (README "Reliability") */
 
 struct ysg_context {
   ysg_allocator alloc;
@@ -169,10 +170,12 @@ struct ysg_pipeline {
   int canvas_frames_set; /* frames given by the pipeline (or suggested by a source) */
   ysg_node **nodes;
   int n_nodes, cap_nodes;
+  int *name_slots; /* open-addressing index of node names: node index + 1, 0 empty */
+  int n_name_slots;
   int *order; /* node indices in execution order (live nodes only) */
   int n_steps;
   ysg_buffer *buffers;
-  int n_buffers;
+  int n_buffers, cap_buffers;
   ysg_plan_result plan;
   unsigned char *arena;
   size_t arena_bytes;

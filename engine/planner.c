@@ -2,7 +2,9 @@
  * ranges, assign 256-aligned offsets so that buffers alive at the same step never share memory.
  * Greedy best-fit placement, run over several item orders (size, size×duration, start, duration,
  * end, 24 fixed-seed shuffles), then over the same orders again aiming at the lower bound; the
- * smallest arena wins (the first tried on ties). Also the live-bytes lower bound. */
+ * smallest arena wins (the first tried on ties). Best fit is quadratic in the item count, so
+ * plans of more than EXACT_MAX_ITEMS buffers take one linear-scan pass instead (blocks reused by
+ * exact size, O(n log n)). Also the live-bytes lower bound. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "internal.h"
 
 #define N_RANDOM_ORDERS 24
+#define EXACT_MAX_ITEMS 2048 /* above: linear_scan */
 
 /* sizes are rounded up so every end — and so every best-fit offset — stays a multiple of 256 */
 static size_t round_up(size_t bytes) { return (bytes + (YSG_ALIGN - 1)) / YSG_ALIGN * YSG_ALIGN; }
@@ -281,6 +284,123 @@ static void try_orders(plan_work *w, key *keys, size_t *best_off, size_t lower,
   res->order = best_name;
 }
 
+/* ---- large plans: O(n log n) ------------------------------------------------------------------
+ */
+typedef struct event {
+  int step, add; /* removals (add 0) sort before additions at the same step */
+  size_t bytes;
+} event;
+
+static int cmp_event(const void *pa, const void *pb) {
+  const event *a = pa, *b = pb;
+  CMP_ASC(a->step, b->step);
+  CMP_ASC(a->add, b->add);
+  return 0;
+}
+
+/* the lower bound by a sweep over sorted events; items are validated (no clamping, no overflow) */
+static ysg_status lower_bound_sweep(ysg_context *ctx, const ysg_plan_item *items,
+                                    const size_t *size, int n, size_t *out) {
+  event *ev = ysg__alloc(ctx, sizeof *ev * 2 * (size_t)n);
+  if (!ev) return YSG_ERR_NOMEM;
+  for (int i = 0; i < n; i++) {
+    ev[2 * i] = (event){items[i].first, 1, size[i]};
+    ev[2 * i + 1] = (event){items[i].last + 1, 0, size[i]};
+  }
+  qsort(ev, 2 * (size_t)n, sizeof *ev, cmp_event);
+  size_t live = 0, best = 0;
+  for (int i = 0; i < 2 * n; i++) {
+    live = ev[i].add ? live + ev[i].bytes : live - ev[i].bytes;
+    if (live > best) best = live;
+  }
+  ysg__free(ctx, ev);
+  *out = best;
+  return YSG_OK;
+}
+
+/* min-heap of item indices by (last, index): the live items, the one ending first on top */
+static int ends_before(const ysg_plan_item *it, int a, int b) {
+  return it[a].last != it[b].last ? it[a].last < it[b].last : a < b;
+}
+
+static void live_push(const ysg_plan_item *it, int *h, int *n, int v) {
+  int i = (*n)++;
+  while (i > 0 && ends_before(it, v, h[(i - 1) / 2])) {
+    h[i] = h[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  h[i] = v;
+}
+
+static int live_pop(const ysg_plan_item *it, int *h, int *n) {
+  int top = h[0], v = h[--*n], i = 0;
+  for (;;) {
+    int c = 2 * i + 1;
+    if (c >= *n) break;
+    if (c + 1 < *n && ends_before(it, h[c + 1], h[c])) c++;
+    if (!ends_before(it, h[c], v)) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = v;
+  return top;
+}
+
+static int cmp_size_t(const void *pa, const void *pb) {
+  size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+  return a < b ? -1 : a > b;
+}
+
+/* Items in start order; a block whose item has ended goes back to a free list of its exact size;
+ * an item takes a free block of its size, else new space on top. */
+static ysg_status linear_scan(ysg_context *ctx, ysg_plan_item *items, const size_t *size, int n,
+                              key *keys, int *order, ysg_plan_result *res) {
+  size_t un = (size_t)n, *sizes = ysg__alloc(ctx, sizeof *sizes * un), arena = 0;
+  int *head = ysg__alloc(ctx, sizeof *head * un), *next = ysg__alloc(ctx, sizeof *next * un);
+  int *live = ysg__alloc(ctx, sizeof *live * un), n_live = 0, n_sizes = 0;
+  ysg_status st = sizes && head && next && live ? YSG_OK : YSG_ERR_NOMEM;
+  if (!st) {
+    memcpy(sizes, size, sizeof *sizes * un);
+    qsort(sizes, un, sizeof *sizes, cmp_size_t);
+    for (int i = 0; i < n; i++)
+      if (!n_sizes || sizes[n_sizes - 1] != sizes[i]) sizes[n_sizes++] = sizes[i];
+    for (int i = 0; i < n_sizes; i++) head[i] = -1;
+    for (int i = 0; i < n; i++) keys[i] = (key){size[i], items[i].first, items[i].last, i};
+    qsort(keys, un, sizeof *keys, cmp_start);
+    for (int i = 0; i < n; i++) order[i] = keys[i].idx;
+    for (int k = 0; k < n; k++) {
+      int i = order[k];
+      while (n_live && items[live[0]].last < items[i].first) {
+        int j = live_pop(items, live, &n_live);
+        int c =
+            (int)((size_t *)bsearch(&size[j], sizes, (size_t)n_sizes, sizeof *sizes, cmp_size_t) -
+                  sizes);
+        next[j] = head[c];
+        head[c] = j;
+      }
+      items[i].offset = 0;
+      if (size[i] == 0) continue; /* conflicts with nothing */
+      int c = (int)((size_t *)bsearch(&size[i], sizes, (size_t)n_sizes, sizeof *sizes, cmp_size_t) -
+                    sizes);
+      if (head[c] >= 0) {
+        items[i].offset = items[head[c]].offset;
+        head[c] = next[head[c]];
+      } else {
+        items[i].offset = arena;
+        arena += size[i];
+      }
+      live_push(items, live, &n_live, i);
+    }
+    res->arena_bytes = arena;
+    res->order = "linear-scan";
+  }
+  ysg__free(ctx, sizes);
+  ysg__free(ctx, head);
+  ysg__free(ctx, next);
+  ysg__free(ctx, live);
+  return st;
+}
+
 ysg_status ysg__plan(ysg_context *ctx, ysg_plan_item *items, int n, int n_steps,
                      ysg_plan_result *out) {
   if (!ctx) return YSG_ERR_INVALID;
@@ -288,7 +408,7 @@ ysg_status ysg__plan(ysg_context *ctx, ysg_plan_item *items, int n, int n_steps,
     return ysg__seterr(ctx, YSG_ERR_INVALID, "planner: expected items, a count >= 0 and a result");
   ysg_status st = validate(ctx, items, n, n_steps);
   if (st != YSG_OK) return st;
-  size_t lower = ysg__plan_lower_bound(items, n, n_steps);
+  size_t lower = n > EXACT_MAX_ITEMS ? 0 : ysg__plan_lower_bound(items, n, n_steps);
   if (n == 0) {
     *out = (ysg_plan_result){0, lower, order_names[0][0]};
     return YSG_OK;
@@ -303,9 +423,14 @@ ysg_status ysg__plan(ysg_context *ctx, ysg_plan_item *items, int n, int n_steps,
   key *keys = ysg__alloc(ctx, sizeof *keys * un);
   if (size && off && best_off && perm && placed && keys) {
     for (int i = 0; i < n; i++) size[i] = round_up(items[i].bytes);
-    plan_work w = {items, size, n, perm, placed, off, 0};
-    try_orders(&w, keys, best_off, lower, out);
-    for (int i = 0; i < n; i++) items[i].offset = best_off[i];
+    if (n > EXACT_MAX_ITEMS) {
+      st = lower_bound_sweep(ctx, items, size, n, &out->lower_bound);
+      if (!st) st = linear_scan(ctx, items, size, n, keys, perm, out);
+    } else {
+      plan_work w = {items, size, n, perm, placed, off, 0};
+      try_orders(&w, keys, best_off, lower, out);
+      for (int i = 0; i < n; i++) items[i].offset = best_off[i];
+    }
   } else {
     st = YSG_ERR_NOMEM; /* ysg__alloc set the message */
   }

@@ -407,3 +407,31 @@ Test(planner, deterministic) {
   ysg_context_destroy(a);
   ysg_context_destroy(b);
 }
+
+/* Above 2048 items best fit (quadratic) gives way to one linear-scan pass: still never two live
+ * items in the same memory, the same lower bound, and a chain of equal images at the bound. */
+Test(planner, large_plans_take_a_linear_scan) {
+  ysg_context *ctx = ysgt_ctx();
+  enum { N = 5000 };
+  ysg_plan_item *it = calloc(N, sizeof *it);
+  uint64_t s = 77;
+  const size_t pool[4] = {256, 4096, 65536, IMAGE_4K};
+  int n_steps = 2500;
+  for (int i = 0; i < N; i++) {
+    int a = rng_below(&s, n_steps), d = rng_below(&s, 40);
+    size_t b = rng_below(&s, 10) ? pool[rng_below(&s, 4)] : 256 * (size_t)(1 + rng_below(&s, 64));
+    it[i] = (ysg_plan_item){b, a, a + d < n_steps ? a + d : n_steps - 1, 0};
+  }
+  ysg_plan_result r;
+  cr_assert_eq(ysg__plan(ctx, it, N, n_steps, &r), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_str_eq(r.order, "linear-scan");
+  check_plan(it, N, n_steps, &r, "random intervals");
+  cr_log_info("linear scan: arena / lower bound = %.3f", (double)r.arena_bytes / r.lower_bound);
+  for (int i = 0; i < N; i++) it[i] = (ysg_plan_item){IMAGE_4K, i, i + 1 < N ? i + 1 : i, 0};
+  cr_assert_eq(ysg__plan(ctx, it, N, N, &r), YSG_OK, "%s", ysg_errmsg(ctx));
+  check_plan(it, N, N, &r, "chain");
+  cr_assert_eq(r.arena_bytes, 2 * rounded(IMAGE_4K));
+  cr_assert_eq(r.arena_bytes, r.lower_bound);
+  free(it);
+  ysg_context_destroy(ctx);
+}
