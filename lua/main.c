@@ -54,7 +54,8 @@ static const char usage_text[] =
     "  --version               version and compiled-in features\n"
     "\n"
     "exit codes: 0 success, 1 pipeline error, 2 usage error, 3 runtime or I/O error\n"
-    "(Ctrl-C during run stops after the current frame and exits 3).\n";
+    "(Ctrl-C, SIGTERM or SIGHUP during run stops after the current frame, removes temporaries\n"
+    "and exits 3).\n";
 
 /* ---- options --------------------------------------------------------------------------------- */
 enum {
@@ -320,10 +321,32 @@ static double now_ms(void) {
 }
 
 /* ---- run ------------------------------------------------------------------------------------ */
-static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig) {
-  (void)sig;
-  interrupted = 1; /* SA_RESETHAND: a second Ctrl-C kills the process the default way */
+/* SIGINT (Ctrl-C), SIGTERM (timeout, systemd, docker, CI) and SIGHUP (a closed terminal) stop a
+ * run after the current frame; temporaries are removed and the exit code is 3. SA_RESETHAND: a
+ * second signal ends the process the default way. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_STOP_SIGNALS ((int)(sizeof stop_signals / sizeof stop_signals[0]))
+static volatile sig_atomic_t interrupted; /* the signal received, 0 if none */
+static void on_stop_signal(int sig) { interrupted = sig; }
+
+static void catch_stop_signals(struct sigaction old[N_STOP_SIGNALS]) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void restore_signals(const struct sigaction old[N_STOP_SIGNALS]) {
+  for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(stop_signals[i], &old[i], NULL);
+}
+
+static const char *signal_name(int sig) {
+  return sig == SIGINT    ? "SIGINT"
+         : sig == SIGTERM ? "SIGTERM"
+         : sig == SIGHUP  ? "SIGHUP"
+                          : "signal";
 }
 
 typedef struct run_state {
@@ -332,7 +355,7 @@ typedef struct run_state {
   ysg_context *ctx;
   int first, total, done, last_frame;
   double t0, last_draw;
-  int stop_interrupt; /* cancelled because of SIGINT */
+  int stop_interrupt; /* cancelled because of a stop signal */
   ysg_status dump_status;
   char dump_msg[2048];
   int show_bar;
@@ -473,19 +496,17 @@ static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
   r.last_frame = a - 1;
   r.show_bar = !c->quiet && isatty(STDERR_FILENO);
 
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sigint;
-  sa.sa_flags = SA_RESETHAND;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old);
-
+  /* the stop signals are caught from before the load (dispatch): one that came during it stops
+   * the run before its first frame */
   r.t0 = r.last_draw = now_ms();
-  ysg_status s = ysg_pipeline_run_range(p, a, b - 1, on_frame, &r);
+  ysg_status s = YSG_OK;
+  if (interrupted)
+    r.stop_interrupt = 1;
+  else
+    s = ysg_pipeline_run_range(p, a, b - 1, on_frame, &r);
   /* a complete run finalizes its outputs (video trailers); an interrupted one leaves none */
   ysg_status fs = !s && !r.stop_interrupt ? ysg_pipeline_finish(p) : ysg_pipeline_flush(p);
   double wall = now_ms() - r.t0;
-  sigaction(SIGINT, &old, NULL);
   if (r.show_bar && c->bar_visible) draw_bar(&r, 1);
 
   if (r.dump_status) return fail(c, status_exit(r.dump_status), "%s", r.dump_msg);
@@ -495,7 +516,11 @@ static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
     int rc = write_stats(c, &r, wall);
     if (rc) return rc;
   }
-  if (r.stop_interrupt) return fail(c, EXIT_RUNTIME, "interrupted at frame %d", r.last_frame);
+  if (r.stop_interrupt && r.done == 0)
+    return fail(c, EXIT_RUNTIME, "interrupted by %s before frame %d", signal_name(interrupted), a);
+  if (r.stop_interrupt)
+    return fail(c, EXIT_RUNTIME, "interrupted by %s at frame %d", signal_name(interrupted),
+                r.last_frame);
   return 0;
 }
 
@@ -675,11 +700,14 @@ static int dispatch(cli *c, int argc, char **argv) {
 
   ysg_context *ctx = NULL;
   if ((rc = make_context(c, &ctx))) return rc;
+  int run = !strcmp(c->cmd, "run");
+  struct sigaction old[N_STOP_SIGNALS];
+  if (run) catch_stop_signals(old); /* loading may already create a sink's temporary */
   ysg_pipeline *p = NULL;
   ysg_status s = load(c, ctx, &p);
   if (s)
     rc = fail_status(c, ctx, s);
-  else if (!strcmp(c->cmd, "run"))
+  else if (run)
     rc = cmd_run(c, ctx, p);
   else if (!strcmp(c->cmd, "check"))
     rc = cmd_check(c, p);
@@ -687,8 +715,9 @@ static int dispatch(cli *c, int argc, char **argv) {
     rc = cmd_plan(c, ctx, p);
   else
     rc = cmd_graph(c, ctx, p);
-  ysg_pipeline_destroy(p);
+  ysg_pipeline_destroy(p); /* removes what an unfinished run left (video temporaries) */
   ysg_context_destroy(ctx);
+  if (run) restore_signals(old);
   return rc;
 }
 

@@ -512,39 +512,65 @@ Test(cli, dump_of_unknown_value_is_exit_1_before_any_frame) {
   free(out), free(err);
 }
 
-Test(cli, sigint_stops_after_the_current_frame) {
+/* One stop signal sent to a long run once its first frame is out: it stops after the current
+ * frame, exits 3 naming the signal and the frame, writes its stats, and leaves no temporaries (a
+ * video sink's ".NAME.part-PID" included, when FFmpeg is built in). */
+static void stop_signal_case(const char *sig) {
+  int video = strstr(ysg_features(), "ffmpeg") != NULL;
   const char *dir = ysgt_tmpdir();
-  ysgt_write(dir, "long.lua",
-             "canvas{width=64, height=32, frames=1000000}\n"
-             "local pts = scatter{count=4, seed=1, name='pts'}\n");
+  char src[512];
+  snprintf(
+      src, sizeof src,
+      "canvas{width=64, height=32, frames=1000000}\n"
+      "local pts = scatter{count=4, seed=1, name='pts'}\n%s",
+      video ? "video_out{image=fill{color='#336699'}, path='v.mp4', preset='ultrafast'}\n" : "");
+  ysgt_write(dir, "long.lua", src);
   char *out, *err;
-  /* wait for the first dumped frame (so the handler is installed), then send one SIGINT */
+  /* wait for the first dumped frame (so the handler is installed), then send one signal */
   char cmd[4096];
   snprintf(
       cmd, sizeof cmd,
       "cd '%s' && { '%s' run long.lua --quiet --dump pts=d%%07d.csv --stats s.json & pid=$!; i=0; "
       "while [ ! -e d0000000.csv ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; "
-      "kill -INT $pid; wait $pid; echo \"rc=$?\"; }",
-      dir, YSG_CLI_PATH);
+      "kill -%s $pid; wait $pid; echo \"rc=$?\"; }",
+      dir, YSG_CLI_PATH, sig);
   int rc = ysgt_sh(cmd, &out, &err);
   cr_assert_eq(rc, 0);
-  cr_assert_str_eq(out, "rc=3\n", "stderr: %s", err);
+  cr_assert_str_eq(out, "rc=3\n", "SIG%s: stderr: %s", sig, err);
   int frame = -1;
-  cr_assert_eq(sscanf(err, "ysgraph: interrupted at frame %d\n", &frame), 1, "%s", err);
+  char want[64], got[64] = "";
+  snprintf(want, sizeof want, "SIG%s", sig);
+  cr_assert_eq(sscanf(err, "ysgraph: interrupted by %63s at frame %d\n", got, &frame), 2, "%s",
+               err);
+  cr_assert_str_eq(got, want);
   cr_assert_geq(frame, 0);
   char name[32];
   snprintf(name, sizeof name, "d%07d.csv", frame);
   cr_assert(exists(dir, name), "%s", name);
   snprintf(name, sizeof name, "d%07d.csv", frame + 1);
-  cr_assert(!exists(dir, name), "%s written after the interrupt", name);
+  cr_assert(!exists(dir, name), "SIG%s: %s written after the signal", sig, name);
   char spath[700];
   snprintf(spath, sizeof spath, "%s/s.json", dir);
   char *js = ysgt_read(spath, NULL);
   cr_assert(js && strstr(js, "\"interrupted\":true"), "%s", js ? js : "no stats");
   cr_assert_eq(jnum(js, "last"), frame);
   cr_assert_eq(jnum(js, "frames"), frame + 1);
+  /* nothing but the pipeline, the dumps and the stats */
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    const char *n = e->d_name;
+    int known = !strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "long.lua") ||
+                !strcmp(n, "s.json") || (n[0] == 'd' && strstr(n, ".csv"));
+    cr_assert(known, "SIG%s: '%s' left in the directory", sig, n);
+  }
+  if (d) closedir(d);
   free(js), free(out), free(err);
 }
+
+Test(cli, sigint_stops_after_the_current_frame) { stop_signal_case("INT"); }
+Test(cli, sigterm_stops_after_the_current_frame) { stop_signal_case("TERM"); }
+Test(cli, sighup_stops_after_the_current_frame) { stop_signal_case("HUP"); }
 
 /* ---- bundled pipelines ------------------------------------------------------------------- */
 Test(cli, bundled_pipelines_plan_at_the_lower_bound) {
