@@ -62,7 +62,10 @@ int ysg__parse_color(const char *text, float rgba[4]) {
 
 ysg_status ysg__param_check_number(const ysg_param_def *def, double x, char *err, size_t errcap) {
   if (!isfinite(x)) {
-    snprintf(err, errcap, "expected a finite number, got %g", x);
+    snprintf(err, errcap, "expected a finite number, got %s",
+             isnan(x) ? "NaN"
+             : x > 0  ? "inf"
+                      : "-inf");
     return YSG_ERR_PIPELINE;
   }
   if (def->kind == YSG_PARAM_INT && x != floor(x)) {

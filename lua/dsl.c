@@ -534,7 +534,7 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
   lua_State *L = S->L;
   int base = lua_gettop(L);
   int ref = v->anim_ref;
-  char err[256], gb[64], eb[256];
+  char err[1024], gb[64], eb[256];
   ysg_status s = YSG_OK;
   if (!lua_checkstack(L, 8))
     return eval_fail(S, n, port, k, def, ref, f, YSG_ERR_NOMEM, "Lua stack overflow");
@@ -544,9 +544,11 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
   lua_pushnumber(L, f->time);
   ysg__lua_arm(L);
   int st = lua_pcall(L, 2, 1, base + 1);
-  if (st != LUA_OK) {
-    s = ysg__lua_limit_message(L, st, NULL, err, sizeof err) ? YSG_ERR_LIMIT : YSG_ERR_RUNTIME;
-    if (s == YSG_ERR_RUNTIME)
+  if (st != LUA_OK) { /* the pipeline's code failed: a pipeline error, as a bad value is */
+    s = ysg__lua_limit_message(L, st, NULL, err, sizeof err) ? YSG_ERR_LIMIT
+        : st == LUA_ERRMEM                                   ? YSG_ERR_NOMEM
+                                                             : YSG_ERR_PIPELINE;
+    if (s != YSG_ERR_LIMIT)
       snprintf(err, sizeof err, "%s",
                lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "unknown error");
     s = eval_fail(S, n, port, k, def, ref, f, s, "%s", err);
@@ -566,7 +568,7 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
                   lua_tonumber(L, r) == floor(lua_tonumber(L, r)))) {
         x = lua_tonumber(L, r);
       } else {
-        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_RUNTIME,
+        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_PIPELINE,
                       "function returned %s, expected %s", ysg__dsl_got(L, r, gb, sizeof gb),
                       ysg__dsl_expected(def, eb, sizeof eb));
         break;
@@ -594,20 +596,20 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
       if (type == LUA_TTABLE) {
         float srgb[4];
         if (ysg__dsl_color_table(L, r, srgb, err, sizeof err))
-          s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_RUNTIME,
+          s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_PIPELINE,
                         "function returned a bad colour: %s", err);
         else
           ysg__srgb_to_linear_rgba(srgb, v->rgba);
         break;
       }
       if (type == LUA_TSTRING && !ysg__parse_color(lua_tostring(L, r), v->rgba))
-        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_RUNTIME,
+        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_PIPELINE,
                       "function returned '%s', expected " COLOR_SYNTAX, lua_tostring(L, r));
       if (type == LUA_TSTRING) break;
       /* fall through - to the type error */
     default:
       if (type != LUA_TSTRING) {
-        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_RUNTIME,
+        s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_PIPELINE,
                       "function returned %s, expected %s", ysg__dsl_got(L, r, gb, sizeof gb),
                       ysg__dsl_expected(def, eb, sizeof eb));
         break;

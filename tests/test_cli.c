@@ -198,6 +198,67 @@ Test(cli, check_stops_scripts_that_dodge_the_limits) {
              "ysgraph: p.lua:1: instruction limit of 200000000 exceeded (infinite loop?)\n");
 }
 
+/* README "Exit codes", row 1: whatever the pipeline's code or data gets wrong is 1, at load or on
+ * a frame: a per-frame function that errors, returns the wrong type or NaN, bad bytes in a file */
+Test(cli, pipeline_and_data_errors_are_exit_1_at_any_frame) {
+  const char *head = "canvas{width=8, height=8, frames=3}\nlocal f = fill{color='#ff0000'}\n";
+  const char *sink = "png{image=out, path='o%d.png'}\n";
+  const struct {
+    const char *node, *want;
+  } cases[] = {
+      {"local out = merge{layers={{f, opacity=function(i) if i == 2 then error('boom') end "
+       "return 1 end}}}\n",
+       "ysgraph: p.lua:3: node 'merge_1' (merge): input 'layers[1]' parameter 'opacity' at frame "
+       "2: p.lua:3: boom\n"},
+      {"local out = merge{layers={{f, opacity=function(i) return i == 2 and 'x' or 1 end}}}\n",
+       "ysgraph: p.lua:3: node 'merge_1' (merge): input 'layers[1]' parameter 'opacity' at frame "
+       "2: function returned string, expected a number\n"},
+      {"local out = merge{layers={{f, opacity=function(i) return i == 2 and 0/0 or 1 end}}}\n",
+       "ysgraph: p.lua:3: node 'merge_1' (merge): input 'layers[1]' parameter 'opacity' at frame "
+       "2: expected a finite number, got NaN\n"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char src[1024];
+    snprintf(src, sizeof src, "%s%s%s", head, cases[i].node, sink);
+    error_case(src, "run p.lua --quiet", 1, cases[i].want);
+  }
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "bad.png", "\x89PNG\r\n\x1a\nnot a png at all");
+  ysgt_write(dir, "bad.csv", "x,y\n1,2\n3,zz\n");
+  ysgt_write(dir, "p.lua", "canvas{width=8, height=8}\nimage{path='bad.png'}\n");
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "check p.lua --quiet"), 1, "%s", err);
+  cr_assert(!strncmp(err, "ysgraph: p.lua:2: node 'image_1' (image): parameter 'path': ", 60), "%s",
+            err);
+  free(out), free(err);
+  ysgt_write(dir, "p.lua", "canvas{width=8, height=8}\npoints{path='bad.csv'}\n");
+  cr_assert_eq(cli(dir, &out, &err, "check p.lua --quiet"), 1, "%s", err);
+  cr_assert_str_eq(err,
+                   "ysgraph: bad.csv:3: column 'y': expected a number, found 'zz' (node "
+                   "'points_1' (points) at p.lua:2)\n");
+  free(out), free(err);
+}
+
+/* row 3: the machine, not the pipeline: here, a CUDA backend asked for where there is none */
+Test(cli, unavailable_backend_is_exit_3) {
+  ysg_context *ctx = ysgt_ctx();
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.backend = YSG_BACKEND_CUDA;
+  ysg_pipeline *p = NULL;
+  ysg_status s =
+      ysg_pipeline_load_string(ctx, "canvas{width=8, height=8}\nfill{}", "p.lua", &lo, &p);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+  if (s == YSG_OK) cr_skip_test("this machine has a usable CUDA device");
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.lua", "canvas{width=8, height=8}\nfill{}\n");
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "check p.lua --backend cuda"), 3, "%s", err);
+  cr_assert(!strncmp(err, "ysgraph: p.lua: backend 'cuda' is unavailable: ", 47), "%s", err);
+  free(out), free(err);
+}
+
 Test(cli, missing_data_file_is_exit_3) {
   error_case(
       "canvas{width=64, height=32, frames=4}\n"

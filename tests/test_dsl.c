@@ -425,6 +425,8 @@ static void expect_frame_fail(const char *src, int frame, ysg_status status, con
   ysg_context_destroy(ctx);
 }
 
+/* a per-frame function that errors or returns the wrong type is a pipeline error, as one that
+ * returns a value out of range is (exit code 1) */
 Test(dsl, animated_param_errors) {
   expect_frame_fail(
       "canvas{width=4, height=4}\n"
@@ -432,7 +434,7 @@ Test(dsl, animated_param_errors) {
       "  if f == 3 then return nil end\n"
       "  return '#ff0000'\n"
       "end}\n",
-      3, YSG_ERR_RUNTIME,
+      3, YSG_ERR_PIPELINE,
       "test.lua:2: node 'f' (fill): parameter 'color' at frame 3: function returned "
       "nil, expected a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})");
   expect_frame_fail(
@@ -440,7 +442,7 @@ Test(dsl, animated_param_errors) {
       "fill{name='f', color=function(f)\n"
       "  error('boom')\n"
       "end}\n",
-      0, YSG_ERR_RUNTIME,
+      0, YSG_ERR_PIPELINE,
       "test.lua:2: node 'f' (fill): parameter 'color' at frame 0: test.lua:3: boom");
   expect_frame_fail(
       "canvas{width=4, height=4}\n"
@@ -461,7 +463,7 @@ Test(dsl, animated_param_errors) {
   expect_frame_fail(
       "canvas{width=4, height=4}\n"
       "fill{color=function() return {1, 0} end}\n",
-      0, YSG_ERR_RUNTIME,
+      0, YSG_ERR_PIPELINE,
       "test.lua:2: node 'fill_1' (fill): parameter 'color' at frame 0: function "
       "returned a bad colour: expected {r,g,b[,a]} with 3 or 4 numbers, got 2 "
       "entries");
@@ -469,7 +471,7 @@ Test(dsl, animated_param_errors) {
   expect_frame_fail(
       "canvas{width=4, height=4}\n"
       "fill{color=function() fill{} return '#000000' end}\n",
-      0, YSG_ERR_RUNTIME,
+      0, YSG_ERR_PIPELINE,
       "test.lua:2: node 'fill_1' (fill): parameter 'color' at frame 0: test.lua:2: "
       "fill: only available while the pipeline script loads");
 }
