@@ -26,12 +26,24 @@ extern "C" int ysg__cuda_probe(char *msg, size_t cap) {
   cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess) {
     cudaGetLastError(); /* reset the last-error state so later calls start clean */
-    if (msg && cap)
-      snprintf(msg, cap, "no CUDA device: cudaGetDeviceCount failed: %s", cudaGetErrorString(e));
+    int drv = 0, rt = 0;
+    cudaDriverGetVersion(&drv); /* 0: no driver is installed */
+    cudaRuntimeGetVersion(&rt);
+    if (!msg || !cap) return 0;
+    /* worded for what happened: without a driver the runtime says "insufficient driver" */
+    if (e == cudaErrorInsufficientDriver && drv == 0)
+      snprintf(msg, cap, "no NVIDIA driver found");
+    else if (e == cudaErrorInsufficientDriver)
+      snprintf(msg, cap, "the NVIDIA driver supports CUDA %d.%d, older than this build's %d.%d",
+               drv / 1000, drv % 1000 / 10, rt / 1000, rt % 1000 / 10);
+    else if (e == cudaErrorNoDevice)
+      snprintf(msg, cap, "no NVIDIA GPU found");
+    else
+      snprintf(msg, cap, "CUDA is unavailable: %s", cudaGetErrorString(e));
     return 0;
   }
   if (count <= 0) {
-    if (msg && cap) snprintf(msg, cap, "no CUDA device: cudaGetDeviceCount found 0 devices");
+    if (msg && cap) snprintf(msg, cap, "no NVIDIA GPU found");
     return 0;
   }
   int dev = 0;

@@ -124,10 +124,68 @@ void ysg_context_destroy(ysg_context *ctx) {
 const char *ysg_errmsg(const ysg_context *ctx) { return ctx ? ctx->msg : "no context"; }
 ysg_status ysg_errcode(const ysg_context *ctx) { return ctx ? ctx->code : YSG_ERR_INVALID; }
 
+/* the length of the valid UTF-8 sequence at u (2..4), or 0 */
+static int utf8_len(const unsigned char *u) {
+  if (u[0] >= 0xC2 && u[0] <= 0xDF) return (u[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+    int lo = u[0] == 0xE0 ? 0xA0 : 0x80, hi = u[0] == 0xED ? 0x9F : 0xBF; /* no overlongs, */
+    return u[1] >= lo && u[1] <= hi && (u[2] & 0xC0) == 0x80 ? 3 : 0;     /* no surrogates */
+  }
+  if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+    int lo = u[0] == 0xF0 ? 0x90 : 0x80, hi = u[0] == 0xF4 ? 0x8F : 0xBF;
+    return u[1] >= lo && u[1] <= hi && (u[2] & 0xC0) == 0x80 && (u[3] & 0xC0) == 0x80 ? 4 : 0;
+  }
+  return 0;
+}
+
+/* code points a terminal acts on or that reorder the text around them: C1 controls, the line and
+ * paragraph separators and the bidirectional embeddings, overrides and isolates */
+static int unsafe_code_point(const unsigned char *u, int len) {
+  if (len == 2) return u[0] == 0xC2 && u[1] <= 0x9F;
+  if (len == 3 && u[0] == 0xE2 && u[1] == 0x80) return u[2] >= 0xA8 && u[2] <= 0xAE;
+  if (len == 3 && u[0] == 0xE2 && u[1] == 0x81) return u[2] >= 0xA6 && u[2] <= 0xA9;
+  return 0;
+}
+
+void ysg__escape(char *dst, size_t cap, const char *src) {
+  size_t n = 0;
+  if (!cap) return;
+  for (const unsigned char *u = (const unsigned char *)src; *u;) {
+    char esc[20];
+    size_t len = 0;
+    int ulen = *u >= 0x80 ? utf8_len(u) : 0;
+    if ((*u >= 0x20 && *u != 0x7F && *u < 0x80) || *u == '\t') { /* a tab moves no line */
+      esc[len++] = (char)*u;
+    } else if (ulen && !unsafe_code_point(u, ulen)) {
+      memcpy(esc, u, (size_t)ulen);
+      len = (size_t)ulen;
+    } else {
+      int k = ulen ? ulen : 1; /* an unsafe code point: all its bytes */
+      for (int i = 0; i < k; i++) {
+        const char *named = u[i] == '\n' ? "\\n" : u[i] == '\r' ? "\\r" : NULL;
+        if (named) {
+          memcpy(esc + len, named, 2);
+          len += 2;
+        } else {
+          len += (size_t)snprintf(esc + len, sizeof esc - len, "\\x%02x", u[i]);
+        }
+      }
+      ulen = k;
+    }
+    if (n + len >= cap) break; /* never half an escape */
+    memcpy(dst + n, esc, len);
+    n += len;
+    u += ulen ? ulen : 1;
+  }
+  dst[n] = 0;
+}
+
 ysg_status ysg__vseterr(ysg_context *ctx, ysg_status s, const char *fmt, va_list ap) {
   if (!ctx) return s;
+  char buf[YSG_ERRMSG_CAP]; /* the arguments may point into ctx->msg */
+  vsnprintf(buf, sizeof buf, fmt, ap);
   ctx->code = s;
-  vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+  ysg__escape(ctx->msg, sizeof ctx->msg, buf);
   return s;
 }
 
@@ -146,12 +204,13 @@ void ysg__clearerr(ysg_context *ctx) {
 
 void ysg__log(ysg_context *ctx, ysg_log_level level, const char *fmt, ...) {
   if (!ctx || !ctx->log || level < ctx->log_level) return;
-  char buf[YSG_ERRMSG_CAP];
+  char buf[YSG_ERRMSG_CAP], line[YSG_ERRMSG_CAP];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  ctx->log(ctx->log_ud, level, buf);
+  ysg__escape(line, sizeof line, buf);
+  ctx->log(ctx->log_ud, level, line);
 }
 
 void *ysg__alloc_aligned(ysg_context *ctx, size_t bytes, size_t align) {

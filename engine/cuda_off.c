@@ -8,9 +8,7 @@
 
 int ysg__cuda_probe(char *msg, size_t cap) {
   if (msg && cap)
-    snprintf(msg, cap,
-             "this build has no CUDA support (configured with YSG_WITH_CUDA=OFF or nvcc not "
-             "found)");
+    snprintf(msg, cap, "this build has no CUDA support: YSG_WITH_CUDA=OFF or no nvcc");
   return 0;
 }
 #else

@@ -539,8 +539,7 @@ ysg_status ysg__device_create(ysg_pipeline *p) {
   size_t total = arena + params + hdrs + checks;
   if ((st = ysg__cuda_stream_create(&d->stream, d->err, sizeof d->err))) goto cuda_error;
   if ((st = ysg__cuda_malloc_arena((void **)&d->d_mem, total, d->err, sizeof d->err))) {
-    ysg__seterr(ctx, st, "%s: cannot allocate %zu bytes of device memory (arena %zu): %s", p->file,
-                total, p->plan.arena_bytes, d->err);
+    ysg__arena_fail(p, YSG_WHERE_DEVICE, st, "device memory", total, d->err);
     goto fail;
   }
   p->d_arena = d->d_mem;

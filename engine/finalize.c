@@ -580,6 +580,26 @@ static ysg_status plan_arena(ysg_pipeline *p) {
   return plan_one(p, YSG_WHERE_DEVICE, 1, &p->plan); /* the device arena is the main one */
 }
 
+ysg_status ysg__arena_fail(ysg_pipeline *p, unsigned where, ysg_status st, const char *what,
+                           size_t bytes, const char *detail) {
+  int big = -1;
+  for (int i = 0; i < p->n_buffers; i++)
+    if ((p->buffers[i].where & where) && p->buffers[i].alias_of < 0 &&
+        (big < 0 || p->buffers[i].bytes > p->buffers[big].bytes))
+      big = i;
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  if (big < 0)
+    return ysg__seterr(p->ctx, st, "%s: cannot allocate the %s of %zu bytes%s%s", p->file, what,
+                       bytes, detail ? ": " : "", detail ? detail : "");
+  char pre[512];
+  ysg__node_prefix(p->nodes[p->buffers[big].node], 0, pre, sizeof pre);
+  return ysg__seterr(p->ctx, st,
+                     "%scannot allocate the %s of %zu bytes (%.3g GiB), its largest buffer being "
+                     "'%s' (%.3g GiB)%s%s",
+                     pre, what, bytes, (double)bytes / gib, p->buffers[big].name,
+                     (double)p->buffers[big].bytes / gib, detail ? ": " : "", detail ? detail : "");
+}
+
 static ysg_status allocate_and_bind(ysg_pipeline *p) {
   p->host_arena_bytes = p->host_plan.arena_bytes;
   p->arena_bytes = p->plan.arena_bytes;
@@ -587,8 +607,7 @@ static ysg_status allocate_and_bind(ysg_pipeline *p) {
   p->arena =
       ysg__alloc_aligned(p->ctx, p->host_arena_bytes ? p->host_arena_bytes : YSG_ALIGN, 4096);
   if (!p->arena)
-    return ysg__seterr(p->ctx, YSG_ERR_NOMEM, "%s: cannot allocate the arena of %zu bytes", p->file,
-                       p->host_arena_bytes);
+    return ysg__arena_fail(p, YSG_WHERE_HOST, YSG_ERR_NOMEM, "arena", p->host_arena_bytes, NULL);
   memset(p->arena, 0, p->host_arena_bytes);
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];

@@ -146,11 +146,12 @@ ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, co
   if (!name || !name[0])
     return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: %s: a node needs a non-empty name", file,
                        line, type);
-  for (const char *c = name; *c; c++)
-    if (*c == '.' || *c == '=' || *c == ' ')
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    if (*c == '.' || *c == '=' || *c == ' ' || *c < 0x20 || *c == 0x7F)
       return ysg__seterr(ctx, YSG_ERR_PIPELINE,
-                         "%s:%d: node name '%s' may not contain '.', '=' or spaces", file, line,
-                         name);
+                         "%s:%d: node name '%s' may not contain '.', '=', spaces or control "
+                         "characters",
+                         file, line, name);
   ysg_node *prev = ysg__node_find(p, name);
   if (prev)
     return ysg__seterr(ctx, YSG_ERR_PIPELINE,

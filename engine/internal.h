@@ -210,6 +210,12 @@ ysg_status ysg__seterr(ysg_context *ctx, ysg_status s, const char *fmt, ...)
 #endif
     ;
 ysg_status ysg__vseterr(ysg_context *ctx, ysg_status s, const char *fmt, va_list ap);
+/* src into dst (cap bytes, always terminated) as one safe line: control characters (C0 but tab,
+ * DEL, C1), line separators and bidirectional overrides escaped (\n, \r, \xHH per byte), bytes that
+ * are not UTF-8 as \xHH; the rest, valid UTF-8 included, unchanged. Every message and log line
+ * goes through it (ysg__vseterr, ysg__log), so bytes from data files and names reach no terminal
+ * raw. */
+void ysg__escape(char *dst, size_t cap, const char *src);
 void ysg__clearerr(ysg_context *ctx);
 void ysg__log(ysg_context *ctx, ysg_log_level level, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -271,6 +277,10 @@ ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name);
 ysg_status ysg__pipeline_finalize(ysg_pipeline *p);
 /* nodes/raw_pipe.c: the `raw` sink `--pipe` attaches before planning */
 ysg_status ysg__pipe_attach(ysg_pipeline *p, const char *spec);
+/* "FILE:LINE: node 'N' (T): cannot allocate the <what> of B bytes (X GiB), its largest buffer
+ * being 'N.port' (Y GiB)[: detail]", located at the node owning the largest buffer in `where` */
+ysg_status ysg__arena_fail(ysg_pipeline *p, unsigned where, ysg_status st, const char *what,
+                           size_t bytes, const char *detail);
 /* resolve a path param relative to the pipeline dir (input) or output dir; sandbox rules */
 ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *path, char **out);
 /* bytes of a value with the given shape (sub-arrays aligned) and the views into memory */

@@ -426,7 +426,9 @@ static ysg_status lua_failure(ysg__dsl *S, int st) {
   const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "unknown error";
   if (S->engine_status && strcmp(m, S->engine_msg) == 0)
     return ysg__seterr(S->ctx, S->engine_status, "%s", m);
-  if (st == LUA_ERRMEM) return ysg__seterr(S->ctx, YSG_ERR_NOMEM, "%s: %s", S->chunk, m);
+  if (st == LUA_ERRMEM || st == LUA_ERRERR) /* no message handler ran: no line */
+    return ysg__seterr(S->ctx, st == LUA_ERRMEM ? YSG_ERR_NOMEM : YSG_ERR_PIPELINE, "%s: %s",
+                       S->chunk, m);
   return ysg__seterr(S->ctx, YSG_ERR_PIPELINE, "%s", m);
 }
 

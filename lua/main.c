@@ -32,7 +32,7 @@ static const char usage_text[] =
     "  nodes [NAME]  list node types, or document one (--markdown: the README table)\n"
     "\n"
     "options for run (check, plan and graph take -o, --backend, --set, --unsafe, --quiet,\n"
-    "--no-fuse):\n"
+    "--no-fuse; they print no notes, only warnings and errors):\n"
     "  -o DIR                  output directory for relative output paths (default .)\n"
     "  --backend auto|cpu|cuda execution backend (default auto)\n"
     "  --frames A:B            frames A..B-1; 'A:' to the end, ':B' from 0, 'N' one frame\n"
@@ -275,7 +275,8 @@ static int make_context(cli *c, ysg_context **ctx) {
   ysg_context_options_init(&o);
   o.log = on_log;
   o.log_ud = c;
-  o.log_level = c->quiet ? YSG_LOG_WARN : YSG_LOG_INFO;
+  /* notes (backend, encoder, print) are for runs; check, plan, graph and nodes print none */
+  o.log_level = c->quiet || strcmp(c->cmd, "run") ? YSG_LOG_WARN : YSG_LOG_INFO;
   o.threads = c->threads;
   ysg_status s = ysg_context_create(&o, ctx);
   if (s) return fail(c, status_exit(s), "cannot create a context: %s", ysg_status_string(s));

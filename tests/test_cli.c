@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h" /* ysg__cuda_probe */
 #include "util.h"
 #include "ysgraph/node.h"
 
@@ -256,6 +257,65 @@ Test(cli, unavailable_backend_is_exit_3) {
   char *out, *err;
   cr_assert_eq(cli(dir, &out, &err, "check p.lua --backend cuda"), 3, "%s", err);
   cr_assert(!strncmp(err, "ysgraph: p.lua: backend 'cuda' is unavailable: ", 47), "%s", err);
+  free(out), free(err);
+}
+
+/* no raw control character from a data file, a node name or a script reaches the terminal */
+static void expect_one_clean_line(const char *err) {
+  size_t n = strlen(err);
+  cr_assert(n > 0 && err[n - 1] == '\n', "%s", err);
+  for (size_t i = 0; i + 1 < n; i++)
+    cr_assert((unsigned char)err[i] >= 0x20 && err[i] != 0x7f, "byte %zu is 0x%02x in: %s", i,
+              (unsigned char)err[i], err);
+}
+
+Test(cli, errors_are_one_line_without_control_characters) {
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.csv", "x,y\n1,\x1b[2J\x1b]0;owned\x07\n");
+  const char *srcs[] = {
+      "points{path='p.csv'}\n",
+      "fill{name='two\\nlines\\27[31m'}\n",
+      "error('multi\\nline\\rmessage\\8')\n",
+      "error(setmetatable({}, {__tostring = function() return 'a\\nb' end}))\n",
+  };
+  for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++) {
+    ysgt_write(dir, "p.lua", srcs[i]);
+    char *out, *err;
+    cr_assert_eq(cli(dir, &out, &err, "check p.lua --quiet"), 1, "%s", err);
+    expect_one_clean_line(err);
+    free(out), free(err);
+  }
+  ysgt_write(dir, "p.lua", "print('\\27]0;title\\7')\nwarn('x\\ny')\nfill{}\n");
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua"), 0, "%s", err);
+  const char *want = "ysgraph: note: \\x1b]0;title\\x07\nysgraph: warning: lua warning: x\\ny\n";
+  cr_assert(!strncmp(err, want, strlen(want)), "%s", err);
+  for (char *line = err; *line;) { /* the backend's note too, if there is one */
+    char *end = strchr(line, '\n'), keep = end[1];
+    end[1] = 0;
+    expect_one_clean_line(line);
+    end[1] = keep;
+    line = end + 1;
+  }
+  free(out), free(err);
+}
+
+/* a run gets one short note when auto falls back to the CPU; check, plan and graph none */
+Test(cli, notes_only_for_runs) {
+  char why[512];
+  if (ysg__cuda_probe(why, sizeof why)) cr_skip_test("a CUDA device is usable: %s", why);
+  const char *dir = small(NULL);
+  char *out, *err;
+  const char *quiet_cmds[] = {"check p.lua", "plan p.lua", "graph p.lua", "nodes merge"};
+  for (size_t i = 0; i < sizeof quiet_cmds / sizeof *quiet_cmds; i++) {
+    cr_assert_eq(cli(dir, &out, &err, "%s", quiet_cmds[i]), 0, "%s", err);
+    cr_assert_str_eq(err, "", "%s", quiet_cmds[i]);
+    free(out), free(err);
+  }
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua --frames 0"), 0, "%s", err);
+  char want[600];
+  snprintf(want, sizeof want, "ysgraph: note: using the CPU backend (%s)\n", why);
+  cr_assert_str_eq(err, want);
   free(out), free(err);
 }
 

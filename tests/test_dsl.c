@@ -657,3 +657,40 @@ Test(dsl, node_count_is_capped) {
   cr_expect_eq(s, YSG_ERR_LIMIT, "%s", msg);
   cr_expect_str_eq(msg, "test.lua:5: merge: too many nodes (a pipeline holds at most 100000)");
 }
+
+/* ---- messages are one line: what comes from scripts, names and data files is escaped -------- */
+Test(dsl, messages_escape_control_characters) {
+  ysgt_expect_load_fail("fill{name='a\\nb'}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: node name 'a\\nb' may not contain '.', '=', spaces or control "
+                        "characters");
+  ysgt_expect_load_fail("error('one\\ntwo\\27[31m\\tred\\r')", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: one\\ntwo\\x1b[31m\tred\\r");
+  /* UTF-8 stays readable; bytes that are not UTF-8, C1 controls and bidi overrides do not pass */
+  ysgt_expect_load_fail("error('caf\\195\\169 \\255 \\194\\155 \\226\\128\\174 \\127', 0)", NULL,
+                        YSG_ERR_PIPELINE,
+                        "test.lua:1: caf\xc3\xa9 \\xff \\xc2\\x9b \\xe2\\x80\\xae \\x7f");
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.csv", "x,y\n1,\x1b]0;title\x07\n");
+  char src[512];
+  snprintf(src, sizeof src, "points{path='%s/p.csv', name='pts'}", dir);
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.unsafe = 1;
+  ysg_context *ctx = ysgt_ctx();
+  ysg_pipeline *p = NULL;
+  cr_assert_eq(load_with(ctx, src, &lo, &p), YSG_ERR_DATA);
+  char want[1024];
+  snprintf(want, sizeof want,
+           "%s/p.csv:2: column 'y': expected a number, found '\\x1b]0;title\\x07' (node 'pts' "
+           "(points) at test.lua:1)",
+           dir);
+  cr_expect_str_eq(ysg_errmsg(ctx), want);
+  ysg_context_destroy(ctx);
+  /* log lines too (warn, print) */
+  ctx = ysgt_ctx_warn(1);
+  cr_assert_eq(load_with(ctx, "warn('bell\\7 and\\nnewline')\nfill{}", NULL, &p), YSG_OK, "%s",
+               ysg_errmsg(ctx));
+  cr_expect_str_eq(ysgt_warning, "lua warning: bell\\x07 and\\nnewline");
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}

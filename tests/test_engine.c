@@ -289,3 +289,37 @@ Test(engine, cuda_load_options_reach_the_pipeline) {
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
+
+/* an arena the allocator refuses: the message names the node owning the largest buffer */
+static void *small_alloc(void *ud, size_t size, size_t align) {
+  (void)ud;
+  if (size > ((size_t)48 << 20)) return NULL;
+  void *ptr = NULL;
+  if (posix_memalign(&ptr, align < sizeof(void *) ? sizeof(void *) : align, size) != 0) return NULL;
+  return ptr;
+}
+
+Test(engine, arena_failure_names_the_largest_buffer) {
+  ysg_context_options o;
+  ysg_context_options_init(&o);
+  o.allocator.alloc = small_alloc;
+  o.allocator.free = plain_free;
+  o.threads = 1;
+  ysg_context *ctx;
+  cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
+  ysg_pipeline *p = NULL;
+  ysg_status s = ysgt_load(ctx,
+                           "canvas{width=2048, height=2048}\n"
+                           "local dots = dot{points=scatter{count=9}, name='dots'}\n"
+                           "local bg = fill{name='bg'}\n"
+                           "merge{layers={bg, dots}, name='out'}\n",
+                           &p);
+  cr_assert_eq(s, YSG_ERR_NOMEM, "%s", ysg_errmsg(ctx));
+  cr_assert_null(p);
+  const char *m = ysg_errmsg(ctx);
+  cr_assert(!strncmp(m, "test.lua:2: node 'dots' (dot): cannot allocate the arena of ", 60), "%s",
+            m);
+  cr_assert(strstr(m, " bytes (0.0"), "%s", m);
+  cr_assert(strstr(m, " GiB), its largest buffer being 'dots.image' (0.0313 GiB)"), "%s", m);
+  ysg_context_destroy(ctx);
+}

@@ -603,7 +603,7 @@ Test(video_out, cli_interrupt_leaves_no_video) {
   int rc = ysgt_sh(cmd, &out, &err);
   cr_assert_eq(rc, 0);
   cr_expect_str_eq(out, "rc=3\n", "stderr: %s", err);
-  cr_expect(strstr(err, "ysgraph: interrupted at frame "), "%s", err);
+  cr_expect(strstr(err, "ysgraph: interrupted by SIGINT at frame "), "%s", err);
   cr_expect_str_eq(listing(dir), "long.lua", "no video and no temporary are left");
   free(out), free(err);
 }

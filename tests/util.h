@@ -1,12 +1,16 @@
 /* util.h — helpers shared by the Criterion tests: temporary directories, files, running the CLI,
  * contexts (plain, or keeping warnings), and loading a pipeline from a string with a fresh
- * context, expecting success or an exact error. */
+ * context, expecting success or an exact error. util.c also holds every suite's main. */
 #ifndef YSG_TEST_UTIL_H
 #define YSG_TEST_UTIL_H
 
 #include <stddef.h>
 
 #include "ysgraph.h"
+
+/* The exit code of a suite whose every test was skipped (util.c's main; CTest's SKIP_RETURN_CODE)
+ */
+#define YSGT_SKIP_CODE 77
 
 /* A fresh directory under /tmp; the path stays valid until the process ends. */
 const char *ysgt_tmpdir(void);
