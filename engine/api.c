@@ -154,8 +154,9 @@ static ysg_status drain(ysg_pipeline *p) {
 ysg_status ysg_pipeline_flush(ysg_pipeline *p) { return drain(p); }
 
 ysg_status ysg_pipeline_finish(ysg_pipeline *p) {
-  if (!p->finalized)
-    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
+  if (!p->finalized || p->check_only)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded%s", p->file,
+                       p->check_only ? " to run (check_only)" : "");
   ysg_status s = drain(p);
   if (s) return s; /* a failed write: outputs stay unfinished and destroy discards them */
   for (int k = 0; k < p->n_steps && !s; k++) {
@@ -217,6 +218,9 @@ ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_va
                        "'%s': this image is never made: its tiles are rendered inside '%s' "
                        "(tile fusion); list it in ysg_load_options.keep (--dump keeps it)",
                        ref, p->nodes[n->fused_into]->name);
+  if (p->check_only)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID,
+                       "'%s': loaded with check_only: values have no memory", ref);
   if (b < 0 || strcmp(p->buffers[b].kind, "kept") != 0)
     return ysg__seterr(p->ctx, YSG_ERR_INVALID,
                        "'%s': this value is not kept after the frame (its memory is reused); list "

@@ -42,6 +42,9 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
   ysg_context *ctx = p->ctx;
   if (!p->finalized)
     return ysg__seterr(ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
+  if (p->check_only)
+    return ysg__seterr(ctx, YSG_ERR_INVALID, "%s: loaded with check_only: it runs no frames",
+                       p->file);
   if (frame < 0)
     return ysg__seterr(ctx, YSG_ERR_INVALID, "%s: frame %d is negative", p->file, frame);
   ysg_frame f;

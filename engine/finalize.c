@@ -656,8 +656,15 @@ ysg_status ysg__pipeline_finalize(ysg_pipeline *p) {
   if ((st = check_required(p)) || (st = topo_order(p)) || (st = resolve_paths(p)) ||
       (st = init_all(p)) || (st = choose_backend(p, why, sizeof why)) ||
       (st = ysg__fuse_links(p)) || (st = infer_all(p)) || (st = make_buffers(p)) ||
-      (st = plan_arena(p)) || (st = allocate_and_bind(p)) || (st = ysg__tiles_alloc(p)))
+      (st = plan_arena(p)))
     return st;
+  if (p->check_only) { /* planned: enough for check, plan and graph; no memory, no note */
+    p->host_arena_bytes = p->host_plan.arena_bytes;
+    p->arena_bytes = p->plan.arena_bytes;
+    p->finalized = 1;
+    return YSG_OK;
+  }
+  if ((st = allocate_and_bind(p)) || (st = ysg__tiles_alloc(p))) return st;
   if (p->backend == YSG_BACKEND_CUDA && (st = ysg__device_create(p))) {
     if (asked != YSG_BACKEND_AUTO || st != YSG_ERR_NOMEM) return st;
     if ((st = fall_back_to_cpu(p))) return st;

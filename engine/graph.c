@@ -36,6 +36,7 @@ ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_
   p->profile = opt->profile;
   p->pipe = opt->pipe ? ysg__strdup(ctx, opt->pipe) : NULL;
   p->no_fuse = opt->no_fuse;
+  p->check_only = opt->check_only;
   p->backend = opt->backend;
   p->canvas.width = 1920;
   p->canvas.height = 1080;

@@ -190,6 +190,7 @@ struct ysg_pipeline {
   char *pipe;                /* load option: attach a raw sink to standard output (raw_pipe.c) */
   int no_fuse;               /* load option: no tile-fused merges */
   int n_fused;               /* links fused (ysg__fuse_links) */
+  int check_only;            /* load option: planned, not allocated; nothing created on disk */
   ysg_plan_result host_plan; /* the host arena's plan (p->plan is the backend's main arena) */
   size_t host_arena_bytes;
   size_t param_total; /* bytes of the per-frame parameter block */

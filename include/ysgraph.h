@@ -105,6 +105,9 @@ typedef struct ysg_load_options {
   const char *pipe;
   int no_fuse;   /* 1: render every layer into its own image (no tile-fused merges; --no-fuse) */
   double lua_time_limit; /* seconds of wall-clock time per script run or callback; 0: 60 */
+  int check_only; /* 1: load, validate and plan, touching no file (sinks create no directories
+                     or files) and allocating no arena: for ysgraph check/plan/graph; such a
+                     pipeline runs no frames (YSG_ERR_INVALID) */
 } ysg_load_options;
 
 YSG_API void ysg_load_options_init(ysg_load_options *opt);

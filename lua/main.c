@@ -296,6 +296,7 @@ static ysg_status load(cli *c, ysg_context *ctx, ysg_pipeline **p) {
   lo.keep = c->keep;
   lo.n_keep = c->n_dump;
   lo.pipe = c->pipe;
+  lo.check_only = strcmp(c->cmd, "run") != 0; /* check, plan, graph: nothing on disk */
   return ysg_pipeline_load_file(ctx, c->file, &lo, p);
 }
 

@@ -92,7 +92,7 @@ static ysg_status png_init(ysg_node *n) {
     dir[len] = 0;
     st->dir_pattern = ysg__has_frame_pattern(dir);
   }
-  if (!st->dir_pattern) {
+  if (!st->dir_pattern && !ysg_node_check_only(n)) {
     s = ysg__mkdirs_for(first, err, sizeof err);
     if (s) return ysg_node_param_fail(n, P_PATH, s, "%s", err);
   }

@@ -513,7 +513,7 @@ static ysg_status vout_init(ysg_node *n) {
                                codec_names[st->codec], ok);
   }
   char err[512];
-  ysg_status s = ysg__mkdirs_for(st->path, err, sizeof err);
+  ysg_status s = ysg_node_check_only(n) ? YSG_OK : ysg__mkdirs_for(st->path, err, sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, s, "%s", err);
   size_t len = strlen(st->path) + 32;
   st->tmp = ysg_node_alloc(n, len);

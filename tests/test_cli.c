@@ -458,6 +458,42 @@ Test(cli, check_reports_nodes_and_arena) {
   free(out), free(err);
 }
 
+/* the names under dir, recursively, sorted, one per line */
+static char *tree(const char *dir) {
+  char cmd[1024], *out, *err;
+  snprintf(cmd, sizeof cmd, "cd '%s' && find . | LC_ALL=C sort", dir);
+  cr_assert_eq(ysgt_sh(cmd, &out, &err), 0);
+  free(err);
+  return out;
+}
+
+/* check, plan and graph leave the disk as they found it: no output directory, no frame or video
+ * directory, no temporary */
+Test(cli, check_plan_graph_create_nothing) {
+  const char *dir = ysgt_tmpdir();
+  int video = strstr(ysg_features(), "ffmpeg") != NULL;
+  char src[1024];
+  snprintf(src, sizeof src,
+           "canvas{width=16, height=16, frames=2}\nlocal f = fill{color='#336699'}\n"
+           "png{image=f, path='frames/sub/f%%04d.png'}\n%s",
+           video ? "video_out{image=f, path='vid/clip.mp4'}\n" : "");
+  ysgt_write(dir, "p.lua", src);
+  char *before = tree(dir);
+  const char *cmds[] = {"check p.lua", "check p.lua -o out/deeper", "plan p.lua -o out",
+                        "plan p.lua --json", "graph p.lua -o out"};
+  for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+    char *out, *err;
+    cr_assert_eq(cli(dir, &out, &err, "%s", cmds[i]), 0, "%s: %s", cmds[i], err);
+    char *after = tree(dir);
+    cr_assert_str_eq(after, before, "%s changed the directory", cmds[i]);
+    free(after), free(out), free(err);
+  }
+  char *out, *err; /* what run creates, for contrast */
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua -o out --quiet"), 0, "%s", err);
+  cr_assert(exists(dir, "out/frames/sub/f0001.png"));
+  free(before), free(out), free(err);
+}
+
 Test(cli, plan_json_and_table) {
   const char *dir = small(NULL);
   char *out, *err;

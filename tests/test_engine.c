@@ -323,3 +323,32 @@ Test(engine, arena_failure_names_the_largest_buffer) {
   cr_assert(strstr(m, " GiB), its largest buffer being 'dots.image' (0.0313 GiB)"), "%s", m);
   ysg_context_destroy(ctx);
 }
+
+/* a check_only load plans everything and runs nothing */
+Test(engine, check_only_plans_without_memory) {
+  ysg_context *ctx = ysgt_ctx();
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.check_only = 1;
+  const char *keep[] = {"out"};
+  lo.keep = keep;
+  lo.n_keep = 1;
+  ysg_pipeline *p = NULL;
+  cr_assert_eq(ysg_pipeline_load_string(ctx,
+                                        "canvas{width=64, height=64}\nlocal a = fill{}\n"
+                                        "merge{layers={a, fill{}}, name='out'}",
+                                        "c.lua", &lo, &p),
+               YSG_OK, "%s", ysg_errmsg(ctx));
+  ysg_plan_info plan;
+  cr_assert_eq(ysg_pipeline_plan(p, &plan), YSG_OK);
+  cr_assert_gt(plan.arena_bytes, 64 * 64 * 8);
+  cr_assert_eq(plan.arena_bytes, plan.lower_bound_bytes);
+  cr_assert_eq(ysg_pipeline_run_frame(p, 0), YSG_ERR_INVALID);
+  cr_assert_str_eq(ysg_errmsg(ctx), "c.lua: loaded with check_only: it runs no frames");
+  const ysg_value *v;
+  cr_assert_eq(ysg_pipeline_get_value(p, "out", &v), YSG_ERR_INVALID);
+  cr_assert_str_eq(ysg_errmsg(ctx), "'out': loaded with check_only: values have no memory");
+  cr_assert_eq(ysg_pipeline_finish(p), YSG_ERR_INVALID);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}

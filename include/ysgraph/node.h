@@ -194,6 +194,9 @@ YSG_API const ysg_canvas *ysg_node_canvas(const ysg_node *n);
  * source in execution order set it. Every node's init runs before any node's infer. */
 YSG_API void ysg_node_suggest_canvas(ysg_node *n, int width, int height, int frames, double fps);
 YSG_API void *ysg_node_state(const ysg_node *n);
+/* 1 when the pipeline is loaded with check_only (ysgraph check/plan/graph): init and infer must
+ * then leave the disk as it is (no output directories, files or temporaries) */
+YSG_API int ysg_node_check_only(const ysg_node *n);
 YSG_API void ysg_node_set_state(ysg_node *n, void *state);
 YSG_API void *ysg_node_alloc(ysg_node *n,
                              size_t bytes); /* zeroed, context allocator; NULL + error */
