@@ -35,7 +35,8 @@ static const char usage_text[] =
     "--no-fuse; they print no notes, only warnings and errors):\n"
     "  -o DIR                  output directory for relative output paths (default .)\n"
     "  --backend auto|cpu|cuda execution backend (default auto)\n"
-    "  --frames A:B            frames A..B-1; 'A:' to the end, ':B' from 0, 'N' one frame\n"
+    "  --frames A:B            frames A..B-1; 'A:' to the end, ':B' from 0, 'N' one frame;\n"
+    "                          B past the end stops at the last frame\n"
     "  --set NAME=VALUE        set a pipeline param() or a node parameter 'node.param'\n"
     "  --dump NODE[.PORT]=PATH after every frame write a value (images as PNG, others as\n"
     "                          CSV) to PATH, relative to the current directory; %04d = frame\n"
@@ -470,17 +471,20 @@ static int write_stats(cli *c, run_state *r, double wall_ms) {
 }
 
 static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
+  /* a Python slice of the canvas's frames: B past the end stops at the last frame; a range that
+   * starts past it would render nothing, which is an error rather than a silent empty run */
   const ysg_canvas *cv = ysg_pipeline_canvas(p);
   int a = 0, b = cv->frames;
   if (c->frames) {
     int fa, fb;
     parse_frames(c->frames, &fa, &fb);
     if (fa >= 0) a = fa;
-    if (fb >= 0) b = fb;
+    if (fb >= 0 && fb < b) b = fb;
   }
   if (a >= b)
-    return fail(c, EXIT_USAGE, "--frames '%s': expected A:B with 0 <= A < B",
-                c->frames ? c->frames : ":");
+    return fail(c, EXIT_USAGE,
+                "--frames '%s': starts past the last frame (the pipeline has %d: 0..%d)",
+                c->frames ? c->frames : ":", cv->frames, cv->frames - 1);
 
   /* check --dump refs now rather than failing after the first frame has been written */
   for (int i = 0; i < c->n_dump; i++) {

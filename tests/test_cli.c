@@ -131,13 +131,47 @@ Test(cli, usage_errors) {
   usage_case("run p.lua --threads -2", "ysgraph: --threads '-2': expected a number >= 0\n");
 }
 
-Test(cli, frames_past_the_canvas_end_is_a_usage_error) {
-  const char *dir = small(NULL);
+/* the names under dir, recursively, sorted, one per line */
+static char *tree(const char *dir) {
+  char cmd[1024], *out, *err;
+  snprintf(cmd, sizeof cmd, "cd '%s' && find . | LC_ALL=C sort", dir);
+  cr_assert_eq(ysgt_sh(cmd, &out, &err), 0);
+  free(err);
+  return out;
+}
+
+/* --frames is a slice of the canvas's frames: its end is clamped; a start past the last frame is
+ * a usage error rather than an empty run */
+Test(cli, frames_are_clamped_to_the_canvas) {
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.lua",
+             "canvas{width=8, height=8, frames=3}\npng{image=fill{}, path='f%04d.png'}\n");
   char *out, *err;
-  cr_assert_eq(cli(dir, &out, &err, "run p.lua --frames 4: --quiet"), 2, "%s", err);
-  cr_assert_str_eq(err, "ysgraph: --frames '4:': expected A:B with 0 <= A < B\n");
-  cr_assert(!exists(dir, "f0004.png"));
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua --frames 0:1000000000 --quiet"), 0, "%s", err);
+  cr_assert_str_eq(err, "");
   free(out), free(err);
+  char *t = tree(dir);
+  cr_assert_str_eq(t, ".\n./f0000.png\n./f0001.png\n./f0002.png\n./p.lua\n");
+  free(t);
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua --frames 2: --stats s.json --quiet"), 0, "%s", err);
+  free(out), free(err);
+  char spath[700];
+  snprintf(spath, sizeof spath, "%s/s.json", dir);
+  char *js = ysgt_read(spath, NULL);
+  cr_assert(js);
+  cr_assert_eq(jnum(js, "frames"), 1);
+  cr_assert_eq(jnum(js, "first"), 2);
+  free(js);
+  const char *past[] = {"3:", "3:9", "7"};
+  for (size_t i = 0; i < sizeof past / sizeof *past; i++) {
+    char want[256];
+    snprintf(want, sizeof want,
+             "ysgraph: --frames '%s': starts past the last frame (the pipeline has 3: 0..2)\n",
+             past[i]);
+    cr_assert_eq(cli(dir, &out, &err, "run p.lua --frames %s --quiet", past[i]), 2, "%s", err);
+    cr_assert_str_eq(err, want);
+    free(out), free(err);
+  }
 }
 
 /* ---- pipeline errors (exit 1) and runtime errors (exit 3) ----------------------------------- */
@@ -456,15 +490,6 @@ Test(cli, check_reports_nodes_and_arena) {
   cr_assert_eq(cli(NULL, &out, &err, "check %s", p), 0, "%s", err);
   cr_assert_str_eq(out, want);
   free(out), free(err);
-}
-
-/* the names under dir, recursively, sorted, one per line */
-static char *tree(const char *dir) {
-  char cmd[1024], *out, *err;
-  snprintf(cmd, sizeof cmd, "cd '%s' && find . | LC_ALL=C sort", dir);
-  cr_assert_eq(ysgt_sh(cmd, &out, &err), 0);
-  free(err);
-  return out;
 }
 
 /* check, plan and graph leave the disk as they found it: no output directory, no frame or video
