@@ -229,19 +229,14 @@ static ysg_status set_number(ysg_node *n, const ysg_param_def *d, ysg_param_valu
   char err[512];
   if (d->kind == YSG_PARAM_ENUM || d->kind == YSG_PARAM_NUMBERS) {
     char text[64]; /* enums: numeric choices such as bits = 16; numbers: a list of one */
-    snprintf(text, sizeof text, d->kind == YSG_PARAM_ENUM ? "%.14g" : "%.17g", x);
+    if (d->kind == YSG_PARAM_ENUM)
+      ysg__number_text(x, text, sizeof text);
+    else
+      snprintf(text, sizeof text, "%.17g", x);
     return set_text(n, d, v, what, text);
   }
-  if (d->kind != YSG_PARAM_NUMBER && d->kind != YSG_PARAM_INT && d->kind != YSG_PARAM_BOOL) {
-    snprintf(err, sizeof err, "expected %s, got a number",
-             d->kind == YSG_PARAM_COLOR  ? "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})"
-             : d->kind == YSG_PARAM_ENUM ? "one of the choices"
-                                         : "a string");
-    return param_err(n, d, what, YSG_ERR_PIPELINE, err);
-  }
-  ysg_status s = ysg__param_check_number(d, x, err, sizeof err);
+  ysg_status s = ysg__param_from_number(n->p->ctx, d, x, v, err, sizeof err);
   if (s) return param_err(n, d, what, s, err);
-  v->num = x;
   v->anim_ref = 0;
   v->is_set = 1;
   return YSG_OK;

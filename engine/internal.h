@@ -239,6 +239,12 @@ ysg_status ysg__register_builtins(ysg_context *ctx);
 ysg_status ysg__param_parse(ysg_context *ctx, const ysg_param_def *def, const char *text,
                             ysg_param_value *v, char *err, size_t errcap);
 ysg_status ysg__param_check_number(const ysg_param_def *def, double x, char *err, size_t errcap);
+/* A number as the def's kind into v: numbers range-checked, an ENUM takes a number that is one
+ * of its choices ("%.14g": bits = 16 is "16"); colours and strings refuse it. */
+ysg_status ysg__param_from_number(ysg_context *ctx, const ysg_param_def *def, double x,
+                                  ysg_param_value *v, char *err, size_t errcap);
+/* x as an ENUM choice's text ("%.14g": 16.0 is "16"), in buf */
+const char *ysg__number_text(double x, char *buf, size_t cap);
 /* "#rrggbb" / "#rrggbbaa" -> linear straight RGBA. */
 int ysg__parse_color(const char *text, float rgba[4]);
 void ysg__srgb_to_linear_rgba(const float srgb[4], float lin[4]);

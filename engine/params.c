@@ -80,6 +80,28 @@ ysg_status ysg__param_check_number(const ysg_param_def *def, double x, char *err
   return YSG_OK;
 }
 
+const char *ysg__number_text(double x, char *buf, size_t cap) {
+  snprintf(buf, cap, "%.14g", x);
+  return buf;
+}
+
+ysg_status ysg__param_from_number(ysg_context *ctx, const ysg_param_def *def, double x,
+                                  ysg_param_value *v, char *err, size_t errcap) {
+  if (def->kind == YSG_PARAM_ENUM) { /* numeric choices, such as png's bits = 16 */
+    char text[64];
+    return ysg__param_parse(ctx, def, ysg__number_text(x, text, sizeof text), v, err, errcap);
+  }
+  if (def->kind != YSG_PARAM_NUMBER && def->kind != YSG_PARAM_INT && def->kind != YSG_PARAM_BOOL) {
+    snprintf(
+        err, errcap, "expected %s, got a number",
+        def->kind == YSG_PARAM_COLOR ? "a colour (\"#rrggbb[aa]\" or {r,g,b[,a]})" : "a string");
+    return YSG_ERR_PIPELINE;
+  }
+  ysg_status s = ysg__param_check_number(def, x, err, errcap);
+  if (!s) v->num = x;
+  return s;
+}
+
 void ysg__param_free(ysg_context *ctx, ysg_param_value *v) {
   ysg__free(ctx, v->str);
   ysg__free(ctx, v->resolved);

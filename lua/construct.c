@@ -41,7 +41,7 @@ static void set_value(lua_State *L, const target *t, int idx, const char *pre) {
   int num = d->kind == YSG_PARAM_NUMBER || d->kind == YSG_PARAM_INT;
   int list = d->kind == YSG_PARAM_NUMBERS || d->kind == YSG_PARAM_MAP;
   int ok =
-      type == LUA_TFUNCTION || (num && type == LUA_TNUMBER) ||
+      type == LUA_TFUNCTION || ((num || d->kind == YSG_PARAM_ENUM) && type == LUA_TNUMBER) ||
       (d->kind == YSG_PARAM_BOOL && type == LUA_TBOOLEAN) ||
       (d->kind == YSG_PARAM_COLOR && type == LUA_TTABLE) ||
       (list && (type == LUA_TTABLE || (d->kind == YSG_PARAM_NUMBERS && type == LUA_TNUMBER))) ||

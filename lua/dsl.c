@@ -609,18 +609,24 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
                       "function returned '%s', expected " COLOR_SYNTAX, lua_tostring(L, r));
       if (type == LUA_TSTRING) break;
       /* fall through - to the type error */
-    default:
-      if (type != LUA_TSTRING) {
+    default: {
+      char num[64]; /* an ENUM with numeric choices takes a number (bits = 16) */
+      const char *text = type == LUA_TSTRING ? lua_tostring(L, r)
+                         : type == LUA_TNUMBER && def->kind == YSG_PARAM_ENUM
+                             ? ysg__number_text(lua_tonumber(L, r), num, sizeof num)
+                             : NULL;
+      if (!text) {
         s = eval_fail(S, n, port, k, def, ref, f, YSG_ERR_PIPELINE,
                       "function returned %s, expected %s", ysg__dsl_got(L, r, gb, sizeof gb),
                       ysg__dsl_expected(def, eb, sizeof eb));
         break;
       }
       /* unchanged text needs no parse (and no allocation) */
-      if (v->str && strcmp(v->str, lua_tostring(L, r)) == 0) break;
-      s = ysg__param_parse(S->ctx, def, lua_tostring(L, r), v, err, sizeof err);
+      if (v->str && strcmp(v->str, text) == 0) break;
+      s = ysg__param_parse(S->ctx, def, text, v, err, sizeof err);
       if (s) s = eval_fail(S, n, port, k, def, ref, f, s, "%s", err);
       break;
+    }
   }
   lua_settop(L, base);
   return s;

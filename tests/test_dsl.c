@@ -694,3 +694,55 @@ Test(dsl, messages_escape_control_characters) {
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
+
+/* ---- ENUM parameters whose choices are numbers take numbers ------------------------------- */
+static const ysg_param_def step_params[] = {
+    {"step", YSG_PARAM_ENUM, "1", 0, 0, "1|2|4", 0, "an animatable choice written as numbers"}};
+static const ysg_port_def step_out[] = {{"image", YSG_IMAGE, 0, "blank", NULL, 0}};
+static int step_seen[8];
+static ysg_status step_run(ysg_node *n, const ysg_frame *f) {
+  step_seen[f->index] = atoi(ysg_node_string(n, 0));
+  memset(ysg_node_output(n, 0)->tiles, 0, 1);
+  return YSG_OK;
+}
+static const ysg_node_type step_type = {.name = "stepper",
+                                        .category = "test",
+                                        .doc = "Records its step.",
+                                        .outputs = step_out,
+                                        .n_outputs = 1,
+                                        .params = step_params,
+                                        .n_params = 1,
+                                        .run = step_run};
+
+Test(dsl, numeric_enum_choices_take_numbers) {
+  ysg_context *ctx = ysgt_ctx();
+  ysg_pipeline *p = must_load(ctx,
+                              "png{image=fill{}, path='x.png', bits=16, name='a'}\n"
+                              "png{image=fill{}, path='y.png', bits=8.0, name='b'}",
+                              NULL);
+  cr_expect_eq(ysg_node_enum(ysg__node_find(p, "a"), 1), 1);
+  cr_expect_str_eq(ysg_node_string(ysg__node_find(p, "a"), 1), "16");
+  cr_expect_eq(ysg_node_enum(ysg__node_find(p, "b"), 1), 0);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+  ysgt_expect_load_fail("png{image=fill{}, path='x.png', bits=12}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: node 'png_1' (png): parameter 'bits': expected one of 8|16, "
+                        "got '12'");
+  /* per-frame functions too */
+  ctx = ysgt_ctx();
+  cr_assert_eq(ysg_register_node_type(ctx, &step_type), YSG_OK);
+  p = must_load(ctx,
+                "canvas{width=4, height=4, frames=3}\n"
+                "stepper{name='s', step=function(f) return f == 2 and 3 or 2 ^ f end}\n",
+                NULL);
+  cr_expect_eq(ysg_pipeline_run_frame(p, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_expect_eq(ysg_pipeline_run_frame(p, 1), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_expect_eq(step_seen[0], 1);
+  cr_expect_eq(step_seen[1], 2);
+  cr_expect_eq(ysg_pipeline_run_frame(p, 2), YSG_ERR_PIPELINE);
+  cr_expect_str_eq(ysg_errmsg(ctx),
+                   "test.lua:2: node 's' (stepper): parameter 'step' at frame 2: expected one of "
+                   "1|2|4, got '3'");
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}
