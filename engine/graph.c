@@ -1,6 +1,7 @@
 /* graph.c — building a pipeline graph: nodes, params and links (what the Lua DSL calls), with
  * validation whose messages name file:line, node, port/parameter, what was expected and found.
  * Finalisation (order, shapes, lifetimes, arena) lives in engine/finalize.c. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,13 +138,51 @@ static ysg_status init_params(ysg_context *ctx, const ysg_param_def *defs, int n
   return YSG_OK;
 }
 
+/* optimal string alignment distance (a swap of neighbours costs 1), case-insensitive */
+static int edit_distance(const char *a, const char *b) {
+  enum { MAX = 64 };
+  size_t la = strlen(a), lb = strlen(b);
+  if (la >= MAX || lb >= MAX) return MAX;
+  int d[MAX][MAX];
+  for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+      int best = d[i - 1][j - 1] + cost;
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+          tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+          d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+const char *ysg__closest_type(ysg_context *ctx, const char *name) {
+  const char *best = NULL;
+  int best_d =
+      strlen(name) < 4 ? 1 : 2; /* 'point' -> 'points', 'box' -> 'bbox'; not 'foo' -> 'dot' */
+  for (int i = 0; i < ysg_node_type_count(ctx); i++) {
+    const char *t = ysg_node_type_at(ctx, i)->name;
+    int d = edit_distance(name, t);
+    if (d <= best_d && (!best || d < edit_distance(name, best))) best = t;
+  }
+  return best;
+}
+
 ysg_status ysg__node_add(ysg_pipeline *p, const char *type, const char *name, const char *file,
                          int line, ysg_node **out) {
   ysg_context *ctx = p->ctx;
   *out = NULL;
   const ysg_node_type *t = ysg_node_type_find(ctx, type);
+  const char *close = t ? NULL : ysg__closest_type(ctx, type);
   if (!t)
-    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: unknown node type '%s'", file, line, type);
+    return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: unknown node type '%s'%s%s%s", file, line,
+                       type, close ? " (did you mean '" : "", close ? close : "",
+                       close ? "'?)" : "");
   if (!name || !name[0])
     return ysg__seterr(ctx, YSG_ERR_PIPELINE, "%s:%d: %s: a node needs a non-empty name", file,
                        line, type);

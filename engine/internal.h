@@ -280,6 +280,8 @@ ysg_status ysg__link_set_param_text(ysg_node *n, int port, ysg_link *l, int para
 ysg_status ysg__link_set_param_number(ysg_node *n, int port, ysg_link *l, int param, double x);
 ysg_status ysg__link_set_param_anim(ysg_node *n, int port, ysg_link *l, int param, int ref);
 ysg_node *ysg__node_find(const ysg_pipeline *p, const char *name);
+/* the registered node type closest to name (edit distance at most 2, case ignored), or NULL */
+const char *ysg__closest_type(ysg_context *ctx, const char *name);
 /* validate, init, infer, plan, allocate the arena */
 ysg_status ysg__pipeline_finalize(ysg_pipeline *p);
 /* nodes/raw_pipe.c: the `raw` sink `--pipe` attaches before planning */

@@ -417,6 +417,25 @@ static void dsl_destroy(void *ud) {
   ysg__free(ctx, S);
 }
 
+/* "FILE:LINE: attempt to call a nil value (global 'point')" -> "FILE:LINE: unknown node type
+ * 'point' (did you mean 'points'?)" when a node type is that close; NULL otherwise. Only calls of
+ * a global say this: reading an unset global stays nil, as in Lua. */
+static const char *misspelt_type(ysg__dsl *S, const char *m, char *buf, size_t cap) {
+  static const char pat[] = "attempt to call a nil value (global '";
+  const char *at = strstr(m, pat);
+  if (!at) return NULL;
+  const char *name = at + sizeof pat - 1, *end = strchr(name, '\'');
+  char type[128];
+  if (!end || strcmp(end, "')") != 0 || (size_t)(end - name) >= sizeof type) return NULL;
+  memcpy(type, name, (size_t)(end - name));
+  type[end - name] = 0;
+  const char *close = ysg__closest_type(S->ctx, type);
+  if (!close) return NULL;
+  snprintf(buf, cap, "%.*sunknown node type '%s' (did you mean '%s'?)", (int)(at - m), m, type,
+           close);
+  return buf;
+}
+
 /* the failed pcall's status and message -> the context */
 static ysg_status lua_failure(ysg__dsl *S, int st) {
   lua_State *L = S->L;
@@ -429,6 +448,7 @@ static ysg_status lua_failure(ysg__dsl *S, int st) {
   if (st == LUA_ERRMEM || st == LUA_ERRERR) /* no message handler ran: no line */
     return ysg__seterr(S->ctx, st == LUA_ERRMEM ? YSG_ERR_NOMEM : YSG_ERR_PIPELINE, "%s: %s",
                        S->chunk, m);
+  if (misspelt_type(S, m, buf, sizeof buf)) m = buf;
   return ysg__seterr(S->ctx, YSG_ERR_PIPELINE, "%s", m);
 }
 

@@ -746,3 +746,21 @@ Test(dsl, numeric_enum_choices_take_numbers) {
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
+
+/* ---- a misspelt constructor says which node type was meant ---------------------------------- */
+Test(dsl, misspelt_node_type_did_you_mean) {
+  ysgt_expect_load_fail("canvas{width=8, height=8}\npoint{path='x.csv'}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:2: unknown node type 'point' (did you mean 'points'?)");
+  ysgt_expect_load_fail("local f = Fill{}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: unknown node type 'Fill' (did you mean 'fill'?)");
+  ysgt_expect_load_fail("local m = mrege{layers={}}", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: unknown node type 'mrege' (did you mean 'merge'?)");
+  /* nothing close: Lua's own words; reading an unset global is no error */
+  ysgt_expect_load_fail("foo()", NULL, YSG_ERR_PIPELINE,
+                        "test.lua:1: attempt to call a nil value (global 'foo')");
+  ysg_context *ctx = ysgt_ctx();
+  ysg_pipeline *p =
+      must_load(ctx, "local x = point\nassert(x == nil and fil == nil)\nfill{}", NULL);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}
