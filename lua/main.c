@@ -470,6 +470,31 @@ static int write_stats(cli *c, run_state *r, double wall_ms) {
   return 0;
 }
 
+/* A run whose pipeline has no sink (a node without outputs: png, video_out, ...) and no --dump
+ * writes nothing: say so, naming the sinks there are. */
+static void warn_if_no_sink(cli *c, ysg_context *ctx, ysg_pipeline *p) {
+  if (c->n_dump) return;
+  for (int i = 0; i < ysg_pipeline_node_count(p); i++) {
+    ysg_node_info ni;
+    const ysg_node_type *t;
+    if (!ysg_pipeline_node_info(p, i, &ni) && (t = ysg_node_type_find(ctx, ni.type)) &&
+        t->n_outputs == 0)
+      return;
+  }
+  char sinks[256] = "";
+  for (int i = 0, k = 0; i < ysg_node_type_count(ctx); i++) {
+    const ysg_node_type *t = ysg_node_type_at(ctx, i);
+    size_t n = strlen(sinks);
+    if (t->n_outputs == 0 && n < sizeof sinks)
+      snprintf(sinks + n, sizeof sinks - n, "%s%s", k++ ? ", " : "", t->name);
+  }
+  clear_bar(c);
+  fprintf(stderr,
+          "ysgraph: warning: %s: the pipeline has no sink (%s) and nothing is dumped: this "
+          "run writes nothing\n",
+          c->file, sinks);
+}
+
 static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
   /* a Python slice of the canvas's frames: B past the end stops at the last frame; a range that
    * starts past it would render nothing, which is an error rather than a silent empty run */
@@ -486,6 +511,7 @@ static int cmd_run(cli *c, ysg_context *ctx, ysg_pipeline *p) {
                 "--frames '%s': starts past the last frame (the pipeline has %d: 0..%d)",
                 c->frames ? c->frames : ":", cv->frames, cv->frames - 1);
 
+  warn_if_no_sink(c, ctx, p);
   /* check --dump refs now rather than failing after the first frame has been written */
   for (int i = 0; i < c->n_dump; i++) {
     const ysg_value *v;

@@ -680,6 +680,34 @@ Test(cli, run_frame_ranges_and_node_param_set) {
   }
 }
 
+/* a run that writes nothing says so, once; dumping or a sink silences it */
+Test(cli, run_without_a_sink_warns) {
+  const char *dir = ysgt_tmpdir();
+  ysgt_write(dir, "p.lua", "canvas{width=8, height=8, frames=2}\nfill{name='f'}\n");
+  char sinks[256] = "", want[512];
+  ysg_context *ctx = ysgt_ctx();
+  for (int i = 0, k = 0; i < ysg_node_type_count(ctx); i++)
+    if (ysg_node_type_at(ctx, i)->n_outputs == 0)
+      snprintf(sinks + strlen(sinks), sizeof sinks - strlen(sinks), "%s%s", k++ ? ", " : "",
+               ysg_node_type_at(ctx, i)->name);
+  ysg_context_destroy(ctx);
+  cr_assert(!strncmp(sinks, "png, ", 5), "%s", sinks);
+  snprintf(want, sizeof want,
+           "ysgraph: warning: p.lua: the pipeline has no sink (%s) and nothing is dumped: this run "
+           "writes nothing\n",
+           sinks);
+  char *out, *err;
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua --quiet"), 0, "%s", err);
+  cr_assert_str_eq(err, want);
+  free(out), free(err);
+  cr_assert_eq(cli(dir, &out, &err, "run p.lua --quiet --dump f=f%%d.png"), 0, "%s", err);
+  cr_assert_str_eq(err, "");
+  free(out), free(err);
+  cr_assert_eq(cli(dir, &out, &err, "check p.lua"), 0, "%s", err);
+  cr_assert_str_eq(err, "");
+  free(out), free(err);
+}
+
 Test(cli, dump_of_unknown_value_is_exit_1_before_any_frame) {
   const char *dir = small(NULL);
   char *out, *err;
