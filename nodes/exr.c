@@ -63,7 +63,7 @@ static ysg_status exr_init(ysg_node *n) {
     dir[len] = 0;
     st->dir_pattern = ysg__has_frame_pattern(dir);
   }
-  if (!st->dir_pattern && (s = ysg__mkdirs_for(first, err, sizeof err)))
+  if (!st->dir_pattern && !ysg_node_check_only(n) && (s = ysg__mkdirs_for(first, err, sizeof err)))
     return ysg_node_param_fail(n, P_PATH, s, "%s", err);
   /* OpenEXR compresses a file's chunks on its own (process-wide) pool */
   int pool = ysg__exr_threads(ysg_node_threads(n));

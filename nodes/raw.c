@@ -101,7 +101,7 @@ static ysg_status raw_init(ysg_node *n) {
     return YSG_OK;
   }
   char err[512];
-  ysg_status s = ysg__mkdirs_for(st->path, err, sizeof err);
+  ysg_status s = ysg_node_check_only(n) ? YSG_OK : ysg__mkdirs_for(st->path, err, sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, s, "%s", err);
   const char *slash = strrchr(st->path, '/'), *base = slash ? slash + 1 : st->path;
   size_t len = strlen(st->path) + 32;

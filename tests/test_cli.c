@@ -497,11 +497,16 @@ Test(cli, check_reports_nodes_and_arena) {
 Test(cli, check_plan_graph_create_nothing) {
   const char *dir = ysgt_tmpdir();
   int video = strstr(ysg_features(), "ffmpeg") != NULL;
+  ysg_context *ctx = ysgt_ctx();
+  int exr = ysg_node_type_find(ctx, "exr") != NULL, raw = ysg_node_type_find(ctx, "raw") != NULL;
+  ysg_context_destroy(ctx);
   char src[1024];
   snprintf(src, sizeof src,
            "canvas{width=16, height=16, frames=2}\nlocal f = fill{color='#336699'}\n"
-           "png{image=f, path='frames/sub/f%%04d.png'}\n%s",
-           video ? "video_out{image=f, path='vid/clip.mp4'}\n" : "");
+           "png{image=f, path='frames/sub/f%%04d.png'}\n%s%s%s",
+           video ? "video_out{image=f, path='vid/clip.mp4'}\n" : "",
+           exr ? "exr{image=f, path='exr/e%04d.exr'}\n" : "",
+           raw ? "raw{image=f, path='raw/out.y4m'}\n" : "");
   ysgt_write(dir, "p.lua", src);
   char *before = tree(dir);
   const char *cmds[] = {"check p.lua", "check p.lua -o out/deeper", "plan p.lua -o out",
