@@ -78,7 +78,7 @@ ysg_status load(const char *path, const ysg_png_alloc *a, uint16_t **alloc_out, 
     if (!(in.channels() & (Imf::WRITE_R | Imf::WRITE_G | Imf::WRITE_B | Imf::WRITE_Y))) {
       std::string m = "no R, G, B or Y channel (channels: " + channel_list(in.header()) + ")";
       put_err(err, cap, m.c_str());
-      return YSG_ERR_UNSUPPORTED;
+      return YSG_ERR_DATA;
     }
     const Imath::Box2i disp = in.displayWindow(), dw = in.dataWindow();
     const int64_t w64 = (int64_t)disp.max.x - disp.min.x + 1,

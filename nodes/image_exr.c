@@ -36,12 +36,12 @@ int ysg__exr_sniff(const char *path, ysg_status *status, char *err, size_t errca
   }
   if (flags & 0x1000u) {
     snprintf(err, errcap, "a multi-part OpenEXR file (image reads single-part files)");
-    *status = YSG_ERR_UNSUPPORTED;
+    *status = YSG_ERR_DATA; /* what the file holds: exit code 1, as for any bad input file */
     return -1;
   }
   if (flags & 0x800u) {
     snprintf(err, errcap, "deep OpenEXR data (image reads flat RGBA, RGB or Y images)");
-    *status = YSG_ERR_UNSUPPORTED;
+    *status = YSG_ERR_DATA;
     return -1;
   }
   return 1;

@@ -277,15 +277,15 @@ Test(exr, bad_files) {
   expect_read_fail(write_bytes(dir, "v3.exr", v3, 8), YSG_ERR_DATA,
                    "OpenEXR version 3 is not supported (expected 2)");
   const uint8_t multi[8] = {0x76, 0x2f, 0x31, 0x01, 2, 0x10, 0, 0};
-  expect_read_fail(write_bytes(dir, "multi.exr", multi, 8), YSG_ERR_UNSUPPORTED,
+  expect_read_fail(write_bytes(dir, "multi.exr", multi, 8), YSG_ERR_DATA,
                    "a multi-part OpenEXR file (image reads single-part files)");
   const uint8_t deep[8] = {0x76, 0x2f, 0x31, 0x01, 2, 0x08, 0, 0};
-  expect_read_fail(write_bytes(dir, "deep.exr", deep, 8), YSG_ERR_UNSUPPORTED,
+  expect_read_fail(write_bytes(dir, "deep.exr", deep, 8), YSG_ERR_DATA,
                    "deep OpenEXR data (image reads flat RGBA, RGB or Y images)");
   snprintf(path, sizeof path, "%s/z.exr", dir);
   const exr_attr_box2i_t box = {{0, 0}, {3, 3}};
   write_core(path, &(spec){"Z", EXR_PIXEL_FLOAT, box, box, ramp});
-  expect_read_fail(path, YSG_ERR_UNSUPPORTED, "no R, G, B or Y channel (channels: Z)");
+  expect_read_fail(path, YSG_ERR_DATA, "no R, G, B or Y channel (channels: Z)");
   /* a valid file cut short: OpenEXR's reason */
   snprintf(path, sizeof path, "%s/whole.exr", dir);
   uint16_t *px = make_pixels(64, 64);
@@ -405,7 +405,7 @@ Test(exr, image_messages) {
            "test.lua:1: node 'image_1' (image): parameter 'path': cannot read EXR '%s/m.exr': a "
            "multi-part OpenEXR file (image reads single-part files)",
            dir);
-  ysgt_expect_load_fail(src, &lo, YSG_ERR_UNSUPPORTED, want);
+  ysgt_expect_load_fail(src, &lo, YSG_ERR_DATA, want);
 }
 
 #else
