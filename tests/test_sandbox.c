@@ -155,26 +155,36 @@ Test(sandbox, instruction_limit_per_callback) {
 }
 
 /* ---- memory cap ------------------------------------------------------------------------------ */
+/* The line of a refused allocation is read in the allocator, which Lua up to 5.4.4 allows (later
+ * releases move the stack during some allocations: the message then names the file only). */
+#if LUA_VERSION_RELEASE_NUM <= 50404
+#define AT(line) "test.lua:" #line ": "
+#define CB_AT(line) AT(line)
+#else
+#define AT(line) "test.lua: "
+#define CB_AT(line) ""
+#endif
+
 Test(sandbox, memory_cap) {
   ysg_load_options lo;
   ysg_load_options_init(&lo);
   lo.lua_memory_limit = 4u << 20;
   /* the message names the line whose allocation the cap refused */
   ysgt_expect_load_fail("local t = {}\nfor i = 1, 1e7 do t[i] = i end", &lo, YSG_ERR_LIMIT,
-                        "test.lua:2: memory limit of 4 MiB exceeded");
+                        AT(2) "memory limit of 4 MiB exceeded");
   ysgt_expect_load_fail("local s = string.rep('x', 1e8)", &lo, YSG_ERR_LIMIT,
-                        "test.lua:1: memory limit of 4 MiB exceeded");
+                        AT(1) "memory limit of 4 MiB exceeded");
   ysgt_expect_load_fail("local function f()\n  return {string.rep('x', 1e8)}\nend\n\nf()", &lo,
-                        YSG_ERR_LIMIT, "test.lua:2: memory limit of 4 MiB exceeded");
+                        YSG_ERR_LIMIT, AT(2) "memory limit of 4 MiB exceeded");
   ysgt_expect_load_fail(
       "local co = coroutine.wrap(function()\n  local s = ('x'):rep(1e8)\nend)\nco()", &lo,
-      YSG_ERR_LIMIT, "test.lua:2: memory limit of 4 MiB exceeded");
+      YSG_ERR_LIMIT, AT(2) "memory limit of 4 MiB exceeded");
   /* caught and rethrown by the script: still the cap */
   ysgt_expect_load_fail("local ok, e = pcall(string.rep, 'x', 1e8)\nerror(e, 0)", &lo,
-                        YSG_ERR_LIMIT, "test.lua:1: memory limit of 4 MiB exceeded");
+                        YSG_ERR_LIMIT, AT(1) "memory limit of 4 MiB exceeded");
   lo.lua_memory_limit = 3u << 19;
   ysgt_expect_load_fail("local t = {}\nfor i = 1, 1e7 do t[#t + 1] = tostring(i) end", &lo,
-                        YSG_ERR_LIMIT, "test.lua:2: memory limit of 1.5 MiB exceeded");
+                        YSG_ERR_LIMIT, AT(2) "memory limit of 1.5 MiB exceeded");
   /* states too small to be created, or to open the libraries */
   lo.lua_memory_limit = 1024;
   ysgt_expect_load_fail("fill{}", &lo, YSG_ERR_LIMIT,
@@ -202,8 +212,8 @@ Test(sandbox, memory_cap_in_callbacks) {
   cr_assert_eq(s, YSG_OK, "%s", ysg_errmsg(ctx));
   cr_expect_eq(ysg_pipeline_run_frame(p, 0), YSG_ERR_LIMIT);
   cr_expect_str_eq(ysg_errmsg(ctx),
-                   "test.lua:2: node 'f' (fill): parameter 'color' at frame 0: test.lua:3: memory "
-                   "limit of 4 MiB exceeded");
+                   "test.lua:2: node 'f' (fill): parameter 'color' at frame 0: " CB_AT(
+                       3) "memory limit of 4 MiB exceeded");
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
