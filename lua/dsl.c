@@ -443,7 +443,8 @@ static ysg_status lua_failure(ysg__dsl *S, int st) {
   if (ysg__lua_limit_message(L, st, S->chunk, buf, sizeof buf))
     return ysg__seterr(S->ctx, YSG_ERR_LIMIT, "%s", buf);
   const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "unknown error";
-  if (S->engine_status && strcmp(m, S->engine_msg) == 0)
+  size_t lm = strlen(m), le = strlen(S->engine_msg); /* the handler may have put a line first */
+  if (S->engine_status && le && lm >= le && strcmp(m + lm - le, S->engine_msg) == 0)
     return ysg__seterr(S->ctx, S->engine_status, "%s", m);
   if (st == LUA_ERRMEM || st == LUA_ERRERR) /* no message handler ran: no line */
     return ysg__seterr(S->ctx, st == LUA_ERRMEM ? YSG_ERR_NOMEM : YSG_ERR_PIPELINE, "%s: %s",
