@@ -42,28 +42,29 @@ int ysg__use_step(const ysg_pipeline *p, const ysg_node *n) {
   return n->fused_into >= 0 ? p->nodes[n->fused_into]->step : n->step;
 }
 
-/* links (over live nodes) that read output port of node `from` */
-static int consumers(const ysg_pipeline *p, int from, int port) {
-  int c = 0;
-  for (int i = 0; i < p->n_nodes; i++) {
+/* reads[v]: links (over live nodes) that read output 0 of node v, counted in one pass so that
+ * fusing stays linear in the link count */
+static int *count_reads(ysg_pipeline *p) {
+  int *reads = ysg__alloc(p->ctx, sizeof(int) * (size_t)(p->n_nodes ? p->n_nodes : 1));
+  for (int i = 0; reads && i < p->n_nodes; i++) {
     const ysg_node *n = p->nodes[i];
     if (n->step < 0) continue;
     for (int q = 0; q < n->type->n_inputs; q++)
       for (int k = 0; k < n->inputs[q].n_links; k++)
-        c += n->inputs[q].links[k].from_node == from && n->inputs[q].links[k].from_port == port;
+        reads[n->inputs[q].links[k].from_node] += n->inputs[q].links[k].from_port == 0;
   }
-  return c;
+  return reads;
 }
 
 /* Fusable: a tile-rendering producer's image output 0, read by this link and by nothing else,
  * not kept; on the CUDA backend both ends on the device and the producer with a fused kernel. */
-static int fusable(const ysg_pipeline *p, const ysg_node *c, const ysg_link *l) {
+static int fusable(const ysg_pipeline *p, const ysg_node *c, const ysg_link *l, const int *reads) {
   const ysg_node *src = p->nodes[l->from_node];
   const ysg_node_type *t = src->type;
   if (l->from_port != 0 || !t->tile || !t->tile->prepare || !t->tile->render || src->step < 0 ||
       t->n_outputs < 1 || t->outputs[0].type != YSG_IMAGE || (t->flags & YSG_NODE_SINK))
     return 0;
-  if (ysg__is_kept(p, src, 0) || consumers(p, src->index, 0) != 1) return 0;
+  if (ysg__is_kept(p, src, 0) || reads[src->index] != 1) return 0;
   if (p->backend == YSG_BACKEND_CUDA)
     return src->on_device && c->on_device && t->device && t->device->fused;
   return 1;
@@ -73,18 +74,21 @@ ysg_status ysg__fuse_links(ysg_pipeline *p) {
   p->n_fused = 0;
   for (int i = 0; i < p->n_nodes; i++) p->nodes[i]->fused_into = -1;
   if (p->no_fuse) return YSG_OK;
+  int *reads = count_reads(p);
+  if (!reads) return YSG_ERR_NOMEM;
   for (int s = 0; s < p->n_steps; s++) {
     ysg_node *c = p->nodes[p->order[s]];
     for (int q = 0; q < c->type->n_inputs; q++) {
       if (!(c->type->inputs[q].flags & YSG_PORT_TILED)) continue;
       for (int k = 0; k < c->inputs[q].n_links; k++) {
         ysg_link *l = &c->inputs[q].links[k];
-        if (!fusable(p, c, l)) continue;
+        if (!fusable(p, c, l, reads)) continue;
         p->nodes[l->from_node]->fused_into = c->index;
         p->n_fused++;
       }
     }
   }
+  ysg__free(p->ctx, reads);
   return YSG_OK;
 }
 
