@@ -308,12 +308,15 @@ Test(engine, arena_failure_names_the_largest_buffer) {
   ysg_context *ctx;
   cr_assert_eq(ysg_context_create(&o, &ctx), YSG_OK);
   ysg_pipeline *p = NULL;
-  ysg_status s = ysgt_load(ctx,
-                           "canvas{width=2048, height=2048}\n"
-                           "local dots = dot{points=scatter{count=9}, name='dots'}\n"
-                           "local bg = fill{name='bg'}\n"
-                           "merge{layers={bg, dots}, name='out'}\n",
-                           &p);
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.no_fuse = 1; /* every layer an image of its own in the arena */
+  ysg_status s = ysg_pipeline_load_string(ctx,
+                                          "canvas{width=2048, height=2048}\n"
+                                          "local dots = dot{points=scatter{count=9}, name='dots'}\n"
+                                          "local bg = fill{name='bg'}\n"
+                                          "merge{layers={bg, dots}, name='out'}\n",
+                                          "test.lua", &lo, &p);
   cr_assert_eq(s, YSG_ERR_NOMEM, "%s", ysg_errmsg(ctx));
   cr_assert_null(p);
   const char *m = ysg_errmsg(ctx);
