@@ -617,11 +617,11 @@ static double load_seconds(int n, ysg_status *status, char *msg, size_t cap) {
       "end\n",
       n);
   ysg_context *ctx = ysgt_ctx();
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  struct timespec t0, t1; /* this thread's CPU time: other processes on the machine do not count */
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
   ysg_pipeline *p = NULL;
   *status = load_with(ctx, src, NULL, &p);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
   if (msg) snprintf(msg, cap, "%s", ysg_errmsg(ctx));
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
@@ -644,9 +644,9 @@ Test(dsl, load_time_is_linear_in_the_node_count) {
   }
   cr_log_info("load: 5000 nodes %.3f s, 50000 nodes %.3f s (x%.1f)", small, big, big / small);
   /* linear work is x10 (x12 for n log n), plus the memory hierarchy: 5000 nodes' 10 MB stay in
-   * the caches, 50000 nodes' 100 MB do not (x18-21 measured); quadratic, as the buffer list once
-   * was, is x100 */
-  cr_expect_leq(big, 30 * small, "50000 nodes took %.3f s, %.1f times 5000 nodes' %.3f s", big,
+   * the caches, 50000 nodes' 100 MB do not (x17-24 measured in CPU time on the 2-core VM, quiet
+   * or loaded); quadratic, as the buffer list and fusion planning once were, is x100 */
+  cr_expect_leq(big, 40 * small, "50000 nodes took %.3f s, %.1f times 5000 nodes' %.3f s", big,
                 big / small, small);
 }
 
