@@ -18,7 +18,7 @@
 #define H 48
 #define FRAMES 3
 
-static const char *scene(const char *sink) {
+static const char *scene_sized(int w, int h, const char *sink) {
   static char src[1024];
   snprintf(src, sizeof src,
            "canvas{width=%d, height=%d, frames=%d, fps=25}\n"
@@ -26,9 +26,11 @@ static const char *scene(const char *sink) {
            "local d = dot{points=scatter{count=12, seed=5}, radius=4, color='#20ff4080'}\n"
            "local m = merge{layers={g, d}, name='pic'}\n"
            "%s\n",
-           W, H, FRAMES, sink);
+           w, h, FRAMES, sink);
   return src;
 }
+
+static const char *scene(const char *sink) { return scene_sized(W, H, sink); }
 
 /* run the scene with sink, keeping 'pic'; frames[f] gets a copy of each frame's FP16 pixels */
 static void run_scene(const char *dir, const char *sink, uint16_t *frames[FRAMES],
@@ -227,7 +229,9 @@ Test(raw, cli_pipe_into_ffmpeg) {
 
 Test(raw, cli_reader_exits_early) {
   const char *dir = ysgt_tmpdir();
-  const char *file = cli_file(dir);
+  /* frames far larger than a pipe's buffer (64 KiB on Linux), so the writer is still writing
+     when `head` has gone: at 64x48 all three frames fit in the buffer and the run ends cleanly */
+  const char *file = ysgt_write(dir, "p.lua", scene_sized(640, 480, ""));
   char cmd[2048], *out = NULL, *err = NULL;
   snprintf(cmd, sizeof cmd,
            "bash -c '%s run %s -q --frames 0:3 --pipe rgba | head -c 100 >/dev/null; exit "
