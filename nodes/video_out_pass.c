@@ -139,7 +139,7 @@ ysg_status ysg__vpass_mark(ysg_node *n, ysg_vpass *v, const ysg_value *img, int 
                          "frame %d",
                          pname, v->src->name, frame);
   if (p->format == AV_PIX_FMT_CUDA) { /* an NVDEC surface: the samples are on the device */
-    av_frame_unref(v->host);
+    /* the first download allocates v->host; later ones reuse its buffers (no per-frame alloc) */
     int r = av_hwframe_transfer_data(v->host, p, 0);
     if (r < 0) {
       char e[128];
