@@ -25,6 +25,7 @@ extern const ysg_node_type ysg__node_chroma_key, ysg__node_difference_key, ysg__
 extern const ysg_node_type ysg__node_segment;
 #endif
 extern const ysg_node_type ysg__node_trail;
+extern const ysg_node_type ysg__node_polygon;
 #ifdef YSG_HAVE_FFMPEG
 extern const ysg_node_type ysg__node_video_out;
 extern const ysg_node_type ysg__node_video_in;
@@ -43,6 +44,7 @@ static const ysg_node_type *const builtins[] = {
     &ysg__node_chroma_key,  &ysg__node_difference_key, &ysg__node_matte,    &ysg__node_mask_in,
     &ysg__node_composite,
     &ysg__node_trail,
+    &ysg__node_polygon,
 #ifdef YSG_HAVE_FFMPEG
     &ysg__node_video_out,   &ysg__node_video_in,
 #endif
