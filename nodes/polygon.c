@@ -404,6 +404,74 @@ static ysg_status poly_run(ysg_node *n, const ysg_frame *frame) {
 
 static const ysg_tile_ops poly_tile = {poly_prepare, poly_render, 0};
 
+/* ---- CUDA path -------------------------------------------------------------------------------
+ * Parameter block: one ysg_poly_frame (poly_frame, point_colors as the param says: the kernels
+ * look at the points' attributes). Device scratch: the launcher's work area and 3 status words.
+ * Checks: "edge-in-tile references (bin_capacity)" and "polygon-in-tile entries
+ * (tile_capacity)", fed every frame by D2D copies of status[0] and [1]; over either nothing is
+ * drawn. Difference from the CPU path: polygons not drawn (fewer than 3 vertices) are counted in
+ * status[2] but not reported (the device count is not read back). */
+#ifdef YSG_HAVE_CUDA
+static size_t poly_dev_bytes(const ysg_node *n, const poly_state *st) {
+  const ysg_canvas *cv = ysg_node_canvas(n);
+  return ysg__cuda_polygon_scratch_bytes(st->cap_v, (cv->width + YSG_TILE - 1) / YSG_TILE,
+                                         (cv->height + YSG_TILE - 1) / YSG_TILE, st->cap_items,
+                                         st->cap_tiles);
+}
+
+static ysg_status poly_device_infer(ysg_node *n) {
+  poly_state *st = ysg_node_state(n);
+  ysg_status s;
+  if ((s = ysg_node_request_param_block(n, sizeof(ysg_poly_frame))) ||
+      (s = ysg_node_request_device_scratch(n, poly_dev_bytes(n, st), 0, &st->d_scratch)) ||
+      (s = ysg_node_request_device_scratch(n, 4 * sizeof(int32_t), 0, &st->d_status)) ||
+      (s = ysg_node_request_device_check(n, "edge-in-tile references (bin_capacity)", st->cap_items,
+                                         &st->d_check_items)))
+    return s;
+  return ysg_node_request_device_check(n, "polygon-in-tile entries (tile_capacity)", st->cap_tiles,
+                                       &st->d_check_tiles);
+}
+
+static ysg_status poly_device_prepare(ysg_node *n, const ysg_frame *fr) {
+  (void)fr;
+  ysg_poly_frame *f = ysg_node_param_block(n);
+  const ysg_value *out = ysg_node_output_device(n, 0);
+  if (!f || !out) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
+  poly_frame(n, out->width, out->height, 1, f);
+  return YSG_OK;
+}
+
+static ysg_status poly_device_run(ysg_node *n, void *stream) {
+  const poly_state *st = ysg_node_state(n);
+  ysg_value *out = ysg_node_output_device(n, 0);
+  const ysg_value *in = ysg_node_input_device(n, 0, 0);
+  const ysg_value_header *h = ysg_node_input_header(n, 0, 0);
+  void *scratch = ysg_node_device_scratch(n, st->d_scratch);
+  int32_t *status = ysg_node_device_scratch(n, st->d_status);
+  int32_t *ci = ysg_node_device_check(n, st->d_check_items);
+  int32_t *ct = ysg_node_device_check(n, st->d_check_tiles);
+  const ysg_poly_frame *f = ysg_node_param_block_device(n);
+  if (!out || !in || !h || !scratch || !status || !ci || !ct || !f)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "device views of the input or output are missing");
+  ysg_poly_dev_inputs di = {in->xy, in->id, in->rgba, &h->count, &h->attrs, st->cap_v};
+  char err[512] = "";
+  ysg_status s;
+  if ((s = ysg__cuda_polygon(out->px, out->tiles, out->width, out->height, &di, f, st->cap_items,
+                             st->cap_tiles, scratch, poly_dev_bytes(n, st), status, stream, err,
+                             sizeof err)) ||
+      (s = ysg__cuda_copy(ci, &status[0], sizeof(int32_t), stream, err, sizeof err)) ||
+      (s = ysg__cuda_copy(ct, &status[1], sizeof(int32_t), stream, err, sizeof err)))
+    return ysg_node_fail(n, s, "%s", err);
+  return YSG_OK;
+}
+
+static const ysg_device_ops poly_device = {
+    .infer = poly_device_infer,
+    .prepare = poly_device_prepare,
+    .run = poly_device_run,
+};
+#endif
+
 const ysg_node_type ysg__node_polygon = {
     .name = "polygon",
     .category = "render",
@@ -430,4 +498,7 @@ const ysg_node_type ysg__node_polygon = {
     .run = poly_run,
     .destroy = poly_destroy,
     .tile = &poly_tile,
+#ifdef YSG_HAVE_CUDA
+    .device = &poly_device,
+#endif
 };

@@ -174,7 +174,7 @@ Test(line, cuda_matches_cpu) {
       if (c && strncmp(c, kinds[k], strlen(kinds[k])) == 0) set.cap_start = set.cap_end = k;
       if (e && strncmp(e, kinds[k], strlen(kinds[k])) == 0) set.cap_end = k;
     }
-    static const struct {
+    const struct {
       const char *key;
       double *v;
     } nums[] = {{"width", &set.width},
