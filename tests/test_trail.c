@@ -4,7 +4,8 @@
  * max_gap (exact linear positions); ids seen at isolated frames have no trail; ij holds (id,
  * index this frame); the host-fed history of points_in (frames not run are gaps, a rerun frame
  * replaces its entry, a jump back ignores newer entries); repeated ids (a warning once), points
- * without ids, the trail capacity and the history limit as exact error texts. */
+ * without ids, the trail capacity and the history limit as exact error texts; and the engine's
+ * ysg_node_input_at on a seekable and on a host-fed input. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "ysgraph/node.h"
 
 #include "dir_fixture.h"
 
@@ -311,4 +313,72 @@ Test(trail, capacity_and_history_limits) {
       "test.lua:2: node 't' (trail): parameter 'length': 1000 frames of "
       "1000000 points (the input's capacity) is more history than the "
       "134217728 points a trail node keeps");
+}
+
+/* ---- the engine's random access ------------------------------------------------------------- */
+/* A host-defined node that reads its input at frame 3 through ysg_node_input_at: a seekable
+ * source gives frame 3's points; points_in (no seek callback) is refused with a clear error. */
+static ysg_status peek_run(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  float xy[2 * 64];
+  int32_t id[64];
+  ysg_value v;
+  memset(&v, 0, sizeof v);
+  v.type = YSG_POINTS;
+  v.capacity = 64;
+  v.xy = xy;
+  v.id = id;
+  ysg_status s = ysg_node_input_at(n, 0, 0, 3, &v);
+  if (s) return s;
+  ysg_value *o = ysg_node_output(n, 0);
+  memcpy(o->xy, xy, sizeof(float) * 2 * (size_t)v.count);
+  o->count = v.count;
+  o->attrs = 0;
+  return YSG_OK;
+}
+static ysg_status peek_infer(ysg_node *n) {
+  ysg_node_output(n, 0)->capacity = 64;
+  return YSG_OK;
+}
+static const ysg_port_def peek_in[] = {{"points", YSG_POINTS, 0, "read at frame 3", NULL, 0}};
+static const ysg_port_def peek_out[] = {{"points", YSG_POINTS, 0, "frame 3's points", NULL, 0}};
+static const ysg_node_type peek_type = {.name = "tpeek",
+                                        .category = "test",
+                                        .doc = "Its input as it is at frame 3.",
+                                        .inputs = peek_in,
+                                        .n_inputs = 1,
+                                        .outputs = peek_out,
+                                        .n_outputs = 1,
+                                        .flags = YSG_NODE_HOST,
+                                        .infer = peek_infer,
+                                        .run = peek_run};
+
+Test(trail, input_at_reads_seekable_sources_and_refuses_others) {
+  write_gappy();
+  cr_assert_eq(ysg_register_node_type(ctx, &peek_type), YSG_OK, "%s", ysg_errmsg(ctx));
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  static const char *const keep[] = {"pk"};
+  lo.keep = keep;
+  lo.n_keep = 1;
+  cr_assert_eq(ysg_pipeline_load_string(ctx,
+                                        "canvas{width=96,height=96,frames=10}\n"
+                                        "tpeek{name='pk', points=points{path='gap.csv'}}\n",
+                                        "test.lua", &lo, &pl),
+               YSG_OK, "%s", ysg_errmsg(ctx));
+  run(pl, 8);
+  const ysg_value *v = get(pl, "pk");
+  cr_expect(v->count == 0, "frame 3 of gap.csv has no points (id 7 is missing there): %d",
+            v->count);
+  ysg_pipeline_destroy(pl);
+  pl = NULL;
+  cr_assert_eq(ysg_pipeline_load_string(ctx,
+                                        "canvas{width=96,height=96,frames=10}\n"
+                                        "tpeek{name='pk', points=points_in{}}\n",
+                                        "test.lua", &lo, &pl),
+               YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_expect_eq(ysg_pipeline_run_frame(pl, 0), YSG_ERR_INVALID);
+  cr_expect_str_eq(ysg_errmsg(ctx),
+                   "test.lua:2: node 'pk' (tpeek): input 0 (link 0) cannot be "
+                   "read at other frames");
 }
