@@ -303,6 +303,69 @@ static ysg_status poly_prepare(ysg_node *n, const ysg_frame *frame) {
 
 /* ---- one tile -------------------------------------------------------------------------------- */
 
+/* Composite a fill colour over one tile row of floats by coverage ysg_poly_rule(acc): the rule
+ * and the "over" written out as whole-row loops (a coverage of 0 leaves a pixel as it is, as the
+ * device's per-pixel test does). */
+static void fill_row(const ysg_poly_frame *f, const float col[4], const float *acc, float *o,
+                     int w) {
+  float cov[YSG_TILE];
+  if (f->evenodd)
+    for (int x = 0; x < YSG_TILE; x++) {
+      float e = fabsf(acc[x]);
+      e -= 2.0f * floorf(0.5f * e);
+      cov[x] = e <= 1.0f ? e : 2.0f - e;
+    }
+  else
+    for (int x = 0; x < YSG_TILE; x++) {
+      float e = fabsf(acc[x]);
+      cov[x] = e < 1.0f ? e : 1.0f;
+    }
+  int any = 0;
+  for (int x = 0; x < YSG_TILE; x++) any |= cov[x] > 0.0f;
+  if (!any) return;
+  float c0 = col[0], c1 = col[1], c2 = col[2], c3 = col[3];
+  for (int x = 0; x < w; x++) {
+    float c = cov[x], k = 1.0f - c3 * c;
+    o[4 * x] = c0 * c + o[4 * x] * k;
+    o[4 * x + 1] = c1 * c + o[4 * x + 1] * k;
+    o[4 * x + 2] = c2 * c + o[4 * x + 2] * k;
+    o[4 * x + 3] = c3 * c + o[4 * x + 3] * k;
+  }
+}
+
+/* The outline's nearest edge per pixel of the tile (idx -1: none within the stroke's reach),
+ * over whole 16-lane rows of the rows each edge can reach: ysg_line_d2 of a solid stroke, written
+ * out so that it vectorises (as the line node's visit_rows_solid). */
+static void stroke_nearest(const ysg_poly_frame *f, const ysg_line_seg *segs, const int32_t *items,
+                           int n, const ysg_tile *t, float *d2, int32_t *idx) {
+  float R = f->line.cutoff;
+  for (int k = 0; k < YSG_TILE * YSG_TILE; k++) {
+    d2[k] = R * R;
+    idx[k] = -1;
+  }
+  for (int q = 0; q < n; q++) {
+    const ysg_line_seg *s = &segs[items[q]];
+    float ax = s->ax, ay = s->ay, ux = s->ux, uy = s->uy, len = s->len;
+    float by = ay + len * uy;
+    float ylo = (ay < by ? ay : by) - R, yhi = (ay < by ? by : ay) + R;
+    float fa = ceilf(ylo - 0.5f - (float)t->y0), fb = floorf(yhi - 0.5f - (float)t->y0);
+    int ya = fa < 0.0f ? 0 : (int)fa, yb = fb > (float)(t->h - 1) ? t->h - 1 : (int)fb;
+    float qx[YSG_TILE];
+    for (int x = 0; x < YSG_TILE; x++) qx[x] = (float)(t->x0 + x) + 0.5f - ax;
+    for (int ry = ya; ry <= yb; ry++) {
+      float qy = (float)(t->y0 + ry) + 0.5f - ay, *rd = d2 + ry * YSG_TILE;
+      int32_t *ri = idx + ry * YSG_TILE;
+      for (int x = 0; x < YSG_TILE; x++) {
+        float u = qx[x] * ux + qy * uy, v = qx[x] * uy - qy * ux;
+        float uc = u < 0.0f ? 0.0f : (u > len ? len : u), a = u - uc, d = a * a + v * v;
+        int m = d < rd[x];
+        rd[x] = m ? d : rd[x];
+        ri[x] = m ? items[q] : ri[x];
+      }
+    }
+  }
+}
+
 static int poly_render(const ysg_node *n, const ysg_tile *t) {
   const poly_state *st = ysg_node_state(n);
   const ysg_poly_frame *f = &st->f;
@@ -311,7 +374,8 @@ static int poly_render(const ysg_node *n, const ysg_tile *t) {
   if (pb == pe) return 0;
   const int32_t *eitems = st->ebins.items;
   int eb = st->ebins.start[tile], ee = st->ebins.start[tile + 1];
-  float rgba[YSG_TILE * YSG_TILE * 4];
+  float rgba[YSG_TILE * YSG_TILE * 4], sd2[YSG_TILE * YSG_TILE];
+  int32_t sidx[YSG_TILE * YSG_TILE];
   memset(rgba, 0, sizeof rgba);
   for (int it = pb; it < pe; it++) {
     const ysg_poly_info *p = &st->polys[st->pbins.items[it]];
@@ -323,6 +387,7 @@ static int poly_render(const ysg_node *n, const ysg_tile *t) {
         st->carry +
         ((size_t)p->carry + (size_t)(t->ty - p->ty0) * (size_t)p->bw + (size_t)(t->tx - p->tx0)) *
             YSG_TILE;
+    if (f->do_stroke && e1 > e0) stroke_nearest(f, st->segs, eitems + e0, e1 - e0, t, sd2, sidx);
     for (int ry = 0; ry < t->h; ry++) {
       float *o = rgba + 4 * ry * YSG_TILE;
       float yc = (float)(t->y0 + ry) + 0.5f;
@@ -331,25 +396,14 @@ static int poly_render(const ysg_node *n, const ysg_tile *t) {
         for (int x = 0; x < YSG_TILE; x++) acc[x] = c0;
         for (int q = e0; q < e1; q++)
           ysg_poly_row_accumulate(&st->edges[eitems[q]], t->x0, t->y0 + ry, t->w, acc);
-        for (int x = 0; x < t->w; x++) {
-          float cov = ysg_poly_rule(f, acc[x]);
-          if (cov > 0.0f) ysg_poly_over(o + 4 * x, p->fill, cov);
-        }
+        fill_row(f, p->fill, acc, o, t->w);
       }
       if (f->do_stroke && e1 > e0) {
-        float lim = f->line.cutoff * f->line.cutoff;
+        const int32_t *ri = sidx + ry * YSG_TILE;
         for (int x = 0; x < t->w; x++) {
-          float xc = (float)(t->x0 + x) + 0.5f, best = lim, tt;
-          int bi = -1;
-          for (int q = e0; q < e1; q++) {
-            float d = ysg_line_d2(&f->line, &st->segs[eitems[q]], xc, yc);
-            if (d < best) {
-              best = d;
-              bi = eitems[q];
-            }
-          }
-          if (bi < 0) continue;
-          float cov = ysg_line_cover(&f->line, &st->segs[bi], xc, yc, &tt);
+          if (ri[x] < 0) continue;
+          float tt, xc = (float)(t->x0 + x) + 0.5f;
+          float cov = ysg_line_cover(&f->line, &st->segs[ri[x]], xc, yc, &tt);
           if (cov > 0.0f) ysg_poly_over(o + 4 * x, p->stroke, cov);
         }
       }

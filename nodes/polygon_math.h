@@ -237,8 +237,15 @@ YSG_HD void ysg_poly_row_accumulate(const ysg_poly_edge *e, int x0, int y, int n
   float xa, ya, xb, yb;
   if (!e->inside || !ysg_poly_row_part(e->x0, e->y0, e->x1, e->y1, (float)y, &xa, &ya, &xb, &yb))
     return;
-  if ((xa > xb ? xa : xb) <= (float)x0) return;
-  for (int x = 0; x < nx; x++) acc[x] += ysg_poly_cell_area(xa, ya, xb, yb, (float)(x0 + x));
+  float lo = xa < xb ? xa : xb, hi = xa < xb ? xb : xa, dy = yb - ya;
+  if (hi <= (float)x0) return;
+  /* pixels from ceil(hi) on lie right of the part: ysg_poly_cell_area is dy there; pixels left
+   * of floor(lo) get 0; only those between are cut by it */
+  float fa = floorf(lo) - (float)x0, fb = ceilf(hi) - (float)x0;
+  int c0 = fa < 0.0f ? 0 : (fa > (float)nx ? nx : (int)fa);
+  int c1 = fb < 0.0f ? 0 : (fb > (float)nx ? nx : (int)fb);
+  for (int x = c0; x < c1; x++) acc[x] += ysg_poly_cell_area(xa, ya, xb, yb, (float)(x0 + x));
+  for (int x = c1; x < nx; x++) acc[x] += dy;
 }
 
 /* "over" of premultiplied src onto dst (4 floats each) */
