@@ -113,8 +113,17 @@ static const scene scenes[] = {
 typedef struct result {
   int ok, have_cairo;
   double ysg_ms, ysg_min, cairo_ms, cairo_min;
+  double ysg_cpu_ms, cairo_cpu_ms; /* process CPU time per frame (all threads), median */
   double mad, max_diff, frac_off;
 } result;
+
+/* CPU time of the whole process (all its threads), ms: beside wall time it shows the work done
+ * when other processes share the cores */
+static double cpu_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
 
 static void scene_source(const scene *sc, int w, int h, char *src, size_t cap) {
   int k = snprintf(src, cap, "canvas{width=%d, height=%d, frames=1}\n", w, h);
@@ -168,11 +177,15 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
   if (!s) s = feed(p, sc, g);
   int node = s ? -1 : node_index(p, "render");
   for (int f = 0; !s && f < warmup; f++) s = ysg_pipeline_run_frame(p, 0);
+  double *cpu = malloc(sizeof(double) * (size_t)reps);
   for (int f = 0; !s && f < reps; f++) {
-    double a = node_ms(p, node);
+    double a = node_ms(p, node), c0 = cpu_now_ms();
     s = ysg_pipeline_run_frame(p, 0);
     dt[f] = node_ms(p, node) - a;
+    if (cpu) cpu[f] = cpu_now_ms() - c0;
   }
+  if (!s && cpu) r->ysg_cpu_ms = bench_median(cpu, reps);
+  free(cpu);
   if (!s) s = ysg_pipeline_read_rgba8(p, "render", rgba8, (size_t)w * 4);
   if (s) {
     fprintf(stderr, "bench_annotate: %s: %s\n", sc->key, ysg_errmsg(ctx));
@@ -243,14 +256,18 @@ static int run_cairo(const scene *sc, const geom *g, int w, int h, int warmup, i
     cairo_surface_destroy(surf);
     return -1;
   }
+  double *cpu = malloc(sizeof(double) * (size_t)reps);
   for (int f = 0; f < warmup + reps; f++) {
-    double t0 = bench_now_ms();
+    double t0 = bench_now_ms(), c0 = cpu_now_ms();
     cairo_draw(cr, sc, g);
     cairo_surface_flush(surf);
     if (f >= warmup) dt[f - warmup] = bench_now_ms() - t0;
+    if (f >= warmup && cpu) cpu[f - warmup] = cpu_now_ms() - c0;
   }
   r->cairo_ms = bench_median(dt, reps);
   r->cairo_min = dt[0];
+  if (cpu) r->cairo_cpu_ms = bench_median(cpu, reps);
+  free(cpu);
   const unsigned char *data = cairo_image_surface_get_data(surf);
   int stride = cairo_image_surface_get_stride(surf);
   double sum = 0, mx = 0;
@@ -414,8 +431,16 @@ int main(int argc, char **argv) {
 #endif
   }
   if (run_trails(ctx, w, h, warmup, reps, dt, &tr)) rc = 1;
+  char load[128] = "unknown";
+  FILE *lf = fopen("/proc/loadavg", "r");
+  if (lf) {
+    if (!fgets(load, sizeof load, lf)) snprintf(load, sizeof load, "unknown");
+    load[strcspn(load, "\n")] = 0;
+    fclose(lf);
+  }
   printf("machine: %s, %d cores, instruction set %s; ysgraph CPU backend, %d threads\n", cpu,
          bench_cores(), isa(), threads);
+  printf("load average at the end of the run (/proc/loadavg): %s\n", load);
 #ifdef YSG_HAVE_CAIRO
   printf("cairo: %s, single-threaded, each shape filled/stroked on its own\n",
          cairo_version_string());
@@ -424,19 +449,26 @@ int main(int argc, char **argv) {
 #endif
   printf("canvas %dx%d; median of %d reps after %d warm-up; ysgraph: the render node's run()\n\n",
          w, h, reps, warmup);
-  printf("| scene | ysgraph CPU ms | Cairo ms | speedup | alpha vs Cairo: mean, max |\n");
-  printf("|---|---:|---:|---:|---|\n");
+  printf(
+      "| scene | ysgraph ms | Cairo ms | speedup | ysgraph CPU ms | Cairo CPU ms | alpha vs "
+      "Cairo: mean, max |\n");
+  printf("|---|---:|---:|---:|---:|---:|---|\n");
   for (int i = 0; i < N_SCENES; i++) {
     const result *r = &res[i];
-    char y[32] = "failed", c[32] = "–", sp[32] = "–", al[64] = "–";
+    char y[32] = "failed", c[32] = "–", sp[32] = "–", al[64] = "–", yc[32] = "–", cc[32] = "–";
     if (r->ok) snprintf(y, sizeof y, "%.2f", r->ysg_ms);
+    if (r->ok) snprintf(yc, sizeof yc, "%.2f", r->ysg_cpu_ms);
     if (r->have_cairo) {
       snprintf(c, sizeof c, "%.2f", r->cairo_ms);
+      snprintf(cc, sizeof cc, "%.2f", r->cairo_cpu_ms);
       snprintf(sp, sizeof sp, "%.1f×", r->cairo_ms / r->ysg_ms);
       snprintf(al, sizeof al, "%.4f, %.3f", r->mad, r->max_diff);
     }
-    printf("| %s | %s | %s | %s | %s |\n", scenes[i].label, y, c, sp, al);
+    printf("| %s | %s | %s | %s | %s | %s | %s |\n", scenes[i].label, y, c, sp, yc, cc, al);
   }
+  printf(
+      "(ms: wall time of the render node's run() / of Cairo's clear + draw; CPU ms: the "
+      "process's CPU time per frame, all threads)\n");
   if (tr.ok) {
     printf(
         "\ntrails: %d ids × %d frames of history (%d trails, %d segments), line width 4 "
@@ -459,14 +491,20 @@ int main(int argc, char **argv) {
     bench_json_str(f, cpu);
     fprintf(f, ",\"isa\":\"%s\",\"threads\":%d,\"width\":%d,\"height\":%d,\"reps\":%d", isa(),
             threads, w, h, reps);
+    fputs(",\"loadavg\":", f);
+    bench_json_str(f, load);
     fputs(",\"scenes\":[", f);
     for (int i = 0; i < N_SCENES; i++) {
       const result *r = &res[i];
-      fprintf(f, "%s{\"scene\":\"%s\",\"ysgraph_ms\":%.4f,\"ysgraph_min_ms\":%.4f", i ? "," : "",
-              scenes[i].key, r->ysg_ms, r->ysg_min);
+      fprintf(f,
+              "%s{\"scene\":\"%s\",\"ysgraph_ms\":%.4f,\"ysgraph_min_ms\":%.4f,"
+              "\"ysgraph_cpu_ms\":%.4f",
+              i ? "," : "", scenes[i].key, r->ysg_ms, r->ysg_min, r->ysg_cpu_ms);
       if (r->have_cairo)
-        fprintf(f, ",\"cairo_ms\":%.4f,\"speedup\":%.3f,\"alpha_mean_abs\":%.5f,\"alpha_max\":%.4f",
-                r->cairo_ms, r->cairo_ms / r->ysg_ms, r->mad, r->max_diff);
+        fprintf(f,
+                ",\"cairo_ms\":%.4f,\"cairo_cpu_ms\":%.4f,\"speedup\":%.3f,"
+                "\"alpha_mean_abs\":%.5f,\"alpha_max\":%.4f",
+                r->cairo_ms, r->cairo_cpu_ms, r->cairo_ms / r->ysg_ms, r->mad, r->max_diff);
       fputc('}', f);
     }
     fprintf(f,

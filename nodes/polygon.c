@@ -274,7 +274,7 @@ static ysg_status poly_prepare(ysg_node *n, const ysg_frame *frame) {
   }
   st->n_polys = np;
   prep_job j = {st, in->xy, rgba, eprims, pprims};
-  ysg_node_parallel_for(n, np, 16, build_polys, &j);
+  ysg_node_parallel_for(n, np, 64, build_polys, &j);
   int64_t total = 0;
   for (int i = 0; i < np; i++) {
     st->polys[i].carry = (int32_t)(total < st->cap_tiles ? total : st->cap_tiles);

@@ -313,8 +313,9 @@ static ysg_status trail_run(ysg_node *n, const ysg_frame *frame) {
     ub = t;
   }
   fill_job j = {st, hist, ua, U, f, ysg_node_int(n, P_MAX_GAP), slot, out->xy, w.keep};
-  ysg_node_parallel_for(n, L, 4, fill_samples, &j);
-  ysg_node_parallel_for(n, U, 256, fix_gaps, &j);
+  /* chunks of ~64k samples: a frame of a thousand trails runs on the calling thread */
+  ysg_node_parallel_for(n, L, 65536 / (U > 0 ? U : 1) + 1, fill_samples, &j);
+  ysg_node_parallel_for(n, U, 65536 / L + 1, fix_gaps, &j);
   /* compact the kept trails; ij = (id, the id's index in this frame's points or -1) */
   const int32_t *cid = slot_id(st, hist, cur_slot);
   int cn = st->n[cur_slot], q = 0, kept = 0;
