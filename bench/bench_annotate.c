@@ -142,10 +142,10 @@ static void scene_source(const scene *sc, int w, int h, char *src, size_t cap) {
 
 static ysg_status feed(ysg_pipeline *p, const scene *sc, const geom *g) {
   if (sc->kind == K_POLY || sc->kind == K_POLY_FILL) {
-    ysg_points_desc d = {g->nv, g->pxy, g->pid, NULL, NULL};
+    ysg_points_desc d = {.count = g->nv, .xy = g->pxy, .id = g->pid};
     return ysg_pipeline_set_points(p, "pts", &d);
   }
-  ysg_points_desc d = {2 * N_ARROWS, g->axy, NULL, NULL, NULL};
+  ysg_points_desc d = {.count = 2 * N_ARROWS, .xy = g->axy};
   return ysg_pipeline_set_points(p, "pts", &d);
 }
 

@@ -48,7 +48,7 @@ static ysg_pipeline *load(ysg_context *ctx, int w, int h, const char *args) {
   ysg_pipeline *p = NULL;
   cr_assert_eq(ysg_pipeline_load_string(ctx, src, "test.lua", &lo, &p), YSG_OK, "%s",
                ysg_errmsg(ctx));
-  ysg_points_desc d = {V.n, V.xy, V.id, NULL, V.rgba_on ? V.rgba : NULL};
+  ysg_points_desc d = {.count = V.n, .xy = V.xy, .id = V.id, .rgba = V.rgba_on ? V.rgba : NULL};
   cr_assert_eq(ysg_pipeline_set_points(p, "in", &d), YSG_OK, "%s", ysg_errmsg(ctx));
   return p;
 }

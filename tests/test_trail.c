@@ -222,7 +222,7 @@ Test(trail, trails_of_ids_that_left_age_out) {
 static void set_two(ysg_pipeline *p, float x7, float x8) {
   float xy[4] = {x7, 10, x8, 30};
   int32_t id[2] = {7, 8};
-  ysg_points_desc d = {2, xy, id, NULL, NULL};
+  ysg_points_desc d = {.count = 2, .xy = xy, .id = id};
   cr_assert_eq(ysg_pipeline_set_points(p, "in", &d), YSG_OK, "%s", ysg_errmsg(ctx));
 }
 
@@ -267,7 +267,7 @@ Test(trail, repeated_ids_are_reported_once) {
                YSG_OK, "%s", ysg_errmsg(c));
   float xy[6] = {1, 1, 2, 2, 3, 3};
   int32_t id[3] = {4, 4, 5};
-  ysg_points_desc d = {3, xy, id, NULL, NULL};
+  ysg_points_desc d = {.count = 3, .xy = xy, .id = id};
   for (int f = 0; f < 3; f++) {
     cr_assert_eq(ysg_pipeline_set_points(p, "in", &d), YSG_OK);
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "%s", ysg_errmsg(c));
@@ -287,7 +287,7 @@ Test(trail, points_without_ids_are_an_error) {
                  "t = trail{name='t', points=points_in{name='in'}}\n"
                  "out = line{name='out', curves=t}\n");
   float xy[2] = {1, 1};
-  ysg_points_desc d = {1, xy, NULL, NULL, NULL};
+  ysg_points_desc d = {.count = 1, .xy = xy};
   cr_assert_eq(ysg_pipeline_set_points(pl, "in", &d), YSG_OK);
   cr_expect_eq(ysg_pipeline_run_frame(pl, 0), YSG_ERR_DATA);
   cr_expect_str_eq(ysg_errmsg(ctx),
