@@ -2,9 +2,9 @@
  * (consecutive points with the same id form one polygon, in order; a CSV via `points`, the host
  * via points_in). A frame is prepared once — polygons grouped, edges clipped, each polygon's tiles
  * and the per-tile carries of its fill (nodes/polygon_math.h), edges and polygons binned — and
- * then rendered tile by tile (ysg_tile_ops: every tile depends only on what prepare built), the
- * polygons composited "over" in order, each as fill then stroke. cuda/polygon.cu runs the same
- * math on the device. */
+ * then rendered tile by tile (ysg_tile_ops, run by ysg_node_run_tiles or fused into a merge:
+ * every tile depends only on what prepare built), the polygons composited "over" in order, each as
+ * fill then stroke. cuda/polygon.cu runs the same math on the device. */
 #include <string.h>
 
 #include "bins.h"
@@ -418,44 +418,6 @@ static int poly_render(const ysg_node *n, const ysg_tile *t) {
   return 1;
 }
 
-/* ---- the CPU run: prepare, then every tile ----------------------------------------------------
- */
-
-typedef struct tiles_job {
-  const ysg_node *n;
-  ysg_value *out;
-} tiles_job;
-
-static void render_tiles(void *ud, int b, int e) {
-  const tiles_job *j = ud;
-  const ysg_value *out = j->out;
-  for (int k = b; k < e; k++) {
-    ysg_tile t;
-    t.tx = k % out->tiles_x;
-    t.ty = k / out->tiles_x;
-    t.x0 = t.tx * YSG_TILE;
-    t.y0 = t.ty * YSG_TILE;
-    t.w = out->width - t.x0 < YSG_TILE ? out->width - t.x0 : YSG_TILE;
-    t.h = out->height - t.y0 < YSG_TILE ? out->height - t.y0 : YSG_TILE;
-    t.stride = (size_t)out->width * 4;
-    t.px = out->px + ((size_t)t.y0 * (size_t)out->width + (size_t)t.x0) * 4;
-    t.scratch = NULL;
-    out->tiles[k] = (uint8_t)poly_render(j->n, &t);
-  }
-}
-
-static ysg_status poly_run(ysg_node *n, const ysg_frame *frame) {
-  ysg_value *out = ysg_node_output(n, 0);
-  ysg_status s = poly_prepare(n, frame);
-  if (s) {
-    memset(out->tiles, 0, (size_t)out->tiles_x * (size_t)out->tiles_y);
-    return s;
-  }
-  tiles_job j = {n, out};
-  ysg_node_parallel_for(n, out->tiles_x * out->tiles_y, out->tiles_x, render_tiles, &j);
-  return YSG_OK;
-}
-
 static const ysg_tile_ops poly_tile = {poly_prepare, poly_render, 0};
 
 /* ---- CUDA path -------------------------------------------------------------------------------
@@ -549,7 +511,7 @@ const ysg_node_type ysg__node_polygon = {
     .params = params,
     .n_params = N_PARAMS,
     .infer = poly_infer,
-    .run = poly_run,
+    .run = ysg_node_run_tiles,
     .destroy = poly_destroy,
     .tile = &poly_tile,
 #ifdef YSG_HAVE_CUDA

@@ -3,7 +3,8 @@
  * for convex, concave, self-intersecting, off-canvas and huge polygons, non-zero vs even-odd (a
  * pentagram, a square wound twice), the stroke against the capsule union of the outline,
  * degenerate polygons (zero area, repeated vertices, fewer than 3 vertices: not drawn, reported
- * once), per-vertex colours, thread independence and tile flags, and the capacity errors. */
+ * once), per-vertex colours, thread independence and tile flags, fused into a merge vs unfused,
+ * and the capacity errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -547,6 +548,45 @@ Test(polygon, threads_and_tiles) {
   ysg_pipeline_destroy(p2);
   ysg_context_destroy(c1);
   ysg_context_destroy(c2);
+}
+
+/* Fused into a merge (the image rendered tile by tile inside the merge's pass) and unfused give
+ * the same bits. */
+Test(polygon, fused_equals_unfused) {
+  reset();
+  uint32_t seed = 8;
+  for (int s = 0; s < 6; s++)
+    for (int k = 0; k < 9; k++) {
+      double a = 2 * PI * k / 9, r = k % 2 ? 12 : 30;
+      vtx(s, 40 + 36 * s + r * cos(a) + unit(&seed), 60 + r * sin(a));
+    }
+  const ysg_value *v[2];
+  ysg_pipeline *p[2];
+  ysg_context *ctx = ysgt_ctx_warn(2);
+  for (int fuse = 0; fuse < 2; fuse++) {
+    ysg_load_options lo;
+    ysg_load_options_init(&lo);
+    static const char *const keep[] = {"m"};
+    lo.keep = keep;
+    lo.n_keep = 1;
+    lo.no_fuse = !fuse;
+    lo.backend = YSG_BACKEND_CPU;
+    cr_assert_eq(ysg_pipeline_load_string(ctx,
+                                          "canvas{width=256,height=128,frames=1}\n"
+                                          "local z = polygon{points=points_in{name='in', "
+                                          "capacity=4096}, fill_opacity=0.5, width=2}\n"
+                                          "merge{name='m', layers={fill{color='#102030'}, z}}\n",
+                                          "test.lua", &lo, &p[fuse]),
+                 YSG_OK, "%s", ysg_errmsg(ctx));
+    ysg_points_desc d = {.count = V.n, .xy = V.xy, .id = V.id};
+    cr_assert_eq(ysg_pipeline_set_points(p[fuse], "in", &d), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_run_frame(p[fuse], 0), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_get_value(p[fuse], "m", &v[fuse]), YSG_OK, "%s", ysg_errmsg(ctx));
+  }
+  cr_expect(memcmp(v[0]->px, v[1]->px, (size_t)256 * 128 * 8) == 0, "fused and unfused differ");
+  ysg_pipeline_destroy(p[0]);
+  ysg_pipeline_destroy(p[1]);
+  ysg_context_destroy(ctx);
 }
 
 /* ---- errors ---------------------------------------------------------------------------------- */
