@@ -2,8 +2,9 @@
  * edge or curve into segment slots with the shared line_math.h code, ysg__cuda_bins_build lists
  * them per tile, and the render kernel runs one 16×16 block per tile (ysg_line_tile in
  * cuda/tiles.cuh, which the fused merge calls too): the block stages its tile's segments in
- * shared memory, each thread keeps its pixel's nearest on-segment, then computes coverage and
- * colour exactly as the CPU's final pass does. Without an image (d_px NULL) only the segments and
+ * shared memory, each thread keeps its pixel's nearest on-segment (least signed distance for
+ * shaped strokes: caps, heads, taper — line_caps.h), then computes coverage and colour exactly as
+ * the CPU's final pass does. Without an image (d_px NULL) only the segments and
  * bins are made, for a fused merge. */
 #include <stdint.h>
 
@@ -44,11 +45,12 @@ __global__ void line_edges_kernel(const ysg_line_frame *frame, const float *xy, 
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   int ne = *d_ne < 0 ? 0 : (*d_ne > cap ? cap : *d_ne);
   if (!frame->visible) ne = 0; /* like the CPU: nothing drawn, nothing binned */
-  if (k == 0) *n_slots = ne;
+  size_t per = (size_t)ysg_line_edge_slots(frame->heads);
+  if (k == 0) *n_slots = ne * (int)per;
   if (k >= ne) return;
   if (d_attrs && !(*d_attrs & YSG_ATTR_RGBA)) rgba = NULL; /* no colours this frame */
-  if (ysg_line_build_edge(frame, xy, rgba, *d_np, ij[2 * k], ij[2 * k + 1], &segs[k], &prims[k],
-                          frame->gradient ? cols + 8 * (size_t)k : NULL))
+  if (ysg_line_build_edge(frame, xy, rgba, *d_np, ij[2 * k], ij[2 * k + 1], &segs[per * k],
+                          &prims[per * k], frame->gradient ? cols + 8 * per * (size_t)k : NULL))
     atomicAdd(&status[1], 1);
 }
 
@@ -58,9 +60,10 @@ __global__ void line_curves_kernel(const ysg_line_frame *frame, const float *xy,
   int c = blockIdx.x * blockDim.x + threadIdx.x;
   int nc = *d_nc < 0 ? 0 : (*d_nc > cap ? cap : *d_nc);
   if (!frame->visible) nc = 0; /* like the CPU: nothing drawn, nothing binned */
-  if (c == 0) *n_slots = nc * (S - 1);
+  int per = ysg_line_curve_slots(frame->heads, S);
+  if (c == 0) *n_slots = nc * per;
   if (c >= nc) return;
-  size_t slot = (size_t)c * (size_t)(S - 1);
+  size_t slot = (size_t)c * (size_t)per;
   ysg_line_build_curve(frame, xy + (size_t)c * (size_t)S * 2, S, segs + slot, prims + slot,
                        frame->gradient ? cols + 8 * slot : NULL);
 }
@@ -79,8 +82,8 @@ __global__ void line_render_kernel(uint16_t *px, uint8_t *tiles, int width, int 
 }
 
 extern "C" int ysg__cuda_line_cap_segs(const ysg_line_dev_inputs *in) {
-  if (in->d_curves_xy) return in->cap_curves * (in->samples > 1 ? in->samples - 1 : 0);
-  return in->cap_edges;
+  if (in->d_curves_xy) return in->cap_curves * ysg_line_curve_slots(in->heads, in->samples);
+  return in->cap_edges * ysg_line_edge_slots(in->heads);
 }
 
 extern "C" size_t ysg__cuda_line_scratch_bytes(const ysg_line_dev_inputs *in, int tiles_x,

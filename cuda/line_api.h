@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "line_math.h"
+#include "line_caps.h"
 #include "ysgraph.h"
 
 #ifdef __cplusplus
@@ -30,6 +30,7 @@ typedef struct ysg_line_dev_inputs {
   /* the points' YSG_ATTR_* this frame (their value header): d_points_rgba is read only when it
    * has YSG_ATTR_RGBA, as the CPU node does; NULL: d_points_rgba is taken as it is */
   const uint32_t *d_points_attrs;
+  int heads; /* arrow heads: ysg_line_edge_slots / ysg_line_curve_slots slots per element */
 } ysg_line_dev_inputs;
 
 /* Segment slots for the inputs' capacities (as the CPU node plans them). */

@@ -16,7 +16,7 @@
 #include "blend.h"
 #include "color.h"
 #include "dot_math.h"
-#include "line_math.h"
+#include "line_caps.h"
 #include "particles_math.h"
 
 #define YSG_TILE_THREADS (YSG_TILE * YSG_TILE)
@@ -53,8 +53,9 @@ __device__ static inline int ysg_gradient_tile(const ysg_gradient_params *g, int
   return ysg_gradient_nonzero(g);
 }
 
-/* line: the block stages its tile's segments, each thread keeps its pixel's nearest
- * on-segment, then computes coverage and colour exactly as the CPU's final pass does */
+/* line: the block stages its tile's segments, each thread keeps its pixel's nearest on-segment
+ * (least signed distance for shaped strokes, line_caps.h), then computes coverage and colour
+ * exactly as the CPU's final pass does */
 __device__ static inline int ysg_line_tile(const ysg_line_frame *frame, const ysg_line_seg *segs,
                                            const float *cols, const int32_t *start,
                                            const int32_t *items, ysg_tile_smem *sm, int tile, int x,
@@ -67,7 +68,7 @@ __device__ static inline int ysg_line_tile(const ysg_line_frame *frame, const ys
   __syncthreads();
   const ysg_line_frame *f = &sm->line.f;
   float pxc = (float)x + 0.5f, pyc = (float)y + 0.5f;
-  float best = f->cutoff * f->cutoff;
+  float best = ysg_line_key_limit(f); /* squared distance, or signed distance when shaped */
   int idx = -1;
   for (int base = b; base < e; base += YSG_TILE_THREADS) {
     int n = e - base < YSG_TILE_THREADS ? e - base : YSG_TILE_THREADS;
@@ -77,7 +78,7 @@ __device__ static inline int ysg_line_tile(const ysg_line_frame *frame, const ys
     }
     __syncthreads();
     for (int k = 0; k < n; k++) {
-      float d = ysg_line_d2(f, &sm->line.seg[k], pxc, pyc);
+      float d = ysg_line_key(f, &sm->line.seg[k], pxc, pyc);
       if (d < best) {
         best = d;
         idx = sm->line.idx[k];
@@ -86,7 +87,7 @@ __device__ static inline int ysg_line_tile(const ysg_line_frame *frame, const ys
     __syncthreads();
   }
   if (inside && idx >= 0) {
-    float t, cov = ysg_line_cover(f, &segs[idx], pxc, pyc, &t);
+    float t, cov = ysg_line_coverage(f, &segs[idx], pxc, pyc, best, &t);
     if (cov > 0.0f) ysg_line_shade(f, f->gradient ? cols + 8 * (size_t)idx : NULL, cov, t, o);
   }
   int any = o[0] != 0.0f || o[1] != 0.0f || o[2] != 0.0f || o[3] != 0.0f;

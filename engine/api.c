@@ -104,6 +104,7 @@ ysg_status ysg_pipeline_set_param(ysg_pipeline *p, const char *name, const char 
   ysg_node *n = NULL;
   int k;
   ysg_status s = find_param(p, name, &n, &k);
+  if (!s) p->param_stamp = p->param_stamp == 0xffffffffu ? 1u : p->param_stamp + 1u;
   return s ? s : ysg__node_set_param_text(n, k, value);
 }
 
@@ -111,6 +112,7 @@ ysg_status ysg_pipeline_set_param_number(ysg_pipeline *p, const char *name, doub
   ysg_node *n = NULL;
   int k;
   ysg_status s = find_param(p, name, &n, &k);
+  if (!s) p->param_stamp = p->param_stamp == 0xffffffffu ? 1u : p->param_stamp + 1u;
   return s ? s : ysg__node_set_param_number(n, k, value);
 }
 

@@ -53,6 +53,7 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
   f.time = (double)frame / p->canvas.fps;
   f.width = p->canvas.width;
   f.height = p->canvas.height;
+  p->running = f;
   if (p->dev) { /* the CUDA backend: engine/exec_device.c */
     ysg_status st = ysg__device_frame(p, &f);
     if (!st) p->frame = frame;

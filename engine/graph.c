@@ -44,6 +44,7 @@ ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_
   p->canvas.frames = 1;
   p->canvas.fps = 30;
   p->frame = -1;
+  p->param_stamp = 1;
   if (!p->file || !p->dir || !p->out_dir || (opt->pipe && !p->pipe)) {
     ysg_pipeline_destroy(p);
     return YSG_ERR_NOMEM;

@@ -184,7 +184,9 @@ struct ysg_pipeline {
   char **keep; /* "node" / "node.port" */
   int n_keep;
   int finalized;
-  int frame; /* last frame run, -1 before the first */
+  int frame;            /* last frame run, -1 before the first */
+  ysg_frame running;    /* the frame being run (ysg__exec_frame), for ysg_node_input_at */
+  unsigned param_stamp; /* changes when the host sets a param (ysg_node_input_seekable) */
   /* CUDA backend */
   int no_graphs, profile;    /* load options (or YSG_NO_CUDA_GRAPHS=1) */
   char *pipe;                /* load option: attach a raw sink to standard output (raw_pipe.c) */

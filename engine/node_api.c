@@ -103,6 +103,36 @@ ysg_value *ysg_node_output(ysg_node *n, int port) {
   return port >= 0 && port < n->type->n_outputs ? &n->outputs[port] : NULL;
 }
 
+unsigned ysg_node_input_seekable(const ysg_node *n, int port, int k) {
+  if (port < 0 || port >= n->type->n_inputs || k < 0 || k >= n->inputs[port].n_links) return 0;
+  const ysg_node *from = n->p->nodes[n->inputs[port].links[k].from_node];
+  return from->type->seek && !from->on_device ? n->p->param_stamp : 0u;
+}
+
+ysg_status ysg_node_input_at(ysg_node *n, int port, int k, int frame, ysg_value *out) {
+  ysg_pipeline *p = n->p;
+  if (!ysg_node_input_seekable(n, port, k))
+    return ysg_node_fail(n, YSG_ERR_INVALID, "input %d (link %d) cannot be read at other frames",
+                         port, k);
+  const void *pos = !out                     ? NULL
+                    : out->type == YSG_BOXES ? (const void *)out->xywh
+                    : out->type == YSG_EDGES ? (const void *)out->ij
+                    : out->type == YSG_IMAGE ? (const void *)out->px
+                                             : (const void *)out->xy;
+  if (frame < 0 || !pos)
+    return ysg_node_fail(n, YSG_ERR_INVALID, "input_at: frame %d%s", frame,
+                         frame < 0 ? " is negative" : ": no position array to write");
+  const ysg_link *l = &n->inputs[port].links[k];
+  ysg_node *from = p->nodes[l->from_node];
+  ysg_frame at = p->running;
+  at.index = frame;
+  at.time = (double)frame / p->canvas.fps;
+  ysg_status s = ysg__eval_params(p, from, &at);
+  if (!s) s = from->type->seek(from, l->from_port, &at, out);
+  ysg_status r = ysg__eval_params(p, from, &p->running); /* back to the frame being run */
+  return s ? s : r;
+}
+
 ysg_status ysg_node_request_scratch(ysg_node *n, size_t bytes, int persistent, int *handle) {
   ysg_context *ctx = n->p->ctx;
   if (n->p->finalized)

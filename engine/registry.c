@@ -24,6 +24,8 @@ extern const ysg_node_type ysg__node_chroma_key, ysg__node_difference_key, ysg__
 #ifdef YSG_HAVE_OPENCV
 extern const ysg_node_type ysg__node_segment;
 #endif
+extern const ysg_node_type ysg__node_trail;
+extern const ysg_node_type ysg__node_polygon;
 #ifdef YSG_HAVE_FFMPEG
 extern const ysg_node_type ysg__node_video_out;
 extern const ysg_node_type ysg__node_video_in;
@@ -41,6 +43,8 @@ static const ysg_node_type *const builtins[] = {
     &ysg__node_blur_region, &ysg__node_tracks,         &ysg__node_raw,      &ysg__node_text,
     &ysg__node_chroma_key,  &ysg__node_difference_key, &ysg__node_matte,    &ysg__node_mask_in,
     &ysg__node_composite,
+    &ysg__node_trail,
+    &ysg__node_polygon,
 #ifdef YSG_HAVE_FFMPEG
     &ysg__node_video_out,   &ysg__node_video_in,
 #endif

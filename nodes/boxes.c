@@ -94,5 +94,6 @@ const ysg_node_type ysg__node_boxes = {
     .init = boxes_init,
     .infer = ysg__csv_rows_infer,
     .run = ysg__csv_rows_run,
+    .seek = ysg__csv_rows_seek,
     .destroy = ysg__csv_rows_destroy,
 };

@@ -146,6 +146,7 @@ void ysg__csv_opts_of(const ysg_node *n, const ysg_import_params *ip, ysg_csv_op
 ysg_status ysg__csv_check_positions(const ysg_csv *c, const ysg_csv_rows_cols *m, int normalized);
 ysg_status ysg__csv_rows_infer(ysg_node *n);
 ysg_status ysg__csv_rows_run(ysg_node *n, const ysg_frame *f);
+ysg_status ysg__csv_rows_seek(ysg_node *n, int port, const ysg_frame *f, ysg_value *out);
 void ysg__csv_rows_destroy(ysg_node *n);
 
 #endif /* YSG_CSV_H */

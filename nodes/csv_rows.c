@@ -170,3 +170,13 @@ ysg_status ysg__csv_rows_run(ysg_node *n, const ysg_frame *f) {
   ysg__rows_copy(&st->rows, first, k, &st->xf, ysg_node_output(n, 0));
   return YSG_OK;
 }
+
+/* The rows of any frame (the source keeps every frame's rows): the run's copy, into out. */
+ysg_status ysg__csv_rows_seek(ysg_node *n, int port, const ysg_frame *f, ysg_value *out) {
+  (void)port;
+  const rows_source *st = ysg_node_state(n);
+  int first;
+  int k = ysg__frame_index_find(&st->fi, f->index, &first);
+  ysg__rows_copy(&st->rows, first, k, &st->xf, out);
+  return YSG_OK;
+}

@@ -28,6 +28,13 @@ enum {
   P_COLOR2,
   P_POINT_COLORS,
   P_BIN_CAPACITY,
+  P_CAP,
+  P_CAP_START,
+  P_CAP_END,
+  P_ARROW_LENGTH,
+  P_ARROW_WIDTH,
+  P_TAPER,
+  P_TAPER_OPACITY,
   P_COUNT
 };
 
@@ -59,6 +66,24 @@ static const ysg_param_def params[P_COUNT] = {
     [P_BIN_CAPACITY] = {"bin_capacity", YSG_PARAM_INT, "0", 0, 1073741823, NULL, YSG_PARAM_STATIC,
                         "segment-in-tile references a frame may hold; 0: max(16 × tiles, 32 × "
                         "segments)"},
+    [P_CAP] = {"cap", YSG_PARAM_ENUM, "round", 0, 0, YSG_LINE_CAP_CHOICES, YSG_PARAM_STATIC,
+               "ends of every edge and curve: round, butt (flat at the end point) or arrow (a "
+               "head whose tip is the end point)"},
+    [P_CAP_START] = {"cap_start", YSG_PARAM_ENUM, "round", 0, 0, YSG_LINE_CAP_CHOICES,
+                     YSG_PARAM_STATIC,
+                     "the end at each curve's first point / edge's point i; unset: cap"},
+    [P_CAP_END] = {"cap_end", YSG_PARAM_ENUM, "round", 0, 0, YSG_LINE_CAP_CHOICES, YSG_PARAM_STATIC,
+                   "the end at each curve's last point / edge's point j; unset: cap"},
+    [P_ARROW_LENGTH] = {"arrow_length", YSG_PARAM_NUMBER, "0", 0, 10000, NULL, 0,
+                        "arrow head length in px, tip to base; 0: max(8, 4 × width)"},
+    [P_ARROW_WIDTH] = {"arrow_width", YSG_PARAM_NUMBER, "0", 0, 10000, NULL, 0,
+                       "arrow head base width in px; 0: max(8, 3 × width)"},
+    [P_TAPER] = {"taper", YSG_PARAM_NUMBER, "1", 0, 1, NULL, 0,
+                 "width factor at each curve's first sample (edge's point i), rising linearly by "
+                 "sample index to 1 at the last (trails: 0 thins the oldest end to nothing)"},
+    [P_TAPER_OPACITY] = {"taper_opacity", YSG_PARAM_NUMBER, "1", 0, 1, NULL, 0,
+                         "opacity factor at each curve's first sample (edge's point i), rising "
+                         "the same way"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -88,7 +113,8 @@ typedef struct line_state {
   ysg_bins bins;
   const ysg_line_seg *segs;
   const float *cols;
-  int curves;                       /* the curves form (else points + edges) */
+  int curves; /* the curves form (else points + edges) */
+  int heads;  /* arrow heads: 2 more slots per edge or curve */
   int d_scratch, d_status, d_check; /* CUDA: device scratch and capacity check handles */
 } line_state;
 
@@ -152,6 +178,18 @@ void ysg__line_frame_setup(ysg_line_frame *f, const ysg_line_settings *s, int wi
   }
   f->width = width;
   f->height = height;
+  f->cap[0] = s->cap_start;
+  f->cap[1] = s->cap_end;
+  f->heads = s->cap_start == YSG_CAP_ARROW || s->cap_end == YSG_CAP_ARROW;
+  double wl = w > 1.0 ? w : 1.0;
+  double al = s->arrow_length > 0.0 ? s->arrow_length : (4.0 * wl > 8.0 ? 4.0 * wl : 8.0);
+  double aw = s->arrow_width > 0.0 ? s->arrow_width : (3.0 * wl > 8.0 ? 3.0 * wl : 8.0);
+  f->head_len = (float)(al < 10000.0 ? al : 10000.0);
+  f->head_half = (float)(0.5 * (aw < 10000.0 ? aw : 10000.0));
+  f->taper_w = ysg_clamp01((float)s->taper);
+  f->taper_o = ysg_clamp01((float)s->taper_opacity);
+  f->shaped = s->cap_start != YSG_CAP_ROUND || s->cap_end != YSG_CAP_ROUND || f->taper_w < 1.0f ||
+              f->taper_o < 1.0f;
   f->visible = ysg__line_visible(f);
 }
 
@@ -172,6 +210,13 @@ static void read_settings(const ysg_node *n, ysg_line_settings *s) {
   ysg_node_color(n, P_COLOR, s->color);
   ysg_node_color(n, P_COLOR2, s->color2);
   s->point_colors = ysg_node_bool(n, P_POINT_COLORS);
+  int cap = ysg_node_enum(n, P_CAP);
+  s->cap_start = ysg_node_param_is_set(n, P_CAP_START) ? ysg_node_enum(n, P_CAP_START) : cap;
+  s->cap_end = ysg_node_param_is_set(n, P_CAP_END) ? ysg_node_enum(n, P_CAP_END) : cap;
+  s->arrow_length = ysg_node_number(n, P_ARROW_LENGTH);
+  s->arrow_width = ysg_node_number(n, P_ARROW_WIDTH);
+  s->taper = ysg_node_number(n, P_TAPER);
+  s->taper_opacity = ysg_node_number(n, P_TAPER_OPACITY);
 }
 
 static void line_destroy(ysg_node *n) {
@@ -208,13 +253,16 @@ static ysg_status line_infer(ysg_node *n) {
   ysg_value *out = ysg_node_output(n, 0);
   out->width = cv->width;
   out->height = cv->height;
+  ysg_line_settings set;
+  read_settings(n, &set);
+  int heads = set.cap_start == YSG_CAP_ARROW || set.cap_end == YSG_CAP_ARROW;
   int64_t cap;
   if (c) {
     const ysg_value *v = ysg_node_input(n, IN_CURVES, 0);
-    cap = (int64_t)(v->capacity > 0 ? v->capacity : 0) * (v->samples > 1 ? v->samples - 1 : 0);
+    cap = (int64_t)(v->capacity > 0 ? v->capacity : 0) * ysg_line_curve_slots(heads, v->samples);
   } else {
     const ysg_value *v = ysg_node_input(n, IN_EDGES, 0);
-    cap = v->capacity > 0 ? v->capacity : 0;
+    cap = (int64_t)(v->capacity > 0 ? v->capacity : 0) * ysg_line_edge_slots(heads);
   }
   if (cap > (int64_t)1 << 26)
     return ysg_node_fail(n, YSG_ERR_LIMIT,
@@ -235,6 +283,7 @@ static ysg_status line_infer(ysg_node *n) {
   ysg_node_set_state(n, st);
   st->cap_items = (int)items;
   st->curves = c;
+  st->heads = heads;
   st->gradient = ysg_node_enum(n, P_STYLE) == YSG_LINE_GRADIENT;
   size_t slots = (size_t)(cap > 0 ? cap : 1);
   st->off_prims = align64(slots * sizeof(ysg_line_seg));
@@ -315,6 +364,7 @@ static const ysg_tile_ops line_tile = {
 static void line_dev_inputs(const ysg_node *n, const line_state *st, int shapes,
                             ysg_line_dev_inputs *in) {
   memset(in, 0, sizeof *in);
+  in->heads = st->heads;
   if (st->curves) {
     const ysg_value *c =
         shapes ? ysg_node_input(n, IN_CURVES, 0) : ysg_node_input_device(n, IN_CURVES, 0);
@@ -426,17 +476,22 @@ const ysg_node_type ysg__node_line = {
     .name = "line",
     .category = "render",
     .doc =
-        "Anti-aliased strokes with round caps along polylines (`curves`) or straight edges "
-        "between `points` (`edges`), all of one node forming one union shape: coverage is that "
-        "of the nearest stroke, so joints and crossings never double-blend. Coverage is the "
-        "exact pixel area of the stroke beside straight parts, integrated across round caps "
-        "(widths below 1 px fade with the width). Styles: solid, dashed, dotted, dash_dot and "
-        "gradient; patterns are measured along each curve's or edge's arc length and restart "
-        "at its start, shifted by `phase` (as SVG's dash offset). Rules: segments with a NaN "
-        "or infinite end are skipped and add no arc length; huge finite coordinates are "
-        "clipped to the canvas in double precision; edges naming a point beyond this frame's "
-        "points are skipped and reported once as a warning; a curve whose length is 0 draws "
-        "one dot.",
+        "Anti-aliased strokes along polylines (`curves`) or straight edges between `points` "
+        "(`edges`), all of one node forming one union shape: coverage is that of the nearest "
+        "stroke, so joints and crossings never double-blend. Coverage is the exact pixel area "
+        "of the stroke beside straight parts, integrated across ends (widths below 1 px fade "
+        "with the width). Ends (`cap`, or `cap_start`/`cap_end`): round, butt or arrow — a "
+        "triangular head whose tip is the end point, pointing along the end segment (a curve's "
+        "end tangent), the stroke stopping under it; heads are part of the union shape, their "
+        "coverage the exact pixel-triangle area. `taper`/`taper_opacity` thin and fade each "
+        "curve from its first sample to its last (by sample index: a trail's age). Styles: "
+        "solid, dashed, dotted, dash_dot and gradient; patterns are measured along each "
+        "curve's or edge's arc length and restart at its start, shifted by `phase` (as SVG's "
+        "dash offset); dash ends are round. Rules: segments with a NaN or infinite end are "
+        "skipped and add no arc length (a break: its ends are round, or butt with butt caps); "
+        "huge finite coordinates are clipped to the canvas in double precision; edges naming a "
+        "point beyond this frame's points are skipped and reported once as a warning; a curve "
+        "whose length is 0 draws one dot when both ends are round, nothing otherwise.",
     .inputs = inputs,
     .n_inputs = 3,
     .outputs = outputs,

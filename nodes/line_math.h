@@ -19,6 +19,17 @@
 enum { YSG_LINE_SOLID, YSG_LINE_DASHED, YSG_LINE_DOTTED, YSG_LINE_DASH_DOT, YSG_LINE_GRADIENT };
 #define YSG_LINE_STYLE_CHOICES "solid|dashed|dotted|dash_dot|gradient"
 
+/* the `cap`, `cap_start` and `cap_end` choices, in order */
+enum { YSG_CAP_ROUND, YSG_CAP_BUTT, YSG_CAP_ARROW };
+#define YSG_LINE_CAP_CHOICES "round|butt|arrow"
+
+/* ysg_line_seg.caps bits */
+#define YSG_LINE_END0 1u  /* the start is an end of the stroke (a cap), not a joint */
+#define YSG_LINE_END1 2u  /* the end is */
+#define YSG_LINE_BUTT0 4u /* that start cap is butt (flat), else round */
+#define YSG_LINE_BUTT1 8u
+#define YSG_LINE_HEAD 16u /* the slot is an arrow head (a triangle), not a stroke segment */
+
 /* Half the diagonal of a pixel: no pixel's box reaches further from its centre, so a pixel
  * whose centre is further than half the width plus this from every on-point has coverage 0
  * (plus a hair for float rounding). The binning radius half + YSG_AA_MARGIN is larger. */
@@ -42,23 +53,38 @@ typedef struct ysg_line_frame {
   int32_t point_colors;  /* 1: gradient from point i's rgba to point j's (edges input) */
   int32_t width, height; /* canvas, px */
   int32_t visible;       /* ysg__line_visible: 0 draws (and bins) nothing */
+  /* caps and taper (nodes/line_caps.h). shaped: some end is butt or arrow, or the stroke tapers;
+   * pixels then keep the slot of least signed distance to its shape (ysg_line_sd) instead of the
+   * nearest centre line, so heads and flat or narrowing ends stay one union shape. */
+  int32_t shaped;
+  int32_t cap[2];  /* YSG_CAP_* at each curve's first/last point, each edge's point i/j */
+  int32_t heads;   /* 1: 2 arrow-head slots follow each edge's or curve's segment slots */
+  float head_len;  /* arrow head length, px (tip to base) */
+  float head_half; /* half the arrow head's base width, px */
+  float taper_w;   /* width factor at each curve's first sample / edge's point i (1 at the end) */
+  float taper_o;   /* opacity factor, the same way */
 } ysg_line_frame;
 
 /* One straight piece of an edge or polyline after clipping: the segment a -> a + len·u. */
 typedef struct ysg_line_seg {
-  float ax, ay; /* start, px */
-  float ux, uy; /* unit direction; (1, 0) for a zero-length piece (a dot) */
-  float len;    /* px */
-  float pa;     /* (arc length of a + phase) mod period, in [0, period); 0 when solid */
-  int32_t caps; /* bit 0: the start is a round cap, bit 1: the end is (not a polyline joint) */
+  float ax, ay;  /* start, px */
+  float ux, uy;  /* unit direction; (1, 0) for a zero-length piece (a dot) */
+  float len;     /* px */
+  float pa;      /* (arc length of a + phase) mod period, in [0, period); 0 when solid */
+  uint32_t caps; /* YSG_LINE_* bits: which ends are caps (not polyline joints), butt, head */
+  float h0, h1;  /* half width at a and at the end (taper; half otherwise); heads: half base */
+  float o0, o1;  /* opacity factor at a and at the end (1 without taper) */
 } ysg_line_seg;
+/* An arrow-head slot: a = the tip, u = unit direction from the tip to the base centre, len =
+ * head length, h0 = h1 = half the base width, o0 = o1 = its opacity factor. */
 
 /* ---- building ---------------------------------------------------------------------------- */
 
 YSG_HD int ysg_line_finite2(float x, float y) { return isfinite(x) && isfinite(y); }
 
 YSG_HD void ysg_line_cull(ysg_line_seg *s, ysg_bin_prim *p) {
-  s->ax = s->ay = s->len = s->pa = 0.0f;
+  s->ax = s->ay = s->len = s->pa = s->h0 = s->h1 = 0.0f;
+  s->o0 = s->o1 = 0.0f;
   s->caps = 0;
   s->ux = 1.0f;
   s->uy = 0.0f;
@@ -129,11 +155,13 @@ YSG_HD double ysg_line_len(float ax, float ay, float bx, float by) {
 
 /* The straight piece a -> b (length len) whose start lies at arc length s of its edge or
  * curve; its colours (gradient) run from c0 at arc fraction fa to c1 at fb; caps as in
- * ysg_line_seg. Writes the clipped segment, its binning footprint and (cols non-NULL) the
- * premultiplied colours at both clipped ends. */
+ * ysg_line_seg. ho: half widths and opacity factors at a and b {h_a, h_b, o_a, o_b} (NULL: the
+ * frame's half width and 1). Writes the clipped segment, its binning footprint and (cols
+ * non-NULL) the premultiplied colours at both clipped ends. */
 YSG_HD void ysg_line_piece(const ysg_line_frame *f, float ax, float ay, float bx, float by,
                            double len, double s, const float c0[4], const float c1[4], float fa,
-                           float fb, int caps, ysg_line_seg *seg, ysg_bin_prim *prim, float *cols) {
+                           float fb, uint32_t caps, const float *ho, ysg_line_seg *seg,
+                           ysg_bin_prim *prim, float *cols) {
   double dx = (double)bx - (double)ax, dy = (double)by - (double)ay;
   double m = (double)f->clip, ce[4];
   int in = ysg_line_clip(ax, ay, bx, by, -m, -m, (double)f->width + m, (double)f->height + m, ce);
@@ -158,6 +186,16 @@ YSG_HD void ysg_line_piece(const ysg_line_frame *f, float ax, float ay, float bx
   seg->len = (float)cl;
   seg->pa = ysg_line_pattern_pos(f, s + d0 + (double)f->phase);
   seg->caps = caps;
+  float t0 = len > 0.0 ? (float)(d0 / len) : 0.0f, t1 = len > 0.0 ? (float)(d1 / len) : 0.0f;
+  if (ho) {
+    seg->h0 = ho[0] + t0 * (ho[1] - ho[0]);
+    seg->h1 = ho[0] + t1 * (ho[1] - ho[0]);
+    seg->o0 = ho[2] + t0 * (ho[3] - ho[2]);
+    seg->o1 = ho[2] + t1 * (ho[3] - ho[2]);
+  } else {
+    seg->h0 = seg->h1 = f->half;
+    seg->o0 = seg->o1 = 1.0f;
+  }
   prim->ax = (float)ce[0];
   prim->ay = (float)ce[1];
   prim->bx = (float)ce[2];
@@ -165,7 +203,6 @@ YSG_HD void ysg_line_piece(const ysg_line_frame *f, float ax, float ay, float bx
   prim->r = f->bin_r;
   prim->kind = YSG_BIN_CAPSULE;
   if (cols) {
-    float t0 = len > 0.0 ? (float)(d0 / len) : 0.0f, t1 = len > 0.0 ? (float)(d1 / len) : 0.0f;
     float ga = fa + t0 * (fb - fa), gb = fa + t1 * (fb - fa);
     for (int c = 0; c < 4; c++) {
       cols[c] = c0[c] + ga * (c1[c] - c0[c]);
@@ -179,80 +216,6 @@ YSG_HD void ysg_line_point_color(const ysg_line_frame *f, const float *rgba, int
   float a = ysg_clamp01(rgba[4 * k + 3]);
   for (int c = 0; c < 3; c++) out[c] = rgba[4 * k + c] * a * f->opacity;
   out[3] = a * f->opacity;
-}
-
-/* Edge (i, j) between points xy (n points) -> one segment slot. Returns 1 when an index lies
- * outside 0..n-1 (the edge is skipped and counted), else 0. Non-finite ends: skipped. */
-YSG_HD int ysg_line_build_edge(const ysg_line_frame *f, const float *xy, const float *rgba, int n,
-                               int i, int j, ysg_line_seg *seg, ysg_bin_prim *prim, float *cols) {
-  if (i < 0 || j < 0 || i >= n || j >= n) {
-    ysg_line_cull(seg, prim);
-    return 1;
-  }
-  float ax = xy[2 * i], ay = xy[2 * i + 1], bx = xy[2 * j], by = xy[2 * j + 1];
-  if (!ysg_line_finite2(ax, ay) || !ysg_line_finite2(bx, by)) {
-    ysg_line_cull(seg, prim);
-    return 0;
-  }
-  float ci[4], cj[4];
-  const float *c0 = f->color, *c1 = f->color2;
-  if (cols && f->point_colors && rgba) {
-    ysg_line_point_color(f, rgba, i, ci);
-    ysg_line_point_color(f, rgba, j, cj);
-    c0 = ci;
-    c1 = cj;
-  }
-  ysg_line_piece(f, ax, ay, bx, by, ysg_line_len(ax, ay, bx, by), 0.0, c0, c1, 0.0f, 1.0f, 3, seg,
-                 prim, cols);
-  return 0;
-}
-
-/* State of polyline segment k of xy: -1 an end is not finite, 0 zero length, 1 a stroke. */
-YSG_HD int ysg_line_seg_kind(const float *xy, int k) {
-  float ax = xy[2 * k], ay = xy[2 * k + 1], bx = xy[2 * k + 2], by = xy[2 * k + 3];
-  if (!ysg_line_finite2(ax, ay) || !ysg_line_finite2(bx, by)) return -1;
-  return ax != bx || ay != by;
-}
-
-/* Polyline of S samples (xy: S × 2) -> S-1 segment slots. Arc length accumulates over the
- * segments with finite ends only; zero-length segments are left out, except that a polyline
- * whose finite segments all have length 0 draws one dot (in slot 0) at the first of them. A
- * segment's end is a cap unless a drawn segment continues the polyline from it (a joint). */
-YSG_HD void ysg_line_build_curve(const ysg_line_frame *f, const float *xy, int S,
-                                 ysg_line_seg *segs, ysg_bin_prim *prims, float *cols) {
-  double total = 0.0; /* finite arc length: gradient positions are fractions of it */
-  int first = -1, strokes = 0;
-  for (int k = 0; k + 1 < S; k++) {
-    int kind = ysg_line_seg_kind(xy, k);
-    if (kind < 0) continue;
-    if (first < 0) first = k;
-    strokes += kind;
-    if (kind && cols) total += ysg_line_len(xy[2 * k], xy[2 * k + 1], xy[2 * k + 2], xy[2 * k + 3]);
-  }
-  double s = 0.0, inv = total > 0.0 ? 1.0 / total : 0.0;
-  int joined = 0; /* the previous drawn segment ends where this one starts */
-  for (int k = 0; k + 1 < S; k++) {
-    float *ck = cols ? cols + 8 * k : NULL;
-    int kind = ysg_line_seg_kind(xy, k);
-    float ax = xy[2 * k], ay = xy[2 * k + 1], bx = xy[2 * k + 2], by = xy[2 * k + 3];
-    if (kind > 0) {
-      int end_cap = 1, q = k + 1, kq = 0;
-      while (q + 1 < S && (kq = ysg_line_seg_kind(xy, q)) == 0) q++;
-      if (q + 1 < S && kq > 0) end_cap = 0;
-      double l = ysg_line_len(ax, ay, bx, by);
-      ysg_line_piece(f, ax, ay, bx, by, l, s, f->color, f->color2, (float)(s * inv),
-                     (float)((s + l) * inv), (joined ? 0 : 1) | (end_cap ? 2 : 0), &segs[k],
-                     &prims[k], ck);
-      s += l;
-      joined = 1;
-    } else if (kind == 0 && strokes == 0 && k == first) {
-      ysg_line_piece(f, ax, ay, ax, ay, 0.0, 0.0, f->color, f->color2, 0.0f, 0.0f, 3, &segs[k],
-                     &prims[k], ck);
-    } else {
-      if (kind < 0) joined = 0;
-      ysg_line_cull(&segs[k], &prims[k]);
-    }
-  }
 }
 
 /* ---- per pixel --------------------------------------------------------------------------- */
@@ -364,6 +327,25 @@ YSG_HD float ysg_line_band_at(const ysg_line_seg *s, float a, float v, float d2,
 
 #define YSG_LINE_CAP_STEPS 16 /* midpoint-rule slices across a pixel near a cap */
 
+/* The slice of a pixel's box at along-offset t from its centre, for a segment of unit direction
+ * (ux, uy): the across-offsets y with |ux·t + uy·y| <= 1/2 and |uy·t - ux·y| <= 1/2. */
+YSG_HD void ysg_line_slice_span(float ux, float uy, float t, float *lo_out, float *hi_out) {
+  float lo = -1.0e30f, hi = 1.0e30f;
+  if (fabsf(uy) > 1.0e-6f) {
+    float a = (-0.5f - ux * t) / uy, b = (0.5f - ux * t) / uy;
+    lo = a < b ? a : b;
+    hi = a < b ? b : a;
+  }
+  if (fabsf(ux) > 1.0e-6f) {
+    float a = (uy * t - 0.5f) / ux, b = (uy * t + 0.5f) / ux;
+    float l2 = a < b ? a : b, h2 = a < b ? b : a;
+    lo = lo > l2 ? lo : l2;
+    hi = hi < h2 ? hi : h2;
+  }
+  *lo_out = lo;
+  *hi_out = hi;
+}
+
 /* Area of the pixel (centre at arc position u, signed offset v across seg) covered by the
  * piece [p0, p1] (along seg's line) of half width h with round caps where caps says, and open (a
  * joint: the stroke goes on) elsewhere. The pixel is sliced across the segment; each slice's
@@ -375,20 +357,8 @@ YSG_HD float ysg_line_cap_coverage(const ysg_line_seg *s, float u, float v, floa
   float P = 0.5f * (fabsf(ux) + fabsf(uy)), dt = 2.0f * P / (float)YSG_LINE_CAP_STEPS;
   float sum = 0.0f;
   for (int k = 0; k < YSG_LINE_CAP_STEPS; k++) {
-    float t = -P + ((float)k + 0.5f) * dt, x = u + t;
-    /* the slice of the pixel's box at along-offset t: |ux·t + uy·y| <= 1/2, |uy·t - ux·y| <= 1/2 */
-    float lo = -1.0e30f, hi = 1.0e30f;
-    if (fabsf(uy) > 1.0e-6f) {
-      float a = (-0.5f - ux * t) / uy, b = (0.5f - ux * t) / uy;
-      lo = a < b ? a : b;
-      hi = a < b ? b : a;
-    }
-    if (fabsf(ux) > 1.0e-6f) {
-      float a = (uy * t - 0.5f) / ux, b = (uy * t + 0.5f) / ux;
-      float l2 = a < b ? a : b, h2 = a < b ? b : a;
-      lo = lo > l2 ? lo : l2;
-      hi = hi < h2 ? hi : h2;
-    }
+    float t = -P + ((float)k + 0.5f) * dt, x = u + t, lo, hi;
+    ysg_line_slice_span(ux, uy, t, &lo, &hi);
     float hw = h, dd = x < p0 ? p0 - x : (x > p1 ? x - p1 : 0.0f);
     if (dd > 0.0f && (caps & (x < p0 ? 1 : 2))) hw = dd < h ? sqrtf(h * h - dd * dd) : 0.0f;
     float y0 = v + lo, y1 = v + hi;

@@ -65,5 +65,6 @@ const ysg_node_type ysg__node_points = {
     .init = points_init,
     .infer = ysg__csv_rows_infer,
     .run = ysg__csv_rows_run,
+    .seek = ysg__csv_rows_seek,
     .destroy = ysg__csv_rows_destroy,
 };

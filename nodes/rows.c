@@ -17,9 +17,16 @@ void ysg__rows_copy(const ysg_rows *r, int first, int count, const ysg_xform *xf
   size_t k = (size_t)count, o = (size_t)first, d = (size_t)r->dims;
   float *dst = r->dims == 4 ? v->xywh : v->xy;
   const float *src = r->pos + d * o;
-  if (!xf || (xf->sx == 1.0f && xf->sy == 1.0f && xf->ox == 0.0f && xf->oy == 0.0f)) {
+  uint32_t a = r->attrs; /* a value from ysg_node_input_at may leave arrays out (NULL) */
+  if (!v->id) a &= ~YSG_ATTR_ID;
+  if (!v->radius) a &= ~YSG_ATTR_RADIUS;
+  if (!v->rgba) a &= ~YSG_ATTR_RGBA;
+  if (!v->conf) a &= ~YSG_ATTR_CONF;
+  if (!v->label) a &= ~YSG_ATTR_LABEL;
+  int identity = !xf || (xf->sx == 1.0f && xf->sy == 1.0f && xf->ox == 0.0f && xf->oy == 0.0f);
+  if (dst && identity) {
     memcpy(dst, src, k * d * sizeof(float));
-  } else {
+  } else if (dst) {
     for (size_t i = 0; i < k; i++) {
       dst[d * i] = src[d * i] * xf->sx + xf->ox;
       dst[d * i + 1] = src[d * i + 1] * xf->sy + xf->oy;
@@ -29,13 +36,13 @@ void ysg__rows_copy(const ysg_rows *r, int first, int count, const ysg_xform *xf
       }
     }
   }
-  if (r->attrs & YSG_ATTR_ID) memcpy(v->id, r->id + o, k * sizeof(int32_t));
-  if (r->attrs & YSG_ATTR_RADIUS) memcpy(v->radius, r->radius + o, k * sizeof(float));
-  if (r->attrs & YSG_ATTR_RGBA) memcpy(v->rgba, r->rgba + 4 * o, k * 4 * sizeof(float));
-  if (r->attrs & YSG_ATTR_CONF) memcpy(v->conf, r->conf + o, k * sizeof(float));
-  if (r->attrs & YSG_ATTR_LABEL) memcpy(v->label, r->label + o, k * sizeof(int32_t));
+  if (a & YSG_ATTR_ID) memcpy(v->id, r->id + o, k * sizeof(int32_t));
+  if (a & YSG_ATTR_RADIUS) memcpy(v->radius, r->radius + o, k * sizeof(float));
+  if (a & YSG_ATTR_RGBA) memcpy(v->rgba, r->rgba + 4 * o, k * 4 * sizeof(float));
+  if (a & YSG_ATTR_CONF) memcpy(v->conf, r->conf + o, k * sizeof(float));
+  if (a & YSG_ATTR_LABEL) memcpy(v->label, r->label + o, k * sizeof(int32_t));
   v->count = count;
-  v->attrs = r->attrs;
+  v->attrs = a;
 }
 
 static int labels_append(ysg_node *n, ysg_labels *l, const char *name, size_t len) {

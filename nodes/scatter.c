@@ -59,8 +59,8 @@ static void place(void *ud, int begin, int end) {
       }
       j->xy[2 * i + a] = (float)reflect(x, j->lo[a], j->hi[a]);
     }
-    j->id[i] = i;
-    j->rad[i] = j->radius;
+    if (j->id) j->id[i] = i;
+    if (j->rad) j->rad[i] = j->radius;
   }
 }
 
@@ -72,8 +72,9 @@ static ysg_status scatter_infer(ysg_node *n) {
   return YSG_OK;
 }
 
-static ysg_status scatter_run(ysg_node *n, const ysg_frame *f) {
-  ysg_value *v = ysg_node_output(n, 0);
+/* The cloud at frame f into v (run: the output; seek: a caller's value, whose NULL arrays are
+ * skipped). */
+static ysg_status scatter_fill(ysg_node *n, const ysg_frame *f, ysg_value *v) {
   int count = ysg_node_int(n, P_COUNT);
   double margin = ysg_node_number(n, P_MARGIN);
   double size[2] = {f->width, f->height};
@@ -92,8 +93,17 @@ static ysg_status scatter_run(ysg_node *n, const ysg_frame *f) {
   j.id = v->id;
   ysg_node_parallel_for(n, count, 4096, place, &j);
   v->count = count;
-  v->attrs = YSG_ATTR_ID | YSG_ATTR_RADIUS;
+  v->attrs = (v->id ? YSG_ATTR_ID : 0u) | (v->radius ? YSG_ATTR_RADIUS : 0u);
   return YSG_OK;
+}
+
+static ysg_status scatter_run(ysg_node *n, const ysg_frame *f) {
+  return scatter_fill(n, f, ysg_node_output(n, 0));
+}
+
+static ysg_status scatter_seek(ysg_node *n, int port, const ysg_frame *f, ysg_value *out) {
+  (void)port;
+  return scatter_fill(n, f, out);
 }
 
 static const ysg_param_def params[] = {
@@ -125,4 +135,5 @@ const ysg_node_type ysg__node_scatter = {
     .flags = YSG_NODE_HOST,
     .infer = scatter_infer,
     .run = scatter_run,
+    .seek = scatter_seek,
 };

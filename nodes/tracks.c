@@ -298,6 +298,20 @@ static ysg_status tracks_run(ysg_node *n, const ysg_frame *f) {
   return YSG_OK;
 }
 
+/* Any frame's rows (all are kept): output `port` as run() writes it, into out. */
+static ysg_status tracks_seek(ysg_node *n, int port, const ysg_frame *f, ysg_value *out) {
+  const tracks_state *st = ysg_node_state(n);
+  int first;
+  int k = ysg__frame_index_find(&st->fi, f->index, &first);
+  if (port == OUT_POINTS)
+    ysg__rows_copy(&st->points, first, k, &st->xf, out);
+  else if (st->has_boxes)
+    ysg__rows_copy(&st->boxes, first, k, &st->xf, out);
+  else
+    out->count = 0, out->attrs = 0;
+  return YSG_OK;
+}
+
 static const ysg_param_def params[N_PARAMS] = {
     {"path", YSG_PARAM_PATH, NULL, 0, 0, NULL, YSG_PARAM_REQUIRED | YSG_PARAM_STATIC,
      "MOTChallenge text (frame,id,x,y,w,h,conf,...) or CSV (frame,id,x,y[,w,h], header optional)"},
@@ -343,5 +357,6 @@ const ysg_node_type ysg__node_tracks = {
     .init = tracks_init,
     .infer = tracks_infer,
     .run = tracks_run,
+    .seek = tracks_seek,
     .destroy = tracks_destroy,
 };

@@ -106,6 +106,16 @@ Test(line, threads_give_identical_bits_and_tiles_mark_only_strokes) {
  */
 static char reason[512];
 
+#ifdef YSG_HAVE_CUDA
+/* the text after "key=" in a scene's arguments ("a=1, b=2"), or NULL */
+static const char *arg_value(const char *args, const char *key) {
+  size_t n = strlen(key);
+  for (const char *p = args; (p = strstr(p, key)) != NULL; p += n)
+    if ((p == args || p[-1] == ' ') && p[n] == '=') return p + n + 1;
+  return NULL;
+}
+#endif
+
 /* The kernels against the CPU node on the same inputs and settings: max error 1e-3 (FP16 and
  * nvcc's FMA contraction), identical tile flags, the same skipped-edge count. */
 Test(line, cuda_matches_cpu) {
@@ -124,10 +134,14 @@ Test(line, cuda_matches_cpu) {
       {1, YSG_LINE_DOTTED, 0, "width=2.5, style='dotted'"},
       {1, YSG_LINE_DASH_DOT, 0, "width=0.5, style='dash_dot', dash=10, gap=5"},
       {1, YSG_LINE_GRADIENT, 0, "width=6, style='gradient', opacity=0.7"},
+      {0, YSG_LINE_SOLID, 0, "width=2, cap='arrow', arrow_length=10, arrow_width=9"},
+      {0, YSG_LINE_GRADIENT, 1, "width=3, style='gradient', cap='butt', taper=0.3"},
+      {1, YSG_LINE_SOLID, 0, "width=4, cap_end='arrow', taper=0, taper_opacity=0.2"},
+      {1, YSG_LINE_DASHED, 0, "width=3, style='dashed', dash=9, gap=5, cap='butt'"},
   };
   char err[512] = "";
 #define CK(call) cr_assert_eq((call), YSG_OK, "%s: %s", #call, err)
-  for (int sc = 0; sc < 6; sc++) {
+  for (int sc = 0; sc < (int)(sizeof scenes / sizeof scenes[0]); sc++) {
     const int W = 300, H = 200;
     random_edges(11 + sc, W, H);
     add_edge(3, 900); /* beyond the points: skipped on both sides */
@@ -153,12 +167,29 @@ Test(line, cuda_matches_cpu) {
     cr_assert_eq(ysg_pipeline_get_value(p, "g.edges", &eds), YSG_OK);
     cr_assert_eq(ysg_pipeline_get_value(p, "g.curves", &cvs), YSG_OK);
     /* the settings the pipeline gave (defaults elsewhere) */
-    ysg_line_settings set = {scenes[sc].style, 2, 1, 12, 8, 0, 0, {0}, {0}, 1};
-    sscanf(strstr(args, "width=") + 6, "%lf", &set.width);
-    if (strstr(args, "dash=")) sscanf(strstr(args, "dash=") + 5, "%lf", &set.dash);
-    if (strstr(args, "gap=")) sscanf(strstr(args, "gap=") + 4, "%lf", &set.gap);
-    if (strstr(args, "phase=")) sscanf(strstr(args, "phase=") + 6, "%lf", &set.phase);
-    if (strstr(args, "opacity=")) sscanf(strstr(args, "opacity=") + 8, "%lf", &set.opacity);
+    ysg_line_settings set = {scenes[sc].style, 2, 1, 12, 8, 0, 0, {0}, {0}, 1, 0, 0, 0, 0, 1, 1};
+    static const char *const kinds[3] = {"'round'", "'butt'", "'arrow'"};
+    for (int k = 0; k < 3; k++) {
+      const char *c = arg_value(args, "cap"), *e = arg_value(args, "cap_end");
+      if (c && strncmp(c, kinds[k], strlen(kinds[k])) == 0) set.cap_start = set.cap_end = k;
+      if (e && strncmp(e, kinds[k], strlen(kinds[k])) == 0) set.cap_end = k;
+    }
+    const struct {
+      const char *key;
+      double *v;
+    } nums[] = {{"width", &set.width},
+                {"dash", &set.dash},
+                {"gap", &set.gap},
+                {"phase", &set.phase},
+                {"opacity", &set.opacity},
+                {"arrow_length", &set.arrow_length},
+                {"arrow_width", &set.arrow_width},
+                {"taper", &set.taper},
+                {"taper_opacity", &set.taper_opacity}};
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+      const char *at = arg_value(args, nums[k].key);
+      if (at) sscanf(at, "%lf", nums[k].v);
+    }
     cr_assert(ysg__parse_color("#22d3ee", set.color) && ysg__parse_color("#a855f7", set.color2));
     ysg_line_frame f;
     ysg__line_frame_setup(&f, &set, W, H, !scenes[sc].curves);
@@ -179,6 +210,7 @@ Test(line, cuda_matches_cpu) {
       if (k < 8) CK(ysg__cuda_upload(d[k], host[k], bytes[k], NULL, err, sizeof err));
     }
     ysg_line_dev_inputs in = {0};
+    in.heads = f.heads;
     if (scenes[sc].curves) {
       in.d_curves_xy = d[7];
       in.d_n_curves = d[3];

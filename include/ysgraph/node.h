@@ -183,6 +183,12 @@ typedef struct ysg_node_type {
   ysg_status (*finish)(ysg_node *n);
   const ysg_device_ops *device; /* optional: the CUDA path (NULL: runs on the host) */
   const ysg_tile_ops *tile;     /* optional: renders its image output 0 tile by tile (fusable) */
+  /* optional, sources whose outputs are a function of the frame and the params alone (no state
+   * carried between frames): write output `port` as it is at `frame` into out — a value of the
+   * port's type whose arrays the caller owns, sized for the output's capacity; arrays left NULL
+   * are not written (nor announced in out->attrs). Host nodes only. This is what
+   * ysg_node_input_at calls; animated params are already evaluated at that frame. */
+  ysg_status (*seek)(ysg_node *n, int port, const ysg_frame *frame, ysg_value *out);
 } ysg_node_type;
 
 /* ---- identity and state ----------------------------------------------------------------- */
@@ -229,6 +235,19 @@ YSG_API const ysg_value *ysg_node_input(const ysg_node *n, int port, int k);
 /* In infer: set type-specific shape fields (capacity, samples, width/height). In run: write data
  * and count. Arrays of images default to the canvas size when infer leaves width/height at 0. */
 YSG_API ysg_value *ysg_node_output(ysg_node *n, int port);
+
+/* Random access to an input at other frames (e.g. `trail` reading a track's past). 0 when the
+ * producer of link k of input `port` has no seek callback (host-fed or stateful: only its
+ * current value exists); otherwise a positive stamp: what ysg_node_input_at returns for a given
+ * frame stays the same while the stamp does (it changes when the host sets a parameter with
+ * ysg_pipeline_set_param*), so callers may cache results per frame until it changes. */
+YSG_API unsigned ysg_node_input_seekable(const ysg_node *n, int port, int k);
+/* Write the producer's output, as it is at frame `frame` (>= 0), into out: out->type set, arrays
+ * owned by the caller and sized for the input's capacity; the positions (xy; boxes: xywh; edges:
+ * ij) are required, other NULL arrays are skipped (see ysg_node_type.seek). The
+ * producer's animated params are evaluated at that frame for the call, then at the frame being
+ * run again. Only from run(); YSG_ERR_INVALID when the input is not seekable. */
+YSG_API ysg_status ysg_node_input_at(ysg_node *n, int port, int k, int frame, ysg_value *out);
 
 /* Arena memory a node needs besides its outputs. Scratch lives only while the node runs;
  * persistent memory keeps its contents across frames (node state). Request in infer. */
