@@ -26,6 +26,7 @@ _log = logging.getLogger("ysgraph")
 _LEVELS = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
 
 Canvas = namedtuple("Canvas", "width height frames fps background")
+_CANCELLED = 11  # YSG_ERR_CANCELLED
 
 
 @L.LOG_FN
@@ -355,8 +356,8 @@ class Pipeline:
 
     def render(self, first=0, last=None, progress=None):
         """Run frames first..last (inclusive; last defaults to the canvas' last frame), then wait
-        for outputs. progress(frame, done, total) is called after each frame; a true return
-        value (or an exception, re-raised here) stops the range."""
+        for outputs; returns the frames run. progress(frame, done, total) is called after each
+        frame; a true return value stops the range there (an exception too, re-raised here)."""
         with self._lock:
             p = self._live("render")
             if last is None:
@@ -378,7 +379,9 @@ class Pipeline:
             self._frames += ran[0]
             if raised:
                 raise raised[0]
-            self._check(status)
+            if status and not (status == _CANCELLED and progress is not None):
+                self._check(status)
+            return ran[0]
 
     def flush(self):
         """Wait for background writes (PNG, video) to finish."""
