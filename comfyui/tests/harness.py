@@ -113,3 +113,27 @@ def fake_comfy():
             sys.modules.pop(m, None)
 
     return updates, interrupt_after, remove, InterruptProcessingException
+
+
+def run_prompt(pack, prompt):
+    """Execute a workflow in ComfyUI's API format ({id: {"class_type", "inputs"}}, links as
+    [node id, output index]) the way ComfyUI's executor does: each node once, after the nodes it
+    links to; returns {id: outputs tuple}."""
+    done = {}
+
+    def run(nid):
+        if nid in done:
+            return done[nid]
+        node = prompt[nid]
+        kw = {}
+        for name, v in node["inputs"].items():
+            if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str):
+                kw[name] = run(v[0])[v[1]]
+            else:
+                kw[name] = v
+        done[nid] = call(pack, node["class_type"], **kw)
+        return done[nid]
+
+    for nid in prompt:
+        run(nid)
+    return done

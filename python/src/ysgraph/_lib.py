@@ -222,7 +222,7 @@ def load():
         if major != ABI_MAJOR or minor < ABI_MINOR:
             raise ImportError(f"ysgraph: {path} is version {version}, this package needs "
                               f"{ABI_MAJOR}.{ABI_MINOR} or a later {ABI_MAJOR}.x")
-        lib.path = path
+        lib.path = os.path.abspath(path) if os.path.exists(path) else path
         return lib
     raise ImportError("ysgraph: cannot load libysgraph (install it with `cmake --install`, or set "
                       "YSGRAPH_LIBRARY to the library file or its directory); tried:\n  "
