@@ -107,8 +107,9 @@ def feeder(p, images=None, image_nodes=(), tracks=None, points_nodes=(), boxes_n
                 raise ValueError(f"ysgraph: expected a {kind} node named '{n}', but the pipeline "
                                  "has " + (f"a {types[n]} node by that name" if n in types
                                            else "no such node"))
-    if images is not None:
-        images = images.detach().to("cpu", torch.float32)
+    if images is not None:  # CUDA images stay on the device for the CUDA backend
+        keep = images.is_cuda and p.backend == "cuda"
+        images = images.detach().to(images.device if keep else "cpu", torch.float32)
         if images.ndim != 4 or images.shape[-1] not in (3, 4):
             raise ValueError(f"ysgraph: images: expected an IMAGE batch [B, H, W, 3], got "
                              f"{list(images.shape)}")
