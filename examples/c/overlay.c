@@ -1,6 +1,6 @@
 /* overlay.c — ysgraph from C: load a pipeline, feed tracked points every frame, render, read the
  * frame back as 8-bit RGBA. Build against an installed ysgraph:
- *   cc overlay.c $(pkg-config --cflags --libs ysgraph) -o overlay   (or CMake: find_package) */
+ *   cc overlay.c $(pkg-config --cflags --libs ysgraph) -lm -o overlay   (or CMake: find_package) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
