@@ -127,6 +127,22 @@ static float srgbf_to_linear(const float *t, float v) {
   return t[i] + (t[i + 1] - t[i]) * f;
 }
 
+/* n pixels of float sRGB with c channels (a constant where it is inlined) into f; 1 when a
+ * value is not finite */
+static inline int decode_srgbf(const ysg_pixel_luts *l, const unsigned char *src, float *f, int n,
+                               const int c) {
+  int bad = 0;
+  for (int i = 0; i < n; i++, src += 4 * c, f += 4) {
+    float s[4] = {0, 0, 0, 1};
+    memcpy(s, src, 4 * (size_t)c);
+    for (int q = 0; q < c; q++) bad |= !finite_bits(s[q]);
+    float a = ysg_clamp01(s[3]);
+    for (int q = 0; q < 3; q++) f[q] = srgbf_to_linear(l->decf, s[q]) * a;
+    f[3] = a;
+  }
+  return bad;
+}
+
 /* one chunk of n pixels into f (n × 4 floats, linear premultiplied); -1 or the bad pixel */
 static int decode_chunk(const ysg_pixel_luts *l, ysg_pixel_format fmt, const unsigned char *src,
                         float *f, int n, int *channel) {
@@ -156,18 +172,16 @@ static int decode_chunk(const ysg_pixel_luts *l, ysg_pixel_format fmt, const uns
     case YSG_RGB32F_SRGB:
     case YSG_RGBA32F_SRGB: {
       int c = fmt == YSG_RGB32F_SRGB ? 3 : 4;
-      for (int i = 0; i < n; i++, src += 4 * c, f += 4) {
-        float s[4] = {0, 0, 0, 1};
-        memcpy(s, src, 4 * (size_t)c);
-        for (int q = 0; q < c; q++)
-          if (!finite_bits(s[q])) {
-            *channel = q;
-            return i;
+      int bad = c == 3 ? decode_srgbf(l, src, f, n, 3) : decode_srgbf(l, src, f, n, 4);
+      if (bad) /* where: looked for after, so that the loop above has no exit */
+        for (int i = 0; i < n * c; i++) {
+          float v;
+          memcpy(&v, src + 4 * (size_t)i, 4);
+          if (!finite_bits(v)) {
+            *channel = i % c;
+            return i / c;
           }
-        float a = ysg_clamp01(s[3]);
-        for (int q = 0; q < 3; q++) f[q] = srgbf_to_linear(l->decf, s[q]) * a;
-        f[3] = a;
-      }
+        }
       return -1;
     }
     case YSG_A32F:
@@ -195,8 +209,9 @@ static int decode_chunk(const ysg_pixel_luts *l, ysg_pixel_format fmt, const uns
   }
 }
 
-int ysg__pixels_decode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt, const void *src,
-                           uint16_t *dst, int w, int *channel, int *any) {
+YSG_CPU_CLONES int ysg__pixels_decode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt,
+                                          const void *src, uint16_t *dst, int w, int *channel,
+                                          int *any) {
   const unsigned char *s = src;
   uint32_t nonzero = 0;
   if (fmt == YSG_RGBA16F_LINEAR) {
@@ -255,6 +270,16 @@ static void encode_int(const ysg_pixel_luts *l, int bits, int c, const uint16_t 
 /* float sRGB 0..1 straight, c channels */
 static void encode_srgbf(const ysg_pixel_luts *l, int c, const uint16_t *s, float *f,
                          unsigned char *dst, int n) {
+  int opaque = 1;
+  for (int i = 0; i < n; i++) opaque &= s[4 * i + 3] == 0x3c00u;
+  if (opaque) { /* the usual case (a frame under the overlay): table lookups only */
+    for (int i = 0; i < n; i++)
+      for (int k = 0; k < c; k++) {
+        float v = k < 3 ? l->encf[s[4 * i + k]] : 1.0f;
+        memcpy(dst + ((size_t)i * (size_t)c + (size_t)k) * 4, &v, 4);
+      }
+    return;
+  }
   for (int i = 0; i < n; i++, s += 4, f += 4) {
     float o[4];
     if (s[3] == 0x3c00u) {
@@ -271,8 +296,8 @@ static void encode_srgbf(const ysg_pixel_luts *l, int c, const uint16_t *s, floa
   }
 }
 
-void ysg__pixels_encode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt, const uint16_t *src,
-                            void *dst, int w) {
+YSG_CPU_CLONES void ysg__pixels_encode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt,
+                                           const uint16_t *src, void *dst, int w) {
   unsigned char *d = dst;
   switch (fmt) {
     case YSG_RGBA16F_LINEAR:

@@ -76,18 +76,19 @@ static void decode_tile_rows(void *ud, int begin, int end) {
     int y1 = (ty + 1) * YSG_TILE < j->h ? (ty + 1) * YSG_TILE : j->h;
     for (int y = ty * YSG_TILE; y < y1; y++) {
       uint16_t *dst = j->px + (size_t)y * (size_t)j->w * 4;
-      const unsigned char *row = j->src + (size_t)y * j->stride;
-      size_t px_bytes = ysg_pixel_format_size(j->fmt);
-      for (int t = 0; t < j->tx; t++) {
+      int channel = 0, any = 0;
+      int b = ysg__pixels_decode_row(j->luts, j->fmt, j->src + (size_t)y * j->stride, dst, j->w,
+                                     &channel, &any);
+      if (b >= 0) {
+        j->bad[3 * ty] = b, j->bad[3 * ty + 1] = y, j->bad[3 * ty + 2] = channel;
+        return;
+      }
+      if (!any) continue;
+      for (int t = 0; t < j->tx; t++) { /* -0 counts as zero: it adds nothing when composited */
         int x0 = t * YSG_TILE, n = x0 + YSG_TILE < j->w ? YSG_TILE : j->w - x0;
-        int channel = 0, any = 0;
-        int b = ysg__pixels_decode_row(j->luts, j->fmt, row + (size_t)x0 * px_bytes,
-                                       dst + (size_t)x0 * 4, n, &channel, &any);
-        if (b >= 0) {
-          j->bad[3 * ty] = x0 + b, j->bad[3 * ty + 1] = y, j->bad[3 * ty + 2] = channel;
-          return;
-        }
-        if (any) flags[t] = 1;
+        uint32_t nz = 0;
+        for (int k = 0; k < 4 * n; k++) nz |= dst[4 * (size_t)x0 + (size_t)k] & 0x7fffu;
+        if (nz) flags[t] = 1;
       }
     }
   }
