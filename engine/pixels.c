@@ -209,9 +209,8 @@ static int decode_chunk(const ysg_pixel_luts *l, ysg_pixel_format fmt, const uns
   }
 }
 
-YSG_CPU_CLONES int ysg__pixels_decode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt,
-                                          const void *src, uint16_t *dst, int w, int *channel,
-                                          int *any) {
+YSG_CPU_CLONES static int decode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt, const void *src,
+                                     uint16_t *dst, int w, int *channel, int *any) {
   const unsigned char *s = src;
   uint32_t nonzero = 0;
   if (fmt == YSG_RGBA16F_LINEAR) {
@@ -296,8 +295,8 @@ static void encode_srgbf(const ysg_pixel_luts *l, int c, const uint16_t *s, floa
   }
 }
 
-YSG_CPU_CLONES void ysg__pixels_encode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt,
-                                           const uint16_t *src, void *dst, int w) {
+YSG_CPU_CLONES static void encode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt,
+                                      const uint16_t *src, void *dst, int w) {
   unsigned char *d = dst;
   switch (fmt) {
     case YSG_RGBA16F_LINEAR:
@@ -332,4 +331,16 @@ YSG_CPU_CLONES void ysg__pixels_encode_row(const ysg_pixel_luts *l, ysg_pixel_fo
       encode_srgbf(l, ysg_pixel_format_channels(fmt), s, f, o, n);
     }
   }
+}
+
+/* the cloned converters are static: a clone's ifunc dispatcher of an extern function would not
+ * inherit -fvisibility=hidden and would leave the shared library (tests/exports.sh) */
+int ysg__pixels_decode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt, const void *src,
+                           uint16_t *dst, int w, int *channel, int *any) {
+  return decode_row(l, fmt, src, dst, w, channel, any);
+}
+
+void ysg__pixels_encode_row(const ysg_pixel_luts *l, ysg_pixel_format fmt, const uint16_t *src,
+                            void *dst, int w) {
+  encode_row(l, fmt, src, dst, w);
 }
