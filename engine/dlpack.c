@@ -238,7 +238,7 @@ ysg_status ysg_pipeline_set_points_dlpack(ysg_pipeline *p, const char *node, con
   float *rows;
   int count = 0;
   if ((s = gather_rows(p, what, xy, 2, "x, y", &rows, &count))) return s;
-  ysg_points_desc d = {count, rows, NULL, NULL, NULL};
+  ysg_points_desc d = {.count = count, .xy = rows};
   s = ysg_pipeline_set_points(p, node, &d);
   ysg__free(p->ctx, rows);
   return s;
@@ -254,7 +254,7 @@ ysg_status ysg_pipeline_set_boxes_dlpack(ysg_pipeline *p, const char *node, cons
   float *rows;
   int count = 0;
   if ((s = gather_rows(p, what, xywh, 4, "x, y, w, h", &rows, &count))) return s;
-  ysg_boxes_desc d = {count, rows, NULL, NULL};
+  ysg_boxes_desc d = {.count = count, .xywh = rows};
   s = ysg_pipeline_set_boxes(p, node, &d);
   ysg__free(p->ctx, rows);
   return s;

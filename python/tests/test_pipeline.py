@@ -97,6 +97,13 @@ def test_boxes_points_attributes_and_value_views(dots_source):
         assert edges.dtype == np.int32 and edges.shape[1] == 2 and len(edges) >= 2
         view = p.value("tracks", copy=False)
         assert view.shape == (3, 2)
+        p.set_points("tracks", xy, conf=[0.9, 0.5, 0.1], labels=["car", "person", "car"])
+        p.run(1)
+        np.testing.assert_array_equal(p.value("tracks"), xy)
+        with pytest.raises(ysgraph.Error) as e:
+            p.set_points("tracks", xy, labels=["car"])
+        assert e.value.message == ("set_points: node 'tracks': labels has 1 rows, expected 3 "
+                                   "(one per element)")
 
 
 def test_render_with_progress_and_stats(dots_source):

@@ -68,11 +68,14 @@ class Canvas(ctypes.Structure):
 
 class PointsDesc(ctypes.Structure):
     _fields_ = [("count", c_int), ("xy", c_void_p), ("id", c_void_p), ("radius", c_void_p),
-                ("rgba", c_void_p)]
+                ("rgba", c_void_p), ("conf", c_void_p), ("label", c_void_p),
+                ("label_names", POINTER(c_char_p)), ("n_label_names", c_int)]
 
 
 class BoxesDesc(ctypes.Structure):
-    _fields_ = [("count", c_int), ("xywh", c_void_p), ("id", c_void_p), ("rgba", c_void_p)]
+    _fields_ = [("count", c_int), ("xywh", c_void_p), ("id", c_void_p), ("rgba", c_void_p),
+                ("conf", c_void_p), ("label", c_void_p), ("label_names", POINTER(c_char_p)),
+                ("n_label_names", c_int)]
 
 
 class ImageDesc(ctypes.Structure):
@@ -84,8 +87,9 @@ class Value(ctypes.Structure):
     _fields_ = [("type", c_int), ("count", c_int32), ("capacity", c_int32), ("attrs", c_uint32),
                 ("samples", c_int32), ("width", c_int32), ("height", c_int32),
                 ("tiles_x", c_int32), ("tiles_y", c_int32), ("xy", c_void_p), ("ij", c_void_p),
-                ("id", c_void_p), ("radius", c_void_p), ("score", c_void_p), ("rgba", c_void_p),
-                ("xywh", c_void_p), ("px", c_void_p), ("tiles", c_void_p)]
+                ("id", c_void_p), ("radius", c_void_p), ("conf", c_void_p), ("rgba", c_void_p),
+                ("xywh", c_void_p), ("px", c_void_p), ("tiles", c_void_p), ("label", c_void_p),
+                ("labels", c_void_p)]
 
 
 class NodeInfo(ctypes.Structure):

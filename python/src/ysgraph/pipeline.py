@@ -239,7 +239,7 @@ class Pipeline:
             self._bytes_copied += out.nbytes
         return out
 
-    def _attrs(self, call, node, n, ids, radius, rgba):
+    def _attrs(self, call, node, n, ids, radius, rgba, conf=None, labels=None):
         cols = {}
         if ids is not None:
             cols["ids"] = self._rows(call, node, "ids", ids, 1, np.int32)
@@ -247,36 +247,59 @@ class Pipeline:
             cols["radius"] = self._rows(call, node, "radius", radius, 1)
         if rgba is not None:
             cols["rgba"] = self._rows(call, node, "rgba", rgba, 4)
+        if conf is not None:
+            cols["conf"] = self._rows(call, node, "conf", conf, 1)
+        if labels is not None:  # class names per element: indices into the distinct names
+            labels = [str(x) for x in labels]
+            names = sorted(set(labels))
+            index = {name: i for i, name in enumerate(names)}
+            cols["labels"] = np.array([index[x] for x in labels], np.int32)
+            cols["names"] = (ctypes.c_char_p * max(1, len(names)))(*[x.encode() for x in names])
+            cols["n_names"] = len(names)
         for k, v in cols.items():
+            if k in ("names", "n_names"):
+                continue
             if v.shape[0] != n:
                 raise Error.invalid(f"{call}: node '{node}': {k} has {v.shape[0]} rows, "
                                     f"expected {n} (one per element)")
         return cols
 
-    def set_points(self, node, xy, ids=None, radius=None, rgba=None):
+    @staticmethod
+    def _fill_attrs(d, c):
+        d.conf = c["conf"].ctypes.data if "conf" in c else None
+        if "labels" in c:
+            d.label = c["labels"].ctypes.data
+            d.label_names = ctypes.cast(c["names"], ctypes.POINTER(ctypes.c_char_p))
+            d.n_label_names = c["n_names"]
+
+    def set_points(self, node, xy, ids=None, radius=None, rgba=None, conf=None, labels=None):
         """Points for a points_in node: xy (N, 2) pixels; ids (N,) int; radius (N,) pixels; rgba
-        (N, 4) sRGB straight alpha 0..1. Copied; shown every frame until the next call."""
+        (N, 4) sRGB straight alpha 0..1; conf (N,) detection confidence; labels: N class names.
+        Copied; shown every frame until the next call."""
         with self._lock:
             p = self._live("set_points")
             key = _name("set_points: node", node)
             xy = self._rows("set_points", node, "xy", xy, 2)
-            c = self._attrs("set_points", node, xy.shape[0], ids, radius, rgba)
+            c = self._attrs("set_points", node, xy.shape[0], ids, radius, rgba, conf, labels)
             d = L.PointsDesc(xy.shape[0], xy.ctypes.data,
                              c["ids"].ctypes.data if "ids" in c else None,
                              c["radius"].ctypes.data if "radius" in c else None,
                              c["rgba"].ctypes.data if "rgba" in c else None)
+            self._fill_attrs(d, c)
             self._check(L.lib.ysg_pipeline_set_points(p, key, ctypes.byref(d)))
 
-    def set_boxes(self, node, xywh, ids=None, rgba=None):
-        """Boxes for a boxes_in node: xywh (N, 4) top-left and size in pixels; ids; rgba."""
+    def set_boxes(self, node, xywh, ids=None, rgba=None, conf=None, labels=None):
+        """Boxes for a boxes_in node: xywh (N, 4) top-left and size in pixels; ids; rgba; conf;
+        labels (as set_points)."""
         with self._lock:
             p = self._live("set_boxes")
             key = _name("set_boxes: node", node)
             b = self._rows("set_boxes", node, "xywh", xywh, 4)
-            c = self._attrs("set_boxes", node, b.shape[0], ids, None, rgba)
+            c = self._attrs("set_boxes", node, b.shape[0], ids, None, rgba, conf, labels)
             d = L.BoxesDesc(b.shape[0], b.ctypes.data,
                             c["ids"].ctypes.data if "ids" in c else None,
                             c["rgba"].ctypes.data if "rgba" in c else None)
+            self._fill_attrs(d, c)
             self._check(L.lib.ysg_pipeline_set_boxes(p, key, ctypes.byref(d)))
 
     def set_image(self, node, image, format=None, copy=False):
