@@ -9,12 +9,6 @@
 #include "inputs.h"
 #include "internal.h"
 
-void ysg_load_options_init(ysg_load_options *opt) {
-  memset(opt, 0, sizeof *opt);
-  opt->struct_size = sizeof *opt;
-  opt->backend = YSG_BACKEND_AUTO;
-}
-
 ysg_status ysg__load_options_copy(ysg_context *ctx, const ysg_load_options *opt,
                                   ysg_load_options *out) {
   ysg_load_options_init(out);

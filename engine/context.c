@@ -79,12 +79,6 @@ static void default_free(void *ud, void *ptr) {
   free(ptr);
 }
 
-void ysg_context_options_init(ysg_context_options *opt) {
-  memset(opt, 0, sizeof *opt);
-  opt->struct_size = sizeof *opt;
-  opt->log_level = YSG_LOG_INFO;
-}
-
 ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out) {
   if (!out) return YSG_ERR_INVALID;
   *out = NULL;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ysgraph/value.h"
 
@@ -68,7 +69,8 @@ typedef void (*ysg_log_fn)(void *ud, ysg_log_level level, const char *msg);
 
 /* Option structs start with their own size: fields are only ever appended, and the library reads
  * just the fields the host's header had (the rest keep their defaults). Always start from the
- * _init call; a struct_size of 0 (a struct not initialised) is refused with YSG_ERR_INVALID. */
+ * _init call (inline: it fills the struct of the header the host was built with); a struct_size
+ * of 0 (a struct not initialised) is refused with YSG_ERR_INVALID. */
 typedef struct ysg_context_options {
   size_t struct_size;      /* sizeof(ysg_context_options), set by ysg_context_options_init */
   ysg_allocator allocator; /* all zero: the C library's aligned_alloc/free */
@@ -78,7 +80,13 @@ typedef struct ysg_context_options {
   int threads;             /* CPU worker threads; 0: all cores */
 } ysg_context_options;
 
-YSG_API void ysg_context_options_init(ysg_context_options *opt);
+/* Inline, so a host fills the struct of the header it was built with (a library call would clear
+ * the library's, possibly larger, struct over the host's). */
+static inline void ysg_context_options_init(ysg_context_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->log_level = YSG_LOG_INFO;
+}
 YSG_API ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out);
 YSG_API void ysg_context_destroy(ysg_context *ctx);
 YSG_API const char *ysg_errmsg(const ysg_context *ctx); /* message of the last failure */
@@ -116,7 +124,12 @@ typedef struct ysg_load_options {
                      pipeline runs no frames (YSG_ERR_INVALID) */
 } ysg_load_options;
 
-YSG_API void ysg_load_options_init(ysg_load_options *opt);
+/* Inline for the same reason as ysg_context_options_init. */
+static inline void ysg_load_options_init(ysg_load_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->backend = YSG_BACKEND_AUTO;
+}
 YSG_API ysg_status ysg_pipeline_load_file(ysg_context *ctx, const char *path,
                                           const ysg_load_options *opt, ysg_pipeline **out);
 YSG_API ysg_status ysg_pipeline_load_string(ysg_context *ctx, const char *source,

@@ -95,7 +95,8 @@ class Value(ctypes.Structure):
 class NodeInfo(ctypes.Structure):
     _fields_ = [("name", c_char_p), ("type", c_char_p), ("file", c_char_p), ("line", c_int),
                 ("step", c_int), ("total_ms", c_double), ("runs", c_int), ("on_device", c_int),
-                ("device_ms", c_double), ("info", c_char_p)]
+                ("device_ms", c_double), ("info", c_char_p), ("fused_into", c_int),
+                ("tile_ms", c_double)]
 
 
 class PlanInfo(ctypes.Structure):
@@ -139,6 +140,14 @@ DLManagedTensor._fields_ = [("dl_tensor", DLTensor), ("manager_ctx", c_void_p),
 
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int, c_int)
 
+
+def out_struct(cls):
+    """An instance of cls for the library to write into, over 1 KiB of zeroed memory: the info
+    structs (ysg_node_info, ysg_plan_info, ysg_device_stats) carry no size, so a newer library
+    whose struct grew at the end writes past this mirror's fields into slack, not into Python."""
+    buf = ctypes.create_string_buffer(max(1024, ctypes.sizeof(cls)))
+    return cls.from_buffer(buf)  # the instance keeps buf alive
+
 # ---- prototypes ---------------------------------------------------------------------------------
 _P = POINTER
 _PROTOTYPES = {
@@ -146,12 +155,10 @@ _PROTOTYPES = {
     "ysg_features": (c_char_p, []),
     "ysg_status_name": (c_char_p, [c_int]),
     "ysg_status_string": (c_char_p, [c_int]),
-    "ysg_context_options_init": (None, [_P(ContextOptions)]),
     "ysg_context_create": (c_int, [_P(ContextOptions), _P(c_void_p)]),
     "ysg_context_destroy": (None, [c_void_p]),
     "ysg_errmsg": (c_char_p, [c_void_p]),
     "ysg_errcode": (c_int, [c_void_p]),
-    "ysg_load_options_init": (None, [_P(LoadOptions)]),
     "ysg_pipeline_load_file": (c_int, [c_void_p, c_char_p, _P(LoadOptions), _P(c_void_p)]),
     "ysg_pipeline_load_string": (c_int, [c_void_p, c_char_p, c_char_p, _P(LoadOptions),
                                          _P(c_void_p)]),

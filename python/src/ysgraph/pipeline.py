@@ -35,8 +35,7 @@ def _log_cb(ud, level, msg):
 
 
 def _context(threads=0):
-    opt = L.ContextOptions()
-    L.lib.ysg_context_options_init(ctypes.byref(opt))
+    opt = L.ContextOptions()  # zeroed; ysg_context_options_init is inline in the C header
     opt.struct_size = ctypes.sizeof(opt)
     opt.log = _log_cb
     opt.log_level = 1
@@ -85,8 +84,7 @@ class Pipeline:
         self._frames = 0
         self._cuda_stream = None
         self._ctx = _context(threads)
-        opt = L.LoadOptions()
-        L.lib.ysg_load_options_init(ctypes.byref(opt))
+        opt = L.LoadOptions()  # zeroed: backend auto (ysg_load_options_init is inline in C)
         opt.struct_size = ctypes.sizeof(opt)
         opt.backend = L.BACKENDS[backend]
         opt.unsafe = 1 if unsafe else 0
@@ -180,31 +178,33 @@ class Pipeline:
             return L.lib.ysg_pipeline_file(self._live("file")).decode()
 
     def node_info(self):
-        """Per node: name, type, file, line, step, runs, total_ms, on_device, device_ms, info."""
+        """Per node: name, type, file, line, step, runs, total_ms, on_device, device_ms, info,
+        fused_into (index of the merge whose pass renders its tiles, -1), tile_ms."""
         with self._lock:
             p = self._live("node_info")
             out = []
             for i in range(L.lib.ysg_pipeline_node_count(p)):
-                n = L.NodeInfo()
+                n = L.out_struct(L.NodeInfo)
                 self._check(L.lib.ysg_pipeline_node_info(p, i, ctypes.byref(n)))
                 out.append({"name": n.name.decode(), "type": n.type.decode(),
                             "file": n.file.decode() if n.file else None, "line": n.line,
                             "step": n.step, "runs": n.runs, "total_ms": n.total_ms,
                             "on_device": bool(n.on_device), "device_ms": n.device_ms,
-                            "info": n.info.decode() if n.info else ""})
+                            "info": n.info.decode() if n.info else "",
+                            "fused_into": n.fused_into, "tile_ms": n.tile_ms})
             return out
 
     def stats(self):
         """Frames run, bytes the binding copied or converted, plan, per-node timings, CUDA."""
         with self._lock:
             p = self._live("stats")
-            plan = L.PlanInfo()
+            plan = L.out_struct(L.PlanInfo)
             self._check(L.lib.ysg_pipeline_plan(p, ctypes.byref(plan)))
             out = {"frames": self._frames, "bytes_copied": self._bytes_copied,
                    "lent_arrays": D.lent_count(), "backend": self.backend,
                    "arena_bytes": plan.arena_bytes, "lower_bound_bytes": plan.lower_bound_bytes,
                    "nodes": self.node_info()}
-            ds = L.DeviceStats()
+            ds = L.out_struct(L.DeviceStats)
             if L.lib.ysg_pipeline_device_stats(p, ctypes.byref(ds)) == 0:
                 out["cuda"] = {k: getattr(ds, k) for k, _ in L.DeviceStats._fields_}
             return out
