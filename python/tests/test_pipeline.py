@@ -50,7 +50,7 @@ def test_every_format_agrees_with_rgba8(dots_source):
 
 
 def test_pixels_match_the_cli(tmp_path, cli):
-    src = ("canvas { width = 96, height = 48 }\n"
+    src = ("canvas { width = 96, height = 48, frames = 2 }\n"
            "local pts = scatter { count = 20, seed = 3 }\n"
            "local knn = graph { points = pts, mode = 'knn', k = 2 }\n"
            "local l = line { points = knn.points, edges = knn.edges, width = 2 }\n"
