@@ -1,6 +1,7 @@
 /* api.c — the public pipeline calls: options, destroy, backend choice, params by name, host inputs,
  * running frames and ranges, reading kept values, and the introspection behind `ysgraph plan`,
  * `graph` and `--stats`. Loading (Lua) lives in lua/dsl.c. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,9 +9,19 @@
 #include "inputs.h"
 #include "internal.h"
 
-void ysg_load_options_init(ysg_load_options *opt) {
-  memset(opt, 0, sizeof *opt);
-  opt->backend = YSG_BACKEND_AUTO;
+ysg_status ysg__load_options_copy(ysg_context *ctx, const ysg_load_options *opt,
+                                  ysg_load_options *out) {
+  ysg_load_options_init(out);
+  if (!opt) return YSG_OK;
+  if (opt->struct_size < offsetof(ysg_load_options, backend) + sizeof opt->backend)
+    return ysg__seterr(ctx, YSG_ERR_INVALID,
+                       "ysg_load_options.struct_size is %zu: initialise the options with "
+                       "ysg_load_options_init",
+                       opt->struct_size);
+  /* a host built against an older header passes a shorter struct: its fields, our defaults */
+  memcpy(out, opt, opt->struct_size < sizeof *out ? opt->struct_size : sizeof *out);
+  out->struct_size = sizeof *out;
+  return YSG_OK;
 }
 
 static void free_params(ysg_context *ctx, ysg_param_value *v, int n) {
@@ -19,20 +30,33 @@ static void free_params(ysg_context *ctx, ysg_param_value *v, int n) {
   ysg__free(ctx, v);
 }
 
-void ysg_pipeline_destroy(ysg_pipeline *p) {
-  if (!p) return;
+void ysg__pipeline_ref(ysg_pipeline *p) { __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED); }
+
+void ysg__pipeline_unref(ysg_pipeline *p) {
+  if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
   ysg_context *ctx = p->ctx;
+  ysg__device_destroy(p); /* the nodes are gone: only memory, streams and events are left */
+  ysg__free(ctx, p->arena);
+  ysg__free(ctx, p);
+  ysg_context_destroy(ctx); /* the pipeline's reference */
+}
+
+/* Everything but the arenas goes now; exported tensors (DLPack) keep those until released. */
+void ysg_pipeline_destroy(ysg_pipeline *p) {
+  if (!p || p->closed) return;
+  ysg_context *ctx = p->ctx;
+  ysg_status code = ctx->code; /* keep the caller's message: destroy is often the error path */
+  char msg[YSG_ERRMSG_CAP];
+  memcpy(msg, ctx->msg, sizeof msg);
   if (p->writer) {
-    ysg_status code = ctx->code; /* keep the caller's message: destroy is often the error path */
-    char msg[YSG_ERRMSG_CAP];
-    memcpy(msg, ctx->msg, sizeof msg);
     ysg__writer_flush(p->writer);
     ysg__writer_destroy(p->writer);
-    ctx->code = code;
-    memcpy(ctx->msg, msg, sizeof msg);
+    p->writer = NULL;
   }
-  ysg__device_destroy(p); /* waits for the device; before nodes free what copies may target */
+  ysg__device_sync(p); /* before nodes free what device copies may target */
   ysg__tiles_free(p);
+  ctx->code = code;
+  memcpy(ctx->msg, msg, sizeof msg);
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];
     if (!n) continue;
@@ -60,16 +84,23 @@ void ysg_pipeline_destroy(ysg_pipeline *p) {
   ysg__free(ctx, p->checks);
   for (int i = 0; i < p->n_keep; i++) ysg__free(ctx, p->keep[i]);
   ysg__free(ctx, p->keep);
+  ysg__image_api_free(p);
   ysg__free(ctx, p->buffers);
   ysg__free(ctx, p->nodes);
   ysg__free(ctx, p->name_slots);
   ysg__free(ctx, p->order);
-  ysg__free(ctx, p->arena);
   ysg__free(ctx, p->file);
   ysg__free(ctx, p->dir);
   ysg__free(ctx, p->out_dir);
   ysg__free(ctx, p->pipe);
-  ysg__free(ctx, p);
+  p->buffers = NULL;
+  p->nodes = NULL;
+  p->order = NULL;
+  p->n_nodes = p->n_buffers = 0;
+  p->file = p->dir = p->out_dir = NULL;
+  p->pipe = NULL;
+  p->closed = 1;
+  ysg__pipeline_unref(p);
 }
 
 const ysg_canvas *ysg_pipeline_canvas(const ysg_pipeline *p) { return &p->canvas; }
@@ -195,7 +226,26 @@ ysg_status ysg_pipeline_run_range(ysg_pipeline *p, int first, int last, ysg_prog
 }
 
 ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_value **out) {
+  if (!out)
+    return p ? ysg__seterr(p->ctx, YSG_ERR_INVALID, "ysg_pipeline_get_value: out is NULL")
+             : YSG_ERR_INVALID;
   *out = NULL;
+  ysg_value *v;
+  int b, fetched;
+  ysg_status s = ysg__get_value(p, ref, &v, &b, &fetched);
+  if (!s && v->type == YSG_IMAGE) s = ysg__image_zero_empty(p, b, v, fetched);
+  if (!s) *out = v;
+  return s;
+}
+
+ysg_status ysg__get_value(ysg_pipeline *p, const char *ref, ysg_value **out, int *buffer,
+                          int *fetched) {
+  *out = NULL;
+  if (fetched) *fetched = 0;
+  if (!p) return YSG_ERR_INVALID;
+  if (!ref) return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: the value's name is NULL", p->file);
+  if (!p->finalized)
+    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "%s: the pipeline is not loaded", p->file);
   char node[256];
   const char *dot = strchr(ref, '.');
   size_t len = dot ? (size_t)(dot - ref) : strlen(ref);
@@ -228,39 +278,14 @@ ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_va
                        "'%s': this value is not kept after the frame (its memory is reused); list "
                        "it in ysg_load_options.keep (--dump keeps it)",
                        ref);
-  if (p->dev && (p->buffers[b].where & YSG_WHERE_DEVICE) &&
+  if (fetched && p->dev && (p->buffers[b].where & YSG_WHERE_DEVICE) &&
       p->nodes[p->buffers[b].node]->on_device) {
     ysg_status fs = ysg__device_fetch(p, b);
     if (fs) return fs;
+    *fetched = 1;
   }
   *out = &n->outputs[port];
-  return YSG_OK;
-}
-
-ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst, size_t stride) {
-  const ysg_value *v;
-  ysg_status s = ysg_pipeline_get_value(p, ref, &v);
-  if (s) return s;
-  if (v->type != YSG_IMAGE)
-    return ysg__seterr(p->ctx, YSG_ERR_INVALID, "'%s': expected an image, got %s", ref,
-                       ysg__value_type_name(v->type));
-  if (!stride) stride = (size_t)v->width * 4;
-  for (int y = 0; y < v->height; y++) {
-    uint8_t *row = dst + (size_t)y * stride;
-    const uint16_t *src = v->px + (size_t)y * (size_t)v->width * 4;
-    const uint8_t *tiles = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
-    for (int x = 0; x < v->width; x++) {
-      if (!tiles[x / YSG_TILE]) { /* empty tiles are transparent; their pixels are stale */
-        memset(row + x * 4, 0, 4);
-        continue;
-      }
-      float px[4];
-      uint32_t q[4];
-      ysg_load_px(src + (size_t)x * 4, px);
-      ysg_encode_srgb(px, 255.0f, q);
-      for (int c = 0; c < 4; c++) row[x * 4 + c] = (uint8_t)q[c];
-    }
-  }
+  *buffer = b;
   return YSG_OK;
 }
 
@@ -346,8 +371,9 @@ ysg_status ysg_pipeline_get_value_device(ysg_pipeline *p, const char *ref, const
   if (!p->dev)
     return ysg__seterr(p->ctx, YSG_ERR_UNSUPPORTED, "'%s': the pipeline runs on the CPU backend",
                        ref);
-  const ysg_value *host;
-  ysg_status s = ysg_pipeline_get_value(p, ref, &host); /* checks the name, waits, downloads */
+  ysg_value *host;
+  int b, fetched;
+  ysg_status s = ysg__get_value(p, ref, &host, &b, &fetched); /* checks the name, waits */
   if (s) return s;
   for (int i = 0; i < p->n_nodes; i++) {
     ysg_node *n = p->nodes[i];

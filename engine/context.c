@@ -1,6 +1,7 @@
 /* context.c — the context: allocator hook, log callback, the per-context error message, status
  * names/strings (generated from YSG_STATUS_MAP), version and compiled-in features. */
 #define _POSIX_C_SOURCE 200809L
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "internal.h"
 
 #ifndef YSG_VERSION_STRING
-#define YSG_VERSION_STRING "0.1.0"
+#define YSG_VERSION_STRING "0.2.0"
 #endif
 
 static const char *const status_names[] = {
@@ -78,19 +79,16 @@ static void default_free(void *ud, void *ptr) {
   free(ptr);
 }
 
-void ysg_context_options_init(ysg_context_options *opt) {
-  memset(opt, 0, sizeof *opt);
-  opt->log_level = YSG_LOG_INFO;
-}
-
 ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out) {
   if (!out) return YSG_ERR_INVALID;
   *out = NULL;
   ysg_context_options o;
-  if (opt)
-    o = *opt;
-  else
-    ysg_context_options_init(&o);
+  ysg_context_options_init(&o);
+  if (opt) { /* a host built against an older header passes a shorter struct */
+    if (opt->struct_size < offsetof(ysg_context_options, allocator)) return YSG_ERR_INVALID;
+    memcpy(&o, opt, opt->struct_size < sizeof o ? opt->struct_size : sizeof o);
+    o.struct_size = sizeof o;
+  }
   if (!o.allocator.alloc != !o.allocator.free) return YSG_ERR_INVALID;
   if (!o.allocator.alloc) {
     o.allocator.alloc = default_alloc;
@@ -99,6 +97,7 @@ ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out)
   ysg_context *ctx = o.allocator.alloc(o.allocator.ud, sizeof *ctx, 64);
   if (!ctx) return YSG_ERR_NOMEM;
   memset(ctx, 0, sizeof *ctx);
+  ctx->refs = 1;
   ctx->alloc = o.allocator;
   ctx->log = o.log;
   ctx->log_ud = o.log_ud;
@@ -114,8 +113,12 @@ ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out)
   return YSG_OK;
 }
 
+void ysg__context_ref(ysg_context *ctx) { __atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED); }
+
+/* Pipelines hold the context: it is freed with the last of them (or now, if none is left). */
 void ysg_context_destroy(ysg_context *ctx) {
   if (!ctx) return;
+  if (__atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
   ysg__free(ctx, (void *)ctx->types);
   ysg_allocator a = ctx->alloc;
   a.free(a.ud, ctx);

@@ -102,9 +102,10 @@ static ysg_status dump_image(ysg_pipeline *p, const char *ref, const ysg_value *
                              const char *file) {
   ysg_context *ctx = p->ctx;
   size_t stride = (size_t)v->width * 4;
-  uint8_t *buf = ysg__alloc_aligned(ctx, stride * (size_t)v->height, 64);
+  size_t bytes = stride * (size_t)v->height;
+  uint8_t *buf = ysg__alloc_aligned(ctx, bytes, 64);
   if (!buf) return YSG_ERR_NOMEM;
-  ysg_status s = ysg_pipeline_read_rgba8(p, ref, buf, stride);
+  ysg_status s = ysg_pipeline_read_image(p, ref, YSG_RGBA8_SRGB, buf, bytes, stride);
   if (s == YSG_OK) {
     char err[YSG_ERRMSG_CAP];
     s = ysg__png_write(file, buf, v->width, v->height, stride, 8, 2, err, sizeof err);

@@ -40,8 +40,9 @@ struct ysg_device {
   int *seg_of_step;       /* step -> segment index, -1 for host nodes */
   segment *segs;
   int n_segs;
-  void **prof;    /* profiling: an event before each step and after the last */
-  char err[1024]; /* CUDA message of the last failing call */
+  void **prof;              /* profiling: an event before each step and after the last */
+  void *host_in, *host_out; /* events ordering frames with the host's stream (set_cuda_stream) */
+  char err[1024];           /* CUDA message of the last failing call */
   ysg_device_stats stats;
 };
 
@@ -301,6 +302,10 @@ static ysg_status frame_body(ysg_pipeline *p, const ysg_frame *f) {
   int k = d->frames % SLOTS;
   ysg_status st = wait_slot(p, k);
   if (st) return st;
+  if (p->host_stream && /* the frame starts after the host's work queued so far */
+      (ysg__cuda_event_record(d->host_in, p->host_stream, d->err, sizeof d->err) ||
+       ysg__cuda_stream_wait(d->stream, d->host_in, d->err, sizeof d->err)))
+    return cuda_fail(p, YSG_ERR_CUDA, "waiting for the host's CUDA stream");
   bind_slot(p, k);
   for (int s = 0; s < p->n_steps; s++) {
     ysg_node *n = p->nodes[p->order[s]];
@@ -378,6 +383,9 @@ static ysg_status frame_body(ysg_pipeline *p, const ysg_frame *f) {
     return cuda_fail(p, YSG_ERR_CUDA, "reading the capacity checks");
   if (ysg__cuda_event_record(d->slot_done[k], d->stream, d->err, sizeof d->err))
     return cuda_fail(p, YSG_ERR_CUDA, "recording the end of a frame");
+  if (p->host_stream &&
+      ysg__cuda_stream_wait(p->host_stream, d->slot_done[k], d->err, sizeof d->err))
+    return cuda_fail(p, YSG_ERR_CUDA, "ordering the host's CUDA stream after the frame");
   submit += now_ms() - t0;
   d->slot_frame[k] = f->index;
   d->frames++;
@@ -457,6 +465,21 @@ ysg_status ysg__device_sync(ysg_pipeline *p) {
 }
 
 void ysg__device_stats(const ysg_pipeline *p, ysg_device_stats *out) { *out = p->dev->stats; }
+
+void *ysg__device_stream(const ysg_pipeline *p) { return p->dev ? p->dev->stream : NULL; }
+
+ysg_status ysg__device_hand_over(ysg_pipeline *p) {
+  ysg_device *d = p->dev;
+  if (!p->host_stream) {
+    if (ysg__cuda_sync(d->stream, d->err, sizeof d->err))
+      return cuda_fail(p, YSG_ERR_CUDA, "waiting for the device");
+    return YSG_OK;
+  }
+  if (ysg__cuda_event_record(d->host_out, d->stream, d->err, sizeof d->err) ||
+      ysg__cuda_stream_wait(p->host_stream, d->host_out, d->err, sizeof d->err))
+    return cuda_fail(p, YSG_ERR_CUDA, "ordering the host's CUDA stream");
+  return YSG_OK;
+}
 
 /* ---- creation ------------------------------------------------------------------------------- */
 
@@ -561,6 +584,9 @@ ysg_status ysg__device_create(ysg_pipeline *p) {
   memset(d->pin, 0, d->slot_bytes * SLOTS);
   for (int k = 0; k < SLOTS; k++)
     if ((st = ysg__cuda_event_create(&d->slot_done[k], 0, d->err, sizeof d->err))) goto cuda_error;
+  if ((st = ysg__cuda_event_create(&d->host_in, 0, d->err, sizeof d->err)) ||
+      (st = ysg__cuda_event_create(&d->host_out, 0, d->err, sizeof d->err)))
+    goto cuda_error;
   if (p->profile) {
     d->prof = ysg__alloc(ctx, sizeof(void *) * (size_t)(p->n_steps + 1));
     if (!d->prof) {
@@ -592,6 +618,8 @@ void ysg__device_destroy(ysg_pipeline *p) {
   if (d->prof)
     for (int s = 0; s <= p->n_steps; s++) ysg__cuda_event_destroy(d->prof[s]);
   for (int k = 0; k < SLOTS; k++) ysg__cuda_event_destroy(d->slot_done[k]);
+  ysg__cuda_event_destroy(d->host_in);
+  ysg__cuda_event_destroy(d->host_out);
   ysg__cuda_host_free(d->pin);
   ysg__cuda_free(d->d_mem);
   ysg__cuda_stream_destroy(d->stream);
@@ -635,4 +663,9 @@ void ysg__device_stats(const ysg_pipeline *p, ysg_device_stats *out) {
   (void)p;
   memset(out, 0, sizeof *out);
 }
+void *ysg__device_stream(const ysg_pipeline *p) {
+  (void)p;
+  return NULL;
+}
+ysg_status ysg__device_hand_over(ysg_pipeline *p) { return ysg__device_create(p); }
 #endif

@@ -28,7 +28,9 @@ ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_
   *out = NULL;
   ysg_pipeline *p = ysg__alloc(ctx, sizeof *p);
   if (!p) return YSG_ERR_NOMEM;
+  p->refs = 1;
   p->ctx = ctx;
+  ysg__context_ref(ctx);
   p->file = ysg__strdup(ctx, file ? file : "pipeline");
   p->dir = dirname_of(ctx, file);
   p->out_dir = ysg__strdup(ctx, opt->output_dir && opt->output_dir[0] ? opt->output_dir : ".");

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pixels.h"
 #include "ysgraph.h"
 #include "ysgraph/node.h"
 
@@ -21,6 +22,7 @@ extern "C" {
 #define YSG_MAX_NODES 100000 /* nodes in one pipeline (README "Reliability") */
 
 struct ysg_context {
+  int refs; /* the host's handle + one per pipeline not yet freed (atomic: __atomic builtins) */
   ysg_allocator alloc;
   ysg_log_fn log;
   void *log_ud;
@@ -158,6 +160,10 @@ typedef struct ysg_param_source {
 typedef struct ysg_writer ysg_writer;
 
 struct ysg_pipeline {
+  /* the host's handle + one per exported tensor (DLPack) still alive; the arenas and this struct
+   * are freed when the last goes (ysg_pipeline_destroy releases everything else at once) */
+  int refs;
+  int closed; /* ysg_pipeline_destroy was called: only exported tensors hold it */
   ysg_context *ctx;
   char *file;    /* pipeline file, or chunk name */
   char *dir;     /* its directory (input paths resolve here) */
@@ -204,6 +210,10 @@ struct ysg_pipeline {
   unsigned char *h_params;     /* this frame's pinned staging of the parameter block */
   ysg_value_header *d_headers; /* one per buffer */
   int32_t *d_checks;           /* one per check */
+  /* host-facing reads (engine/image_api.c) */
+  ysg_pixel_luts luts; /* conversion tables, built on first use */
+  uint8_t **clean;     /* (n_buffers) per kept image: tiles whose memory is known to be zero */
+  void *host_stream;   /* CUDA: the host's stream frames are ordered with (NULL: none) */
 };
 
 /* ---- context helpers (engine/context.c) ------------------------------------------------------ */
@@ -225,6 +235,8 @@ void ysg__log(ysg_context *ctx, ysg_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* ysg_node_parallel_for on the context's threads (host calls: conversions of reads and sets) */
+void ysg__parallel_for(const ysg_context *ctx, int count, int grain, ysg_range_fn fn, void *ud);
 void *ysg__alloc(ysg_context *ctx, size_t bytes); /* zeroed; NULL + error set */
 void *ysg__alloc_aligned(ysg_context *ctx, size_t bytes, size_t align); /* not zeroed */
 void *ysg__realloc_array(ysg_context *ctx, void *ptr, size_t old_n, size_t new_n, size_t elem);
@@ -261,6 +273,16 @@ int ysg__numbers_parse(const char *text, double *out, int cap);
 /* entry i of a MAP text "name=text,...": copies into name/val, 0 when there is none */
 int ysg__map_entry(const char *text, int i, char *name, size_t name_cap, char *val, size_t val_cap);
 ysg_status ysg__param_set_string(ysg_context *ctx, ysg_param_value *v, const char *s);
+
+/* ---- lifetimes (engine/api.c, engine/context.c) -------------------------------------------- */
+void ysg__pipeline_ref(ysg_pipeline *p);
+void ysg__pipeline_unref(ysg_pipeline *p); /* the last reference frees the arenas and p */
+void ysg__context_ref(ysg_context *ctx);
+
+/* ---- options (engine/api.c) ----------------------------------------------------------------- */
+/* opt (NULL: defaults) into out, reading only the struct_size bytes the host's header had */
+ysg_status ysg__load_options_copy(ysg_context *ctx, const ysg_load_options *opt,
+                                  ysg_load_options *out);
 
 /* ---- graph building (engine/graph.c): used by the DSL and tests ------------------------------ */
 ysg_status ysg__pipeline_new(ysg_context *ctx, const char *file, const ysg_load_options *opt,
@@ -309,6 +331,15 @@ void ysg__tiles_free(ysg_pipeline *p);
 int ysg__use_step(const ysg_pipeline *p, const ysg_node *n);
 int ysg__is_kept(const ysg_pipeline *p, const ysg_node *n, int port);
 
+/* ---- reading values (engine/api.c, engine/image_api.c) -------------------------------------- */
+/* A kept value by reference ("node" or "node.port") and its buffer; device values are fetched
+ * (*fetched = 1), unless fetched is NULL. Image pixels of empty tiles are left as they are. */
+ysg_status ysg__get_value(ysg_pipeline *p, const char *ref, ysg_value **out, int *buffer,
+                          int *fetched);
+/* Zero the pixels of the empty tiles of image value v (buffer b) on the host. */
+ysg_status ysg__image_zero_empty(ysg_pipeline *p, int b, ysg_value *v, int fetched);
+void ysg__image_api_free(ysg_pipeline *p);
+
 /* ---- execution (engine/exec.c) and writer (engine/writer.c) -------------------------------- */
 ysg_status ysg__exec_frame(ysg_pipeline *p, int frame);
 ysg_status ysg__eval_params(ysg_pipeline *p, ysg_node *n, const ysg_frame *f);
@@ -327,6 +358,10 @@ ysg_status ysg__device_fetch(ysg_pipeline *p, int buffer);
 /* enqueue the download of buffer's header (into staging slot) and data (into the host arena) */
 ysg_status ysg__device_fetch_async(ysg_pipeline *p, int buffer, int slot);
 void ysg__device_stats(const ysg_pipeline *p, ysg_device_stats *out);
+void *ysg__device_stream(const ysg_pipeline *p); /* the pipeline's cudaStream_t (NULL: none) */
+/* the work queued on the pipeline's stream is done (no host stream: waits) or ordered before
+ * the host stream's next work (ysg_pipeline_set_cuda_stream) */
+ysg_status ysg__device_hand_over(ysg_pipeline *p);
 ysg_status ysg__writer_create(ysg_context *ctx, ysg_writer **out);
 void ysg__writer_destroy(ysg_writer *w);
 ysg_status ysg__writer_begin(ysg_writer *w, ysg_node *n, int nslots, int *slot);

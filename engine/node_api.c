@@ -213,10 +213,14 @@ static _Thread_local int worker_index;
 int ysg_node_thread_index(void) { return worker_index; }
 
 void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud) {
+  ysg__parallel_for(n->p->ctx, count, grain, fn, ud);
+}
+
+void ysg__parallel_for(const ysg_context *ctx, int count, int grain, ysg_range_fn fn, void *ud) {
   if (count <= 0) return;
   if (grain < 1) grain = 1;
   int chunks = (count + grain - 1) / grain;
-  int threads = n->p->ctx->threads;
+  int threads = ctx->threads;
   int outer = worker_index;
   if (threads <= 1 || chunks == 1) {
     worker_index = 0;

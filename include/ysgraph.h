@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ysgraph/value.h"
 
@@ -45,7 +46,7 @@ typedef enum ysg_status {
 
 YSG_API const char *ysg_status_name(ysg_status s);   /* "YSG_ERR_IO" */
 YSG_API const char *ysg_status_string(ysg_status s); /* "input/output error" */
-YSG_API const char *ysg_version(void);               /* "0.1.0" */
+YSG_API const char *ysg_version(void);               /* "0.2.0" */
 YSG_API const char *ysg_features(void);              /* "cuda qhull ffmpeg …" compiled in */
 
 /* ---- context ---------------------------------------------------------------------------- */
@@ -66,7 +67,12 @@ typedef enum ysg_log_level {
 } ysg_log_level;
 typedef void (*ysg_log_fn)(void *ud, ysg_log_level level, const char *msg);
 
+/* Option structs start with their own size: fields are only ever appended, and the library reads
+ * just the fields the host's header had (the rest keep their defaults). Always start from the
+ * _init call (inline: it fills the struct of the header the host was built with); a struct_size
+ * of 0 (a struct not initialised) is refused with YSG_ERR_INVALID. */
 typedef struct ysg_context_options {
+  size_t struct_size;      /* sizeof(ysg_context_options), set by ysg_context_options_init */
   ysg_allocator allocator; /* all zero: the C library's aligned_alloc/free */
   ysg_log_fn log;          /* NULL: messages are dropped */
   void *log_ud;
@@ -74,7 +80,13 @@ typedef struct ysg_context_options {
   int threads;             /* CPU worker threads; 0: all cores */
 } ysg_context_options;
 
-YSG_API void ysg_context_options_init(ysg_context_options *opt);
+/* Inline, so a host fills the struct of the header it was built with (a library call would clear
+ * the library's, possibly larger, struct over the host's). */
+static inline void ysg_context_options_init(ysg_context_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->log_level = YSG_LOG_INFO;
+}
 YSG_API ysg_status ysg_context_create(const ysg_context_options *opt, ysg_context **out);
 YSG_API void ysg_context_destroy(ysg_context *ctx);
 YSG_API const char *ysg_errmsg(const ysg_context *ctx); /* message of the last failure */
@@ -89,6 +101,8 @@ typedef struct ysg_define {
 } ysg_define;
 
 typedef struct ysg_load_options {
+  size_t
+      struct_size; /* sizeof(ysg_load_options), set by ysg_load_options_init; new fields go last */
   ysg_backend backend;
   const char *output_dir;         /* relative output paths resolve here; NULL: "." */
   int unsafe;                     /* 1: lift the Lua sandbox (io/os/require, any path) */
@@ -110,7 +124,12 @@ typedef struct ysg_load_options {
                      pipeline runs no frames (YSG_ERR_INVALID) */
 } ysg_load_options;
 
-YSG_API void ysg_load_options_init(ysg_load_options *opt);
+/* Inline for the same reason as ysg_context_options_init. */
+static inline void ysg_load_options_init(ysg_load_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->backend = YSG_BACKEND_AUTO;
+}
 YSG_API ysg_status ysg_pipeline_load_file(ysg_context *ctx, const char *path,
                                           const ysg_load_options *opt, ysg_pipeline **out);
 YSG_API ysg_status ysg_pipeline_load_string(ysg_context *ctx, const char *source,
@@ -158,12 +177,25 @@ typedef struct ysg_boxes_desc {
   int n_label_names;
 } ysg_boxes_desc;
 
+/* Pixel layouts for images going in (ysg_pipeline_set_image) and out (ysg_pipeline_read_image).
+ * Formats without alpha read as opaque on the way in; on the way out they hold the straight
+ * colour (transparent pixels read as black). Float sRGB values are 0..1. */
 typedef enum ysg_pixel_format {
-  YSG_RGBA8_SRGB,     /* 8-bit sRGB, straight alpha (what PNG holds) */
-  YSG_RGBA16_SRGB,    /* 16-bit sRGB, straight alpha, host byte order */
-  YSG_RGBA16F_LINEAR, /* FP16 linear-light, premultiplied (the engine's own) */
-  YSG_RGBA32F_LINEAR  /* FP32 linear-light, premultiplied */
+  YSG_RGBA8_SRGB,     /* uint8 (H, W, 4) sRGB, straight alpha (what PNG holds) */
+  YSG_RGBA16_SRGB,    /* uint16 (H, W, 4) sRGB, straight alpha, host byte order */
+  YSG_RGBA16F_LINEAR, /* FP16 (H, W, 4) linear-light, premultiplied (the engine's own) */
+  YSG_RGBA32F_LINEAR, /* float32 (H, W, 4) linear-light, premultiplied */
+  YSG_RGB8_SRGB,      /* uint8 (H, W, 3) sRGB, opaque */
+  YSG_RGB16_SRGB,     /* uint16 (H, W, 3) sRGB, opaque */
+  YSG_RGB32F_SRGB,    /* float32 (H, W, 3) sRGB 0..1 (ComfyUI's IMAGE) */
+  YSG_RGBA32F_SRGB,   /* float32 (H, W, 4) sRGB 0..1, straight alpha */
+  YSG_A32F,           /* float32 (H, W) alpha 0..1 (ComfyUI's MASK); in: a white matte */
+  YSG_PIXEL_FORMAT_COUNT
 } ysg_pixel_format;
+
+YSG_API const char *ysg_pixel_format_name(ysg_pixel_format f); /* "rgba8", …; NULL: unknown */
+YSG_API int ysg_pixel_format_channels(ysg_pixel_format f);     /* 4, 3 or 1; 0: unknown */
+YSG_API size_t ysg_pixel_format_size(ysg_pixel_format f);      /* bytes per pixel; 0: unknown */
 
 typedef struct ysg_image_desc {
   int width, height;
@@ -172,7 +204,8 @@ typedef struct ysg_image_desc {
   size_t stride; /* bytes per row; 0: tightly packed */
 } ysg_image_desc;
 
-/* node names a points_in / boxes_in / image_in node of the pipeline. The data is copied. */
+/* node names a points_in / boxes_in / image_in node of the pipeline. The data is copied. The
+ * DLPack variants (zero-copy image input, CUDA tensors) are in <ysgraph/dlpack.h>. */
 YSG_API ysg_status ysg_pipeline_set_points(ysg_pipeline *p, const char *node,
                                            const ysg_points_desc *d);
 YSG_API ysg_status ysg_pipeline_set_boxes(ysg_pipeline *p, const char *node,
@@ -194,10 +227,16 @@ YSG_API ysg_status ysg_pipeline_finish(ysg_pipeline *p);
 
 /* ---- reading outputs ---------------------------------------------------------------------- */
 /* ref is "node" (its first output) or "node.port". The view stays valid until the next frame.
- * Only kept values (unconsumed outputs, and those named in ysg_load_options.keep) can be read. */
+ * Only kept values (unconsumed outputs, and those named in ysg_load_options.keep) can be read.
+ * Images: the pixels of tiles left empty this frame (tiles[t] == 0) are zeroed before the view is
+ * handed out, so px reads whole as this frame's image (transparent where nothing was drawn). */
 YSG_API ysg_status ysg_pipeline_get_value(ysg_pipeline *p, const char *ref, const ysg_value **out);
-/* An image value as 8-bit sRGB straight alpha (dst: height rows of stride bytes). */
-YSG_API ysg_status ysg_pipeline_read_rgba8(ysg_pipeline *p, const char *ref, uint8_t *dst,
+/* An image value converted to format into dst: height rows of stride bytes (0: width × pixel
+ * size), dst_bytes the buffer's size. Tiles left empty this frame read as transparent (0) in
+ * every format. A buffer smaller than (height-1)·stride + a row fails with YSG_ERR_INVALID,
+ * naming the bytes needed, before anything is written. */
+YSG_API ysg_status ysg_pipeline_read_image(ysg_pipeline *p, const char *ref,
+                                           ysg_pixel_format format, void *dst, size_t dst_bytes,
                                            size_t stride);
 
 /* Write a value to a file: points/edges/boxes/curves as CSV, images as 8-bit sRGB PNG with
@@ -266,13 +305,33 @@ typedef struct ysg_device_stats {
   double submit_ms;    /* host time spent launching device work, all frames */
 } ysg_device_stats;
 YSG_API ysg_status ysg_pipeline_device_stats(const ysg_pipeline *p, ysg_device_stats *out);
+/* CUDA backend: order the pipeline's device work with a host stream (a cudaStream_t). Each
+ * following frame starts on the device after the work queued on `stream` before the run call,
+ * and work queued on `stream` after the call (or after a DLPack read/export) starts after that
+ * frame (or read) — waits between streams on the device, no host synchronisation. Without a host
+ * stream (NULL, the default) the pipeline works on its own stream and the calls that hand device
+ * memory to the host (get_value_device, the DLPack exports and reads) wait on the host until the
+ * frame is done; a tensor lent with ysg_pipeline_set_image_dlpack must then be ready before the
+ * run call (synchronise your stream first). YSG_ERR_UNSUPPORTED on the CPU backend. */
+YSG_API ysg_status ysg_pipeline_set_cuda_stream(ysg_pipeline *p, void *stream);
 /* A kept value with device addresses (CUDA hosts); waits for the frame. YSG_ERR_UNSUPPORTED on
- * the CPU backend. The count and attrs fields are those of the finished frame. */
+ * the CPU backend. The count and attrs fields are those of the finished frame. Images: pixels of
+ * empty tiles are not cleared on the device (read them as 0 where tiles[t] is 0; the DLPack
+ * export, ysg_pipeline_get_value_dlpack, clears them). */
 YSG_API ysg_status ysg_pipeline_get_value_device(ysg_pipeline *p, const char *ref,
                                                  const ysg_value **out);
 
 /* ---- node types --------------------------------------------------------------------------- */
 struct ysg_node_type; /* <ysgraph/node.h> */
+/* Every registered node type's schema as one JSON array (the `ysgraph nodes` content, for
+ * bindings): [{"name", "category", "doc", "flags": [...], "inputs": [{"name", "type", "optional",
+ * "multi", "doc", "link_params": [...]}], "outputs": [...], "params": [{"name", "kind",
+ * "default" (null when required), "min", "max" (null when unbounded), "choices" ([...] for
+ * enums), "static", "required", "doc"}]}]. Writes a NUL-terminated string into dst when it fits
+ * in dst_bytes and sets *needed (if not NULL) to the bytes it takes, NUL included; too small a
+ * buffer fails with YSG_ERR_INVALID naming that size (dst may be NULL with dst_bytes 0). */
+YSG_API ysg_status ysg_node_types_json(ysg_context *ctx, char *dst, size_t dst_bytes,
+                                       size_t *needed);
 YSG_API int ysg_node_type_count(const ysg_context *ctx);
 YSG_API const struct ysg_node_type *ysg_node_type_at(const ysg_context *ctx, int i);
 YSG_API const struct ysg_node_type *ysg_node_type_find(const ysg_context *ctx, const char *name);

@@ -654,14 +654,13 @@ static ysg_status eval(void *ud, ysg_node *n, int port, int k, int param, const 
 }
 
 /* ---- public entry points ------------------------------------------------------------------ */
-static void resolve_options(const ysg_load_options *opt, ysg_load_options *lo) {
-  if (opt)
-    *lo = *opt;
-  else
-    ysg_load_options_init(lo);
+static ysg_status resolve_options(ysg_context *ctx, const ysg_load_options *opt,
+                                  ysg_load_options *lo) {
+  ysg_status s = ysg__load_options_copy(ctx, opt, lo);
   if (!lo->lua_memory_limit) lo->lua_memory_limit = DEFAULT_MEMORY;
   if (!lo->lua_instruction_limit) lo->lua_instruction_limit = DEFAULT_INSTRUCTIONS;
   if (!(lo->lua_time_limit > 0)) lo->lua_time_limit = DEFAULT_SECONDS;
+  return s;
 }
 
 ysg_status ysg_pipeline_load_string(ysg_context *ctx, const char *source, const char *chunkname,
@@ -672,7 +671,8 @@ ysg_status ysg_pipeline_load_string(ysg_context *ctx, const char *source, const 
     return ysg__seterr(ctx, YSG_ERR_INVALID,
                        "ysg_pipeline_load_string: source and out are required");
   ysg_load_options lo;
-  resolve_options(opt, &lo);
+  ysg_status s = resolve_options(ctx, opt, &lo);
+  if (s) return s;
   const char *name = chunkname ? chunkname : "pipeline";
   return ysg__dsl_load(ctx, source, strlen(source), name, 0, &lo, out);
 }
@@ -689,7 +689,10 @@ ysg_status ysg_pipeline_load_file(ysg_context *ctx, const char *path, const ysg_
   ysg_status s = ysg__lua_read_script(ctx, path, &buf, &src, &len);
   if (s) return s;
   ysg_load_options lo;
-  resolve_options(opt, &lo);
+  if ((s = resolve_options(ctx, opt, &lo))) {
+    ysg__free(ctx, buf);
+    return s;
+  }
   s = ysg__dsl_load(ctx, src, len, path, 1, &lo, out);
   ysg__free(ctx, buf);
   return s;

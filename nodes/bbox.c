@@ -420,7 +420,7 @@ static void draw_box(const ysg_bbox_prim *b, float *acc, unsigned *rows, int x0,
 /* One tile (ysg_tile_ops.render). Tiles with an empty list, or whose boxes drew nothing, are
  * empty. Others are stored whole: rows no box reached as zeros, the rest converted. A tile has
  * content when some value rounds to a non-zero half (|v| > 2^-25), the kernel's rule. */
-static int bbox_tile_render(const ysg_node *n, const ysg_tile *t) {
+YSG_CPU_CLONES static int bbox_tile_render(const ysg_node *n, const ysg_tile *t) {
   const bbox_state *st = ysg_node_state(n);
   const ysg_bins *bins = &st->bins;
   int tile = t->ty * bins->tiles_x + t->tx;

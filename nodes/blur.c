@@ -179,7 +179,7 @@ static float *line_a(const blur_job *j, int worker) {
 }
 
 /* Horizontal: every row whose tile row has a scratch tile on, into the FP16 scratch image. */
-static void hpass(void *ud, int w0, int w1) {
+YSG_CPU_CLONES static void hpass(void *ud, int w0, int w1) {
   blur_job *j = ud;
   int S = j->k->support, W = j->width, mode = j->op->edge;
   for (int w = w0; w < w1; w++) {
@@ -224,7 +224,7 @@ static void hpass(void *ud, int w0, int w1) {
 
 /* Vertical: every 16-pixel column strip with an output tile on, from the scratch image into the
  * output (glow: plus the input). */
-static void vpass(void *ud, int w0, int w1) {
+YSG_CPU_CLONES static void vpass(void *ud, int w0, int w1) {
   blur_job *j = ud;
   int S = j->k->support, W = j->width, H = j->height, mode = j->op->edge, tx_n = j->tiles_x;
   for (int w = w0; w < w1; w++) {
@@ -277,7 +277,7 @@ static void vpass(void *ud, int w0, int w1) {
  * scratch image the kernel spans kept in a ring of 2r + 1 (each scratch row converted once), so
  * every output row is one contiguous pass of conv_rows over the strip. */
 #define STRIP_PX 128
-static void vpass_exact(void *ud, int w0, int w1) {
+YSG_CPU_CLONES static void vpass_exact(void *ud, int w0, int w1) {
   blur_job *j = ud;
   int r = j->k->r, W = j->width, H = j->height, mode = j->op->edge, tx_n = j->tiles_x;
   int ring_n = 2 * r + 1, strips = (W + STRIP_PX - 1) / STRIP_PX, tps = STRIP_PX / YSG_TILE;

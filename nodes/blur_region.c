@@ -285,7 +285,7 @@ static void vpass_tile(const br_job *j, int t, float *ring) {
  * as the first tile row reaching it needs it, into the strip's ring of rows, then the vertical
  * pass of that tile row's blurred tiles. Only the strip's own occ entries are read and written;
  * the input is only read (in place, blended tiles go to the stage), so strips run in parallel. */
-static void strip_pass(void *ud, int s0, int s1) {
+YSG_CPU_CLONES static void strip_pass(void *ud, int s0, int s1) {
   const br_job *j = ud;
   for (int s = s0; s < s1; s++) {
     float *ring = j->ring + (size_t)s * (size_t)j->ring_n * STRIP * BLOCK;
@@ -307,7 +307,7 @@ static void strip_pass(void *ud, int s0, int s1) {
 
 /* Pass 3, per tile: the output flags of blurred tiles and, in place, the stage into the output
  * (only now, when no strip reads the input any more). */
-static void finish_tiles(void *ud, int t0, int t1) {
+YSG_CPU_CLONES static void finish_tiles(void *ud, int t0, int t1) {
   const br_job *j = ud;
   for (int t = t0; t < t1; t++) {
     int o = j->occ[t];

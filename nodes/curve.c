@@ -97,7 +97,7 @@ typedef struct curve_job {
   float *xy;         /* (curves, S, 2) */
 } curve_job;
 
-static void curve_range(void *ud, int begin, int end) {
+YSG_CPU_CLONES static void curve_range(void *ud, int begin, int end) {
   const curve_job *j = ud;
   int S = j->p.samples;
   for (int c = begin; c < end; c++) {

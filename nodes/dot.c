@@ -86,7 +86,7 @@ static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
 
 /* One tile (ysg_tile_ops.render): each pixel composites the tile's dots in ascending point
  * order over transparent in FP32; the tile is stored (FP16) only if some dot gave it alpha. */
-static int dot_tile_render(const ysg_node *n, const ysg_tile *t) {
+YSG_CPU_CLONES static int dot_tile_render(const ysg_node *n, const ysg_tile *t) {
   const dot_state *st = ysg_node_state(n);
   const ysg_bins *b = &st->bins;
   int tile = t->ty * b->tiles_x + t->tx;

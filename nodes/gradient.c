@@ -107,7 +107,7 @@ static void grad_row_linear(const ysg_gradient_params *g, int x0, int y, int w, 
     for (int k = 0; k < 4; k++) c[4 * x + k] = (1.0f - t[x]) * from[k] + t[x] * to[k];
 }
 
-static int grad_tile_render(const ysg_node *n, const ysg_tile *t) {
+YSG_CPU_CLONES static int grad_tile_render(const ysg_node *n, const ysg_tile *t) {
   const ysg_gradient_params *g = &((const grad_state *)ysg_node_state(n))->g;
   if (!ysg_gradient_nonzero(g)) return 0;
   for (int y = 0; y < t->h; y++) {

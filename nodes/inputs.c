@@ -1,7 +1,7 @@
-/* inputs.c — the host-fed input nodes points_in, boxes_in and image_in (see inputs.h). Node state
- * holds capacity-sized (or canvas-sized) copies allocated at init; the set calls validate the
- * whole input before touching that state, so a rejected set keeps the previous data; run() copies
- * the state into the output every frame. Before the first set an input is empty/transparent. */
+/* inputs.c — the host-fed input nodes points_in and boxes_in (see inputs.h; image_in is in
+ * image_in.c). Node state holds capacity-sized copies allocated at init; the set calls validate
+ * the whole input before touching that state, so a rejected set keeps the previous data; run()
+ * copies the state into the output every frame. Before the first set an input is empty. */
 #include "inputs.h"
 
 #include <math.h>
@@ -251,168 +251,6 @@ ysg_status ysg__input_set_boxes(ysg_node *n, const ysg_boxes_desc *d) {
   return YSG_OK;
 }
 
-/* ---- image_in ------------------------------------------------------------------------------ */
-
-typedef struct image_state {
-  int w, h, tx, ty;
-  uint16_t *px;   /* (h, w, 4) FP16 linear premultiplied */
-  uint8_t *tiles; /* (ty, tx) 1 where any pixel is not all zero */
-  float *lut8;    /* (256) sRGB byte -> linear */
-  float *lut16;   /* (65536) sRGB 16-bit -> linear */
-} image_state;
-
-static void image_destroy(ysg_node *n) {
-  image_state *st = ysg_node_state(n);
-  if (!st) return;
-  void *arrays[] = {st->px, st->tiles, st->lut8, st->lut16};
-  for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
-    if (arrays[i]) ysg_node_free(n, arrays[i]);
-  ysg_node_free(n, st);
-  ysg_node_set_state(n, NULL);
-}
-
-static ysg_status image_init(ysg_node *n) {
-  const ysg_canvas *cv = ysg_node_canvas(n);
-  image_state *st = ysg_node_alloc(n, sizeof *st);
-  if (!st) return YSG_ERR_NOMEM;
-  ysg_node_set_state(n, st);
-  st->w = cv->width;
-  st->h = cv->height;
-  st->tx = (st->w + YSG_TILE - 1) / YSG_TILE;
-  st->ty = (st->h + YSG_TILE - 1) / YSG_TILE;
-  st->px = ysg_node_alloc(n, (size_t)st->w * (size_t)st->h * 4 * sizeof(uint16_t));
-  st->tiles = ysg_node_alloc(n, (size_t)st->tx * (size_t)st->ty);
-  st->lut8 = ysg_node_alloc(n, 256 * sizeof(float));
-  st->lut16 = ysg_node_alloc(n, 65536 * sizeof(float));
-  if (!st->px || !st->tiles || !st->lut8 || !st->lut16) {
-    image_destroy(n);
-    return YSG_ERR_NOMEM;
-  }
-  for (int i = 0; i < 256; i++) st->lut8[i] = ysg_srgb_to_linear((float)i / 255.0f);
-  for (int i = 0; i < 65536; i++) st->lut16[i] = ysg_srgb_to_linear((float)i / 65535.0f);
-  return YSG_OK;
-}
-
-static ysg_status image_infer(ysg_node *n) {
-  const image_state *st = ysg_node_state(n);
-  ysg_value *v = ysg_node_output(n, 0);
-  v->width = st->w;
-  v->height = st->h;
-  return YSG_OK;
-}
-
-static ysg_status image_run(ysg_node *n, const ysg_frame *f) {
-  (void)f; /* the input holds until the next set call */
-  const image_state *st = ysg_node_state(n);
-  ysg_value *v = ysg_node_output(n, 0);
-  memcpy(v->px, st->px, (size_t)st->w * (size_t)st->h * 4 * sizeof(uint16_t));
-  if (v->tiles) memcpy(v->tiles, st->tiles, (size_t)st->tx * (size_t)st->ty);
-  v->count = 1;
-  return YSG_OK;
-}
-
-static size_t format_bytes(ysg_pixel_format fmt) {
-  switch (fmt) {
-    case YSG_RGBA8_SRGB:
-      return 4;
-    case YSG_RGBA16_SRGB:
-      return 8;
-    case YSG_RGBA16F_LINEAR:
-      return 8;
-    case YSG_RGBA32F_LINEAR:
-      return 16;
-    default:
-      return 0;
-  }
-}
-
-/* finite check of float pixels before anything is copied */
-static ysg_status check_float_pixels(ysg_node *n, const ysg_image_desc *d, size_t stride) {
-  const unsigned char *base = d->pixels;
-  for (int y = 0; y < d->height; y++) {
-    const unsigned char *row = base + (size_t)y * stride;
-    for (int x = 0; x < d->width; x++)
-      for (int q = 0; q < 4; q++) {
-        int bad;
-        if (d->format == YSG_RGBA16F_LINEAR) {
-          uint16_t h;
-          memcpy(&h, row + ((size_t)x * 4 + (size_t)q) * 2, 2);
-          bad = (h & 0x7c00u) == 0x7c00u;
-        } else {
-          float v;
-          memcpy(&v, row + ((size_t)x * 4 + (size_t)q) * 4, 4);
-          bad = !isfinite(v);
-        }
-        if (bad)
-          return ysg_node_fail(n, YSG_ERR_DATA, "pixel (%d, %d) channel %d is not a finite number",
-                               x, y, q);
-      }
-  }
-  return YSG_OK;
-}
-
-static void convert_row(const image_state *st, ysg_pixel_format fmt, const unsigned char *src,
-                        uint16_t *dst, int w) {
-  for (int x = 0; x < w; x++) {
-    float p[4];
-    if (fmt == YSG_RGBA8_SRGB) {
-      const unsigned char *s = src + (size_t)x * 4;
-      float a = (float)s[3] * (1.0f / 255.0f);
-      for (int q = 0; q < 3; q++) p[q] = st->lut8[s[q]] * a;
-      p[3] = a;
-    } else if (fmt == YSG_RGBA16_SRGB) {
-      uint16_t s[4];
-      memcpy(s, src + (size_t)x * 8, 8);
-      float a = (float)s[3] * (1.0f / 65535.0f);
-      for (int q = 0; q < 3; q++) p[q] = st->lut16[s[q]] * a;
-      p[3] = a;
-    } else {
-      memcpy(p, src + (size_t)x * 16, 16);
-    }
-    ysg_store_px(dst + (size_t)x * 4, p);
-  }
-}
-
-ysg_status ysg__input_set_image(ysg_node *n, const ysg_image_desc *d) {
-  if (n->type != &ysg__node_image_in)
-    return ysg_node_fail(n, YSG_ERR_INVALID, "is not an image_in node");
-  image_state *st = ysg_node_state(n);
-  if (!st) return ysg_node_fail(n, YSG_ERR_INVALID, "the pipeline is not loaded");
-  if (!d || !d->pixels) return ysg_node_fail(n, YSG_ERR_INVALID, "no pixels given (NULL)");
-  if (d->width != st->w || d->height != st->h)
-    return ysg_node_fail(n, YSG_ERR_INVALID, "image is %dx%d, expected the canvas size %dx%d",
-                         d->width, d->height, st->w, st->h);
-  size_t bpp = format_bytes(d->format);
-  if (!bpp) return ysg_node_fail(n, YSG_ERR_INVALID, "unknown pixel format %d", (int)d->format);
-  size_t row_bytes = (size_t)d->width * bpp;
-  size_t stride = d->stride ? d->stride : row_bytes;
-  if (stride < row_bytes)
-    return ysg_node_fail(n, YSG_ERR_INVALID, "stride %zu is smaller than a row of %zu bytes",
-                         stride, row_bytes);
-  if (d->format == YSG_RGBA16F_LINEAR || d->format == YSG_RGBA32F_LINEAR) {
-    ysg_status s = check_float_pixels(n, d, stride);
-    if (s) return s;
-  }
-  const unsigned char *base = d->pixels;
-  size_t w4 = (size_t)st->w * 4;
-  memset(st->tiles, 0, (size_t)st->tx * (size_t)st->ty);
-  for (int y = 0; y < st->h; y++) {
-    uint16_t *dst = st->px + (size_t)y * w4;
-    const unsigned char *src = base + (size_t)y * stride;
-    if (d->format == YSG_RGBA16F_LINEAR)
-      memcpy(dst, src, w4 * sizeof(uint16_t));
-    else
-      convert_row(st, d->format, src, dst, st->w);
-    uint8_t *trow = st->tiles + (size_t)(y / YSG_TILE) * (size_t)st->tx;
-    for (int x = 0; x < st->w; x++) {
-      const uint16_t *p = dst + (size_t)x * 4;
-      /* -0 counts as zero: it adds nothing when composited */
-      if ((p[0] | p[1] | p[2] | p[3]) & 0x7fffu) trow[x / YSG_TILE] = 1;
-    }
-  }
-  return YSG_OK;
-}
-
 /* ---- schemas --------------------------------------------------------------------------------- */
 
 static const ysg_param_def points_params[N_POINTS_PARAMS] = {
@@ -440,10 +278,6 @@ static const ysg_port_def points_out[] = {
 static const ysg_port_def boxes_out[] = {
     {"boxes", YSG_BOXES, 0, "the boxes of the last set call", NULL, 0},
 };
-static const ysg_port_def image_out[] = {
-    {"image", YSG_IMAGE, 0, "the image of the last set call (canvas-sized)", NULL, 0},
-};
-
 const ysg_node_type ysg__node_points_in = {
     .name = "points_in",
     .category = "input",
@@ -484,21 +318,4 @@ const ysg_node_type ysg__node_boxes_in = {
     .infer = rows_infer,
     .run = rows_run,
     .destroy = rows_destroy,
-};
-
-const ysg_node_type ysg__node_image_in = {
-    .name = "image_in",
-    .category = "input",
-    .doc =
-        "A canvas-sized image fed by the host program with ysg_pipeline_set_image: 8/16-bit "
-        "sRGB straight alpha is converted to linear premultiplied; FP16/FP32 linear "
-        "premultiplied pixels are copied (they must be finite). Transparent before the first "
-        "set.",
-    .outputs = image_out,
-    .n_outputs = 1,
-    .flags = YSG_NODE_INPUT | YSG_NODE_HOST,
-    .init = image_init,
-    .infer = image_infer,
-    .run = image_run,
-    .destroy = image_destroy,
 };

@@ -68,8 +68,8 @@ int ysg__line_build(const ysg_node *n, const ysg_line_frame *f, const ysg_value 
 /* Pixel columns [*xa, *xb] of a tile row (centre yc; tile starts at x0, nx wide) that may lie
  * within R of the segment: the part of the segment within R of the row vertically, widened by
  * R. 0 if none. */
-static int row_span(const ysg_line_seg *s, float bx, float yc, float R, int x0, int nx, int *xa,
-                    int *xb) {
+YSG_CPU_CLONES static int row_span(const ysg_line_seg *s, float bx, float yc, float R, int x0,
+                                   int nx, int *xa, int *xb) {
   float xl, xr;
   if (fabsf(s->uy) < 1.0e-6f) {
     if (fabsf(s->ay - yc) > R) return 0;
@@ -99,8 +99,8 @@ static int row_span(const ysg_line_seg *s, float bx, float yc, float R, int x0, 
 /* Solid strokes: the nearest segment per pixel over whole tile rows. A row is 16 lanes with a
  * fixed trip count, one or two SIMD operations per step, cheaper than working out which of
  * them the capsule reaches; this is ysg_line_d2 without the pattern, written out. */
-static void visit_rows_solid(const ysg_line_seg *s, int i, int x0, int y0, int ya, int yb,
-                             float *d2, int32_t *idx) {
+YSG_CPU_CLONES static void visit_rows_solid(const ysg_line_seg *s, int i, int x0, int y0, int ya,
+                                            int yb, float *d2, int32_t *idx) {
   float ax = s->ax, ay = s->ay, ux = s->ux, uy = s->uy, len = s->len;
   float qx[YSG_TILE];
   for (int x = 0; x < YSG_TILE; x++) qx[x] = (float)(x0 + x) + 0.5f - ax;
@@ -121,8 +121,9 @@ static void visit_rows_solid(const ysg_line_seg *s, int i, int x0, int y0, int y
 
 /* Patterned strokes: the pattern lookup does not vectorise, so only the pixels of each row that
  * the capsule can reach are visited. */
-static void visit_rows_pattern(const ysg_line_frame *f, const ysg_line_seg *s, int i, int x0,
-                               int y0, int nx, int ya, int yb, float *d2, int32_t *idx) {
+YSG_CPU_CLONES static void visit_rows_pattern(const ysg_line_frame *f, const ysg_line_seg *s, int i,
+                                              int x0, int y0, int nx, int ya, int yb, float *d2,
+                                              int32_t *idx) {
   float bx = s->ax + s->len * s->ux;
   for (int ry = ya; ry <= yb; ry++) {
     float y = (float)(y0 + ry) + 0.5f;
@@ -141,8 +142,8 @@ static void visit_rows_pattern(const ysg_line_frame *f, const ysg_line_seg *s, i
 /* Shaped solid strokes (no pattern): the least signed distance per pixel over whole tile rows,
  * 16 lanes with a fixed trip count as in visit_rows_solid: ysg_line_sd written out for the
  * slot's kind — a head, ends all round (or joints), or some end butt. */
-static void visit_rows_shaped_solid(const ysg_line_seg *s, int i, int x0, int y0, int ya, int yb,
-                                    float *key, int32_t *idx) {
+YSG_CPU_CLONES static void visit_rows_shaped_solid(const ysg_line_seg *s, int i, int x0, int y0,
+                                                   int ya, int yb, float *key, int32_t *idx) {
   float ax = s->ax, ay = s->ay, ux = s->ux, uy = s->uy, len = s->len;
   float qx[YSG_TILE], d[YSG_TILE];
   for (int x = 0; x < YSG_TILE; x++) qx[x] = (float)(x0 + x) + 0.5f - ax;
@@ -215,8 +216,9 @@ static void visit_rows_shaped_solid(const ysg_line_seg *s, int i, int x0, int y0
 
 /* Shaped strokes: the least signed distance per pixel, over the pixels of each row that the
  * slot (its own reach: local width or head) can cover. */
-static void visit_rows_shaped(const ysg_line_frame *f, const ysg_line_seg *s, int i, int x0, int y0,
-                              int nx, int ya, int yb, float *key, int32_t *idx) {
+YSG_CPU_CLONES static void visit_rows_shaped(const ysg_line_frame *f, const ysg_line_seg *s, int i,
+                                             int x0, int y0, int nx, int ya, int yb, float *key,
+                                             int32_t *idx) {
   float bx = s->ax + s->len * s->ux, R = ysg_line_slot_reach(f, s);
   for (int ry = ya; ry <= yb; ry++) {
     float y = (float)(y0 + ry) + 0.5f;
@@ -232,8 +234,8 @@ static void visit_rows_shaped(const ysg_line_frame *f, const ysg_line_seg *s, in
   }
 }
 
-int ysg__line_tile(const ysg_line_frame *f, const ysg_line_seg *segs, const float *cols,
-                   const ysg_bins *bins, const ysg_tile *t) {
+YSG_CPU_CLONES static int line_tile(const ysg_line_frame *f, const ysg_line_seg *segs,
+                                    const float *cols, const ysg_bins *bins, const ysg_tile *t) {
   int tile = t->ty * bins->tiles_x + t->tx;
   int b = bins->start[tile], e = bins->start[tile + 1];
   if (b == e) return 0;
@@ -287,4 +289,10 @@ int ysg__line_tile(const ysg_line_frame *f, const ysg_line_seg *segs, const floa
   for (int ry = 0; ry < ny; ry++)
     ysg_floats_to_halves(rgba + 4 * ry * YSG_TILE, t->px + (size_t)ry * t->stride, 4 * nx);
   return 1;
+}
+
+/* the cloned tile renderer is static: an extern clone's dispatcher would leave the library */
+int ysg__line_tile(const ysg_line_frame *f, const ysg_line_seg *segs, const float *cols,
+                   const ysg_bins *bins, const ysg_tile *t) {
+  return line_tile(f, segs, cols, bins, t);
 }

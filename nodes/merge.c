@@ -88,7 +88,7 @@ static void blend_span(int mode, const float *src, float opacity, float *acc, in
  * then read long after they were stored (a 64-byte load right behind the two 32-byte stores that
  * wrote it stalls the store forwarding). Every layer is read before the tile is stored, so the
  * output may be layer 0 (in place). */
-static void merge_tile(void *ud, const ysg_tile *o, const ysg_tile_src *src) {
+YSG_CPU_CLONES static void merge_tile(void *ud, const ysg_tile *o, const ysg_tile_src *src) {
   const merge_job *j = ud;
   const merge_state *st = j->st;
   float acc[YSG_TILE * 4 * YSG_TILE], px[YSG_TILE * 4 * YSG_TILE]; /* rows of 4·YSG_TILE */

@@ -279,7 +279,7 @@ static int draw_particle(const ysg_particle_prim *o, const part_box *clip, int t
 
 /* One tile (ysg_tile_ops.render): each pixel composites its tile's particles over transparent
  * in FP32, in particle order; the tile is stored only if some particle gave it alpha. */
-static int particles_tile_render(const ysg_node *n, const ysg_tile *t) {
+YSG_CPU_CLONES static int particles_tile_render(const ysg_node *n, const ysg_tile *t) {
   const particles_state *st = ysg_node_state(n);
   if (!st->draw) return 0;
   const ysg_bins *b = &st->bins;

@@ -93,7 +93,7 @@ Test(cli, help_and_version) {
   const char *f = ysg_features();
   snprintf(want, sizeof want, "ysgraph %s (features: %s)\n", ysg_version(), f[0] ? f : "none");
   cr_assert_str_eq(out, want);
-  cr_assert(!strncmp(out, "ysgraph 0.1.0 (features: ", 25));
+  cr_assert(!strncmp(out, "ysgraph 0.2.0 (features: ", 25));
   free(out), free(err);
 }
 

@@ -182,7 +182,7 @@ Test(engine, host_node_runs_in_order) {
   cr_assert_eq(ysg_pipeline_get_value(p, "c", &v), YSG_OK);
   cr_assert_float_eq(ysg_half_to_float(v->px[3]), 1.0f, 1e-6);
   uint8_t rgba[40 * 20 * 4];
-  cr_assert_eq(ysg_pipeline_read_rgba8(p, "c", rgba, 0), YSG_OK);
+  cr_assert_eq(ysg_pipeline_read_image(p, "c", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK);
   cr_assert_eq(rgba[0], 255);
   cr_assert_eq(rgba[40 * 20 * 4 - 1], 255);
   ysg_pipeline_destroy(p);

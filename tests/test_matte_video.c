@@ -81,7 +81,7 @@ Test(matte_video, green_screen_round_trip) {
   static uint8_t made[RN][RW * RH * 3], rgba[RW * RH * 4];
   for (int f = 0; f < RN; f++) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "frame %d: %s", f, ysg_errmsg(ctx));
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", rgba, 0), YSG_OK);
+    cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK);
     for (int i = 0; i < RW * RH; i++) memcpy(made[f] + 3 * i, rgba + 4 * i, 3);
   }
   cr_assert_eq(ysg_pipeline_finish(p), YSG_OK, "%s", ysg_errmsg(ctx));
@@ -205,7 +205,7 @@ Test(matte_video, background_replace_pipeline_golden) {
   for (int f = 0; f < DN; f++) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "frame %d: %s", f, ysg_errmsg(ctx));
     if (f != 0 && f != 23 && f != 47) continue;
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", got, 0), YSG_OK);
+    cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, got, sizeof got, 0), YSG_OK);
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/golden/background_replace_f%04d.png", YSG_SOURCE_DIR, f);
     if (getenv("YSG_UPDATE_GOLDEN")) {

@@ -60,7 +60,7 @@ static void golden_frame(ysg_pipeline *p, const char *name, int frame) {
   cr_assert_leq((size_t)w * (size_t)h, (size_t)GW * GH, "golden buffers hold at most %dx%d", GW,
                 GH);
   cr_assert_eq(ysg_pipeline_run_frame(p, frame), YSG_OK);
-  cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", got, 0), YSG_OK);
+  cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, got, sizeof got, 0), YSG_OK);
   char path[1024];
   snprintf(path, sizeof path, "%s/tests/golden/%s_f%04d.png", YSG_SOURCE_DIR, name, frame);
   if (getenv("YSG_UPDATE_GOLDEN")) {
@@ -95,7 +95,7 @@ Test(pipelines, showcase_golden) {
   /* the showcase's look: an opaque dark-blue backdrop, darker in the corners, with bright
    * overlay pixels (lines, boxes, dots) somewhere on it */
   static uint8_t px[GW * GH * 4];
-  ysg_pipeline_read_rgba8(p, "frame", px, 0);
+  ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, px, sizeof px, 0);
   const uint8_t *corner = px, *mid_bottom = px + (size_t)((GH - 3) * GW + GW / 2) * 4;
   cr_assert_lt(corner[2], mid_bottom[2]);
   cr_assert_eq(corner[3], 255);

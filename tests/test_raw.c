@@ -1,6 +1,6 @@
 /* test_raw.c — the `raw` sink and `ysgraph run --pipe` (nodes/raw.c, nodes/raw_pipe.c): y4m
  * streams parsed here and checked against an independent BT.709 conversion in double precision
- * (4:2:0 and 4:4:4, limited and full range), rgba against ysg_pipeline_read_rgba8, files renamed
+ * (4:2:0 and 4:4:4, limited and full range), rgba against ysg_pipeline_read_image, files renamed
  * only when finished, and the CLI into ffmpeg, a reader that exits early, and --pipe's errors. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -55,7 +55,8 @@ static void run_scene(const char *dir, const char *sink, uint16_t *frames[FRAMES
     }
     if (rgba8) {
       rgba8[f] = malloc((size_t)W * H * 4);
-      cr_assert_eq(ysg_pipeline_read_rgba8(p, "pic", rgba8[f], W * 4), YSG_OK);
+      cr_assert_eq(ysg_pipeline_read_image(p, "pic", YSG_RGBA8_SRGB, rgba8[f], (size_t)W * H * 4, W * 4),
+                   YSG_OK);
     }
   }
   if (finish) cr_assert_eq(ysg_pipeline_finish(p), YSG_OK, "%s", ysg_errmsg(ctx));

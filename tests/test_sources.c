@@ -449,7 +449,7 @@ Test(sources, image_in_errors) {
   cr_assert_eq(ysg_pipeline_set_image(pl, "img", &d), YSG_ERR_INVALID);
   cr_assert_str_eq(ysg_errmsg(ctx),
                    "test.lua:1: node 'img' (image_in): stride 100 is smaller "
-                   "than a row of 640 bytes");
+                   "than a row of 640 bytes (40 pixels of rgba32f_linear)");
   d.stride = 0;
   f32[2][3][1] = NAN;
   cr_assert_eq(ysg_pipeline_set_image(pl, "img", &d), YSG_ERR_DATA);

@@ -153,7 +153,7 @@ static void render(const char *dir, int first, int last, const char *params, uin
             cv->frames, cv->fps);
   for (int f = first; f < last; f++) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "frame %d: %s", f, ysg_errmsg(ctx));
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "comp", expected + (size_t)(f - first) * W * H * 4, 0),
+    cr_assert_eq(ysg_pipeline_read_image(p, "comp", YSG_RGBA8_SRGB, expected + (size_t)(f - first) * W * H * 4, (size_t)W * H * 4, 0),
                  YSG_OK);
   }
   cr_assert_eq(ysg_pipeline_finish(p), YSG_OK, "%s", ysg_errmsg(ctx));
@@ -358,7 +358,7 @@ Test(video_roundtrip, video_tracks_pipeline_golden) {
   for (int f = 0; f < DN; f++) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "frame %d: %s", f, ysg_errmsg(ctx));
     if (f % 23) continue; /* golden frames 0, 23, 46 */
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", got, 0), YSG_OK);
+    cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, got, sizeof got, 0), YSG_OK);
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/golden/video_tracks_f%04d.png", YSG_SOURCE_DIR, f);
     if (getenv("YSG_UPDATE_GOLDEN")) {

@@ -1,0 +1,183 @@
+"""test_pack.py — the ComfyUI pack loaded as ComfyUI loads it (harness.py): every class passes
+ComfyUI's checks; generated nodes mirror the schemas; chained nodes and "ysgraph Render" called
+with torch tensors give the CLI's pixels for the same pipeline; progress, interruption, the
+pipeline cache and error messages."""
+
+import os
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from harness import call, check_class, fake_comfy, load_pack
+from pngread import read_png
+
+import ysgraph
+
+PACK = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack(PACK)
+
+
+def cli(*args, cwd=None):
+    r = subprocess.run([os.environ.get("YSGRAPH_CLI", "ysgraph"), *args], capture_output=True,
+                       text=True, cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def write_png(path, rgb):
+    h, w, c = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_every_class_passes_comfyuis_checks(pack):
+    m, names = pack.NODE_CLASS_MAPPINGS, pack.NODE_DISPLAY_NAME_MAPPINGS
+    assert set(m) == set(names)
+    for key, cls in m.items():
+        check_class(key, cls)
+    for n in ("graph", "curve", "line", "bbox", "dot", "merge", "blur", "glow", "scatter",
+              "image_in", "points_in", "boxes_in"):
+        assert f"ysgraph_{n}" in m, n
+    assert "ysgraph_png" not in m and "ysgraph_video_in" not in m  # files are ComfyUI's job
+    assert names["ysgraph_render"] == "ysgraph Render"
+
+
+def test_generated_inputs_follow_the_schemas(pack):
+    schemas = {s["name"]: s for s in ysgraph.nodes()}
+    line = pack.NODE_CLASS_MAPPINGS["ysgraph_line"].INPUT_TYPES()
+    width = next(p for p in schemas["line"]["params"] if p["name"] == "width")
+    assert line["required"]["width"] == ("FLOAT", {"default": 2.0, "min": width["min"],
+                                                   "max": width["max"], "step": 0.01,
+                                                   "tooltip": width["doc"]})
+    style = next(p for p in schemas["line"]["params"] if p["name"] == "style")
+    assert line["required"]["style"][0] == style["choices"]
+    assert line["optional"]["curves"] == ("YSG_CURVES",)
+    assert line["required"]["point_colors"][0] == "BOOLEAN"
+    merge = pack.NODE_CLASS_MAPPINGS["ysgraph_merge"]
+    mi = merge.INPUT_TYPES()
+    assert mi["required"]["layers_1"] == ("YSG_IMAGE",) and "layers_8" in mi["optional"]
+    assert mi["optional"]["layers_2_mode"][0][:2] == ["normal", "add"]
+    g = pack.NODE_CLASS_MAPPINGS["ysgraph_graph"]
+    assert g.RETURN_TYPES == ("YSG_EDGES", "YSG_POINTS") and g.RETURN_NAMES == ("edges", "points")
+    k = g.INPUT_TYPES()["required"]["k"]
+    assert k[0] == "INT" and k[1]["default"] == 5
+
+
+LINKS = dict(width=96, height=48)
+
+
+def build_links(pack):
+    pts, = call(pack, "ysgraph_scatter", count=24, seed=5)
+    edges, knn_pts = call(pack, "ysgraph_graph", points=pts, mode="knn", k=2)
+    curves, = call(pack, "ysgraph_curve", points=knn_pts, edges=edges, type="cubic_bezier")
+    lines, = call(pack, "ysgraph_line", curves=curves, width=2.0, color="#a855f7")
+    dots, = call(pack, "ysgraph_dot", points=pts, radius=3.0)
+    bg, = call(pack, "ysgraph_gradient")
+    out, = call(pack, "ysgraph_merge", layers_1=bg, layers_2=lines, layers_2_mode="add",
+                layers_3=dots, layers_3_opacity=0.5)
+    return out
+
+
+def test_chained_nodes_match_the_cli(pack, tmp_path):
+    out = build_links(pack)
+    img, mask = call(pack, "ysgraph_output", image=out, **LINKS)
+    assert img.dtype == torch.float32 and tuple(img.shape) == (1, 48, 96, 3)
+    assert tuple(mask.shape) == (1, 48, 96)
+    from graph_nodes_lua import lua_of  # the Lua the Output node ran
+    src = lua_of(pack, out, **LINKS)
+    (tmp_path / "p.lua").write_text(src)
+    cli("run", str(tmp_path / "p.lua"), "--dump", f"{out.node}={tmp_path}/cli.png", "--quiet")
+    ref = read_png(tmp_path / "cli.png").astype(np.float64)
+    np.testing.assert_allclose(img[0].numpy() * 255, ref[..., :3], atol=0.5 + 1e-3)
+    np.testing.assert_allclose(mask[0].numpy() * 255, ref[..., 3], atol=0.5 + 1e-3)
+    assert mask[0].min() == 1.0, "the gradient is opaque everywhere"
+
+
+def test_render_node_with_frames_and_tracks_matches_the_cli(pack, tmp_path):
+    b, h, w = 3, 40, 64
+    rng = np.random.default_rng(1)
+    frames8 = rng.integers(0, 256, (b, h, w, 3), dtype=np.uint8)
+    images = torch.from_numpy(frames8.astype(np.float32) / 255)
+    mot = "\n".join(f"{f + 1},{i},{10 + 12 * i + 3 * f},{5 + 6 * i},8,6,1,-1,-1,-1"
+                    for f in range(b) for i in range(4))
+    body = ("local pts = {points}\n"
+            "local knn = graph {{ points = pts, mode = 'knn', k = 2 }}\n"
+            "local l = line {{ points = knn.points, edges = knn.edges, width = 1.5 }}\n"
+            "local bx = bbox {{ boxes = {boxes}, stroke = 1 }}\n"
+            "merge {{ name = 'out', layers = {{ {frames}, l, bx, dot {{ points = pts }} }} }}\n")
+    ours = body.format(points="points_in { name = 'tracks' }",
+                       boxes="boxes_in { name = 'track_boxes' }",
+                       frames="image_in { name = 'frames' }")
+    img, mask = call(pack, "ysgraph_render", pipeline=ours, images=images, tracks=mot,
+                     backend="cpu")
+    assert tuple(img.shape) == (b, h, w, 3) and tuple(mask.shape) == (b, h, w)
+    for f in range(b):
+        write_png(tmp_path / f"in_{f}.png", frames8[f])
+    (tmp_path / "tracks.txt").write_text(mot + "\n")
+    theirs = (f"canvas {{ width = {w}, height = {h}, frames = {b} }}\nlocal t = tracks {{ path = "
+              "'tracks.txt' }\n" + body.format(points="t.points", boxes="t.boxes",
+                                               frames="image { path = 'in_%d.png' }"))
+    theirs = theirs.replace("merge { name = 'out',", "local out = merge {").replace(
+        "} }\n", "} }\npng { image = out, path = 'out_%d.png' }\n")
+    (tmp_path / "p.lua").write_text(theirs)
+    cli("run", str(tmp_path / "p.lua"), "-o", str(tmp_path), "--quiet")
+    for f in range(b):
+        ref = read_png(tmp_path / f"out_{f}.png").astype(np.float64)
+        np.testing.assert_allclose(img[f].numpy() * 255, ref[..., :3], atol=1.0)
+        np.testing.assert_allclose(mask[f].numpy(), 1.0)
+
+
+def test_progress_interruption_and_cache(pack):
+    updates, interrupt_after, remove, Interrupted = fake_comfy()
+    try:
+        runner = sys.modules[pack.__name__ + ".runner"]
+        stats = runner.stats
+        runner.clear_cache()
+        src = "dot { name = 'out', points = scatter { count = 5 } }\n"
+        call(pack, "ysgraph_render", pipeline=src, width=32, height=32, frames=4)
+        assert updates == [(1, 4), (2, 4), (3, 4), (4, 4)]
+        loads = stats["loads"]
+        call(pack, "ysgraph_render", pipeline=src, width=32, height=32, frames=4)
+        assert stats["loads"] == loads and stats["reuses"] >= 1, "unchanged: reused"
+        call(pack, "ysgraph_render", pipeline=src, width=48, height=32, frames=4)
+        assert stats["loads"] == loads + 1, "another canvas: loaded anew"
+        updates.clear()
+        interrupt_after(2)
+        with pytest.raises(Interrupted):
+            call(pack, "ysgraph_render", pipeline=src, width=32, height=32, frames=4)
+        assert len(updates) == 2
+    finally:
+        remove()
+
+
+def test_errors_carry_the_engines_message(pack):
+    with pytest.raises(ysgraph.Error) as e:
+        call(pack, "ysgraph_render", pipeline="line { width = -3 }\n")
+    assert "node 'line_1' (line): parameter 'width'" in str(e.value)
+    with pytest.raises(ValueError) as e:
+        call(pack, "ysgraph_render", pipeline="dot { points = scatter {} }\n", output="nope")
+    assert "no node named 'nope' to return" in str(e.value)
+    with pytest.raises(ValueError) as e:
+        call(pack, "ysgraph_line", points="not a socket")
+    assert str(e.value) == ("ysgraph line: input 'points': expected a ysgraph YSG_POINTS output, "
+                            "got str")
+    with pytest.raises(ValueError) as e:
+        call(pack, "ysgraph_render", pipeline="dot { points = scatter {} }\n", set="oops")
+    assert str(e.value) == "ysgraph: set, line 1: expected NAME=VALUE, got 'oops'"
+    with pytest.raises(ValueError) as e:
+        call(pack, "ysgraph_render", pipeline="canvas { width = 32, height = 32 }\n"
+             "local f = image_in { name = 'frames' }\nmerge { name = 'out', layers = { f } }\n",
+             images=torch.zeros((1, 16, 16, 3)))
+    assert str(e.value) == "ysgraph: the pipeline's canvas is 32x32 but the IMAGE batch is 16x16"

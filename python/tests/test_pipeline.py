@@ -1,0 +1,149 @@
+"""test_pipeline.py — the Pipeline API: loading (file, source, --set overrides, output_dir),
+canvas and backend, points/boxes/images in, frames out in every format with known values and
+against the CLI's PNG of the same pipeline, render with progress, stats, nodes() schemas."""
+
+import os
+
+import numpy as np
+import pytest
+from pngread import read_png
+
+import ysgraph
+
+
+def test_load_and_read_back_known_values(dots_source):
+    with ysgraph.Pipeline(source=dots_source, backend="cpu") as p:
+        assert p.canvas.width == 64 and p.canvas.height == 32 and p.backend == "cpu"
+        p.set_points("tracks", np.array([[10, 10], [40, 20]], np.float32))
+        p.run(0)
+        rgba = p.image("out")
+        assert rgba.shape == (32, 64, 4) and rgba.dtype == np.uint8
+        assert tuple(rgba[10, 10]) == (255, 214, 10, 255)  # #ffd60a, opaque centre
+        assert tuple(rgba[0, 63]) == (0, 0, 0, 0)           # nothing drawn: transparent
+        rgb = p.image("out", "rgb32f")
+        assert rgb.shape == (32, 64, 3) and rgb.dtype == np.float32
+        np.testing.assert_allclose(rgb[10, 10], [1.0, 214 / 255, 10 / 255], atol=2e-3)
+        mask = p.image("out", "mask")
+        assert mask.shape == (32, 64) and mask[10, 10] == 1.0 and mask[0, 63] == 0.0
+        lin = p.image("out", "rgba32f_linear")
+        np.testing.assert_allclose(lin[10, 10, 3], 1.0)
+
+
+def test_every_format_agrees_with_rgba8(dots_source):
+    with ysgraph.Pipeline(source=dots_source) as p:
+        p.set_points("tracks", [[8, 8], [30, 16], [50, 25]], radius=[3, 5, 7])
+        p.run(0)
+        ref = p.image("out").astype(np.float64)
+        a = ref[..., 3:] / 255
+        for fmt in ysgraph.FORMATS:
+            got = p.image("out", fmt).astype(np.float64)
+            if fmt in ("rgba8", "rgb8"):
+                np.testing.assert_array_equal(got, ref[..., :got.shape[-1]])
+            elif fmt in ("rgba16", "rgb16"):
+                np.testing.assert_allclose(got / 257, ref[..., :got.shape[-1]], atol=0.51)
+            elif fmt in ("rgb32f", "rgba32f"):
+                np.testing.assert_allclose(got * 255, ref[..., :got.shape[-1]], atol=0.51)
+            elif fmt == "mask":
+                np.testing.assert_allclose(got * 255, ref[..., 3], atol=0.51)
+            else:  # linear premultiplied: alpha as the 8-bit alpha
+                np.testing.assert_allclose(got[..., 3:], a, atol=0.5 / 255 + 1e-3)
+
+
+def test_pixels_match_the_cli(tmp_path, cli):
+    src = ("canvas { width = 96, height = 48, frames = 2 }\n"
+           "local pts = scatter { count = 20, seed = 3 }\n"
+           "local knn = graph { points = pts, mode = 'knn', k = 2 }\n"
+           "local l = line { points = knn.points, edges = knn.edges, width = 2 }\n"
+           "local out = merge { layers = { l, dot { points = pts, radius = 3 } } }\n"
+           "png { image = out, path = 'f_%02d.png' }\n")
+    path = tmp_path / "p.lua"
+    path.write_text(src)
+    cli("run", str(path), "-o", str(tmp_path / "cli"), "--frames", "0:2", "--quiet")
+    with ysgraph.Pipeline(path, output_dir=tmp_path / "py", keep=["merge_1"]) as p:
+        for f in range(2):
+            p.run(f)
+            mine = p.image("merge_1")
+            theirs = read_png(tmp_path / "cli" / f"f_{f:02d}.png")
+            np.testing.assert_array_equal(mine, theirs)
+        p.flush()
+    assert (tmp_path / "py" / "f_01.png").exists()
+
+
+def test_set_overrides_params_and_node_params(tmp_path):
+    src = ("local w = param('w', 10)\ncanvas { width = 32, height = 16 }\n"
+           "fill { name = 'bg', color = '#000000' }\n"
+           "local b = boxes_in { name = 'b' }\n"
+           "bbox { name = 'box', boxes = b, stroke = w, color = '#ff0000' }\n")
+    with ysgraph.Pipeline(source=src, set={"w": 1, "bg.color": "#00ff00"}) as p:
+        p.set_boxes("b", [[4, 4, 20, 8]])
+        p.run(0)
+        assert tuple(p.image("bg")[0, 0]) == (0, 255, 0, 255)
+        box = p.image("box")
+        assert box[8, 14, 3] == 0, "stroke 1: the inside stays empty"
+        p.set_param("box.color", "#0000ff")
+        p.run(1)
+        assert p.image("box")[4, 10, 2] > 200
+
+
+def test_boxes_points_attributes_and_value_views(dots_source):
+    src = dots_source.replace("merge {", "local g = graph { points = pts, mode = 'knn', k = 1 }\nmerge {")
+    with ysgraph.Pipeline(source=src, keep=["tracks", "graph_1.edges"]) as p:
+        xy = np.array([[5, 5], [20, 5], [50, 30]], np.float32)
+        p.set_points("tracks", xy, ids=[7, 8, 9], rgba=[[1, 0, 0, 1]] * 3)
+        p.run(0)
+        pts = p.value("tracks")
+        np.testing.assert_array_equal(pts, xy)
+        edges = p.value("graph_1.edges")
+        assert edges.dtype == np.int32 and edges.shape[1] == 2 and len(edges) >= 2
+        view = p.value("tracks", copy=False)
+        assert view.shape == (3, 2)
+        p.set_points("tracks", xy, conf=[0.9, 0.5, 0.1], labels=["car", "person", "car"])
+        p.run(1)
+        np.testing.assert_array_equal(p.value("tracks"), xy)
+        with pytest.raises(ysgraph.Error) as e:
+            p.set_points("tracks", xy, labels=["car"])
+        assert e.value.message == ("set_points: node 'tracks': labels has 1 rows, expected 3 "
+                                   "(one per element)")
+
+
+def test_render_with_progress_and_stats(dots_source):
+    seen = []
+    with ysgraph.Pipeline(source=dots_source.replace("64, height = 32", "64, height = 32, frames = 5")) as p:
+        p.set_points("tracks", [[10, 10]])
+        p.render(progress=lambda f, done, total: seen.append((f, done, total)))
+        assert seen == [(f, f + 1, 5) for f in range(5)]
+        p.render(1, 4, progress=lambda f, done, total: done == 2)  # stop after two
+        st = p.stats()
+        assert st["frames"] == 7 and st["backend"] == "cpu"
+        assert st["arena_bytes"] == st["lower_bound_bytes"]
+        assert {n["name"] for n in st["nodes"]} >= {"tracks", "out"}
+        assert next(n for n in st["nodes"] if n["name"] == "out")["runs"] == 7
+
+
+def test_nodes_schemas():
+    nodes = {n["name"]: n for n in ysgraph.nodes()}
+    assert {"graph", "curve", "line", "bbox", "dot", "merge", "image_in"} <= set(nodes)
+    merge = nodes["merge"]
+    layers = merge["inputs"][0]
+    assert layers["name"] == "layers" and layers["multi"] and layers["type"] == "image"
+    mode = next(p for p in layers["link_params"] if p["name"] == "mode")
+    assert mode["kind"] == "enum" and mode["default"] == "normal" and "add" in mode["choices"]
+    width = next(p for p in nodes["line"]["params"] if p["name"] == "width")
+    assert width["kind"] == "number" and width["default"] == "2" and width["min"] is not None
+    assert nodes["png"]["params"][0]["required"] and nodes["png"]["params"][0]["default"] is None
+    nodes["merge"]["doc"] = "changed"
+    assert ysgraph.nodes()[0] is not nodes["points"]  # a fresh copy each call
+
+
+def test_load_file_with_relative_inputs(tmp_path):
+    (tmp_path / "pts.csv").write_text("x,y\n4,4\n20,10\n")
+    (tmp_path / "p.lua").write_text("canvas { width = 32, height = 16 }\n"
+                                    "dot { name = 'd', points = points { path = 'pts.csv' } }\n")
+    cwd = os.getcwd()
+    os.chdir("/")
+    try:
+        with ysgraph.Pipeline(tmp_path / "p.lua") as p:
+            p.run(0)
+            assert p.image("d")[4, 4, 3] == 255
+    finally:
+        os.chdir(cwd)
