@@ -186,7 +186,9 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
   }
   if (!s && cpu) r->ysg_cpu_ms = bench_median(cpu, reps);
   free(cpu);
-  if (!s) s = ysg_pipeline_read_rgba8(p, "render", rgba8, (size_t)w * 4);
+  if (!s)
+    s = ysg_pipeline_read_image(p, "render", YSG_RGBA8_SRGB, rgba8, (size_t)w * 4 * (size_t)h,
+                                (size_t)w * 4);
   if (s) {
     fprintf(stderr, "bench_annotate: %s: %s\n", sc->key, ysg_errmsg(ctx));
     ysg_pipeline_destroy(p);

@@ -53,6 +53,9 @@ static void pad_line(float *ext, int n, int lanes, int lo, int hi, int mode) {
 
 /* Sixteen floats as one value: GCC/Clang vector extensions give AVX-512/AVX/SSE code without
  * intrinsics (plain scalar code where there is none). Loads/stores go through memcpy: unaligned. */
+/* The helpers are static and inlined, so no call crosses an ABI boundary: gcc's note that a
+ * 64-byte vector return changes the ABI without AVX-512 (the portable build) does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float v16f __attribute__((vector_size(64)));
 static inline v16f ld16(const float *p) {
   v16f v;

@@ -64,7 +64,8 @@ Test(tracking_labels, golden_frames_random_access_and_the_video) {
   static uint8_t got[DW * DH * 4], want[DW * DH * 4], at40[DW * DH * 4];
   for (int f = 0; f < DN; f++) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "frame %d: %s", f, ysg_errmsg(ctx));
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", got, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, got, sizeof got, DW * 4),
+                 YSG_OK, "%s", ysg_errmsg(ctx));
     if (f == 40) memcpy(at40, got, sizeof got);
     if (f != 0 && f != 23 && f != 47) continue;
     char path[1024];
@@ -91,7 +92,8 @@ Test(tracking_labels, golden_frames_random_access_and_the_video) {
   const char *dir2 = ysgt_tmpdir();
   p = load(ctx, dir2);
   cr_assert_eq(ysg_pipeline_run_frame(p, 40), YSG_OK, "%s", ysg_errmsg(ctx));
-  cr_assert_eq(ysg_pipeline_read_rgba8(p, "frame", got, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, got, sizeof got, DW * 4), YSG_OK,
+               "%s", ysg_errmsg(ctx));
   cr_expect(memcmp(got, at40, sizeof got) == 0,
             "frame 40 run on its own differs from frame 40 of the sequential run");
   ysg_pipeline_destroy(p);
