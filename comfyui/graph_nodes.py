@@ -49,6 +49,12 @@ def _widget(p):
     return ("STRING", {"default": d or "", "tooltip": tip})  # string, color
 
 
+def _widget_default(w):
+    """The value ComfyUI sends for an untouched widget `w` (a _widget result)."""
+    kind, opts = w
+    return opts.get("default", kind[0] if isinstance(kind, list) else None)
+
+
 def lua_value(kind, v):
     if kind == "bool":
         return "true" if v else "false"
@@ -118,7 +124,11 @@ def _make_class(schema):
                             lp[p["name"]] = lua_value(p["kind"], v)
                 first = ref.graph[ref.node]["first_port"]
                 links.append((port["name"], port["multi"], ref.lua(first), lp))
-        vals = {p["name"]: lua_value(p["kind"], kw[p["name"]]) for p in params if p["name"] in kw}
+        # Only what the user changed: an untouched widget leaves the engine's default (and its
+        # "not set" meaning: points_in refuses `scale` together with `from`, both set).
+        vals = {p["name"]: lua_value(p["kind"], kw[p["name"]]) for p in params
+                if p["name"] in kw and (p["required"] or p["name"] not in widgets
+                                        or kw[p["name"]] != _widget_default(widgets[p["name"]]))}
         feed = None
         if name == "image_in":
             feed = ("images", kw["images"])

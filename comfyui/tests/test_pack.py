@@ -139,6 +139,60 @@ def test_render_node_with_frames_and_tracks_matches_the_cli(pack, tmp_path):
         np.testing.assert_allclose(mask[f].numpy(), 1.0)
 
 
+def _feed_sockets(pack, cls):
+    """Inputs that connect every required socket of generated class `cls` and the first optional
+    one of curves / boxes / points / image it has."""
+    pts, = call(pack, "ysgraph_scatter", count=12, seed=3)
+    boxes, = call(pack, "ysgraph_boxes_in", tracks="1,7,10,8,20,14,0.9,-1,-1,-1\n",
+                  unique_id="boxes")
+    edges, knn_pts = call(pack, "ysgraph_graph", points=pts, mode="knn", k=2)
+    curves, = call(pack, "ysgraph_curve", points=knn_pts, edges=edges)
+    image, = call(pack, "ysgraph_gradient")
+    by_type = {"YSG_POINTS": pts, "YSG_BOXES": boxes, "YSG_EDGES": edges, "YSG_CURVES": curves,
+               "YSG_IMAGE": image, "IMAGE": torch.zeros((2, 24, 32, 3))}
+    spec = cls.INPUT_TYPES()
+    socket = {k: v[0] for k, v in spec["required"].items() if isinstance(v[0], str)}
+    kw = {k: by_type[t] for k, t in socket.items() if t in by_type}
+    for want in ("YSG_CURVES", "YSG_BOXES", "YSG_POINTS", "YSG_IMAGE"):
+        k = next((k for k, v in spec["optional"].items() if v[0] == want), None)
+        if k:
+            kw[k] = by_type[want]
+            break
+    return kw
+
+
+def test_every_generated_node_runs_untouched(pack):
+    """Each generated node with its widgets as ComfyUI shows them (the schemas' defaults) runs:
+    untouched widgets leave the engine's defaults unset (points_in/boxes_in refuse `scale` and
+    `from` both set, so passing every default made them fail)."""
+    ran = []
+    for key, cls in pack.NODE_CLASS_MAPPINGS.items():
+        if key in ("ysgraph_output", "ysgraph_render"):
+            continue
+        outs = call(pack, key, **_feed_sockets(pack, cls))
+        consumer = {"YSG_POINTS": ("ysgraph_dot", "points"), "YSG_BOXES": ("ysgraph_bbox", "boxes"),
+                    "YSG_CURVES": ("ysgraph_line", "curves"), "YSG_IMAGE": (None, None)}
+        kind = next((t for t in cls.RETURN_TYPES if t in consumer), None)
+        if kind is None:
+            continue  # edges only: drawn through curve/line above
+        out = outs[cls.RETURN_TYPES.index(kind)]
+        node, port = consumer[kind]
+        if node:
+            out, = call(pack, node, **{port: out})
+        img, mask = call(pack, "ysgraph_output", image=out, width=32, height=24, frames=2)
+        assert tuple(img.shape) == (2, 24, 32, 3) and tuple(mask.shape) == (2, 24, 32), key
+        ran.append(key)
+    for n in ("points_in", "boxes_in", "text", "trail", "polygon", "line", "bbox", "merge"):
+        assert f"ysgraph_{n}" in ran, n
+    from graph_nodes_lua import lua_of
+    pts, = call(pack, "ysgraph_points_in", tracks="", unique_id="p")
+    src = lua_of(pack, pts, 32, 24)
+    assert "scale" not in src and "from" not in src and "capacity" not in src, src
+    pts, = call(pack, "ysgraph_points_in", tracks="", unique_id="p", scale="2", capacity=8)
+    src = lua_of(pack, pts, 32, 24)
+    assert "scale = '2'" in src and "capacity = 8" in src and "from" not in src, src
+
+
 def test_progress_interruption_and_cache(pack):
     updates, interrupt_after, remove, Interrupted = fake_comfy()
     try:
