@@ -147,3 +147,22 @@ def test_load_file_with_relative_inputs(tmp_path):
             assert p.image("d")[4, 4, 3] == 255
     finally:
         os.chdir(cwd)
+
+
+def test_labels_reach_text_templates_and_none_is_no_label():
+    """Class names given to set_boxes are what `text` templates print; None is no label (the
+    engine's -1), not the string 'None'."""
+    def label_image(template, labels):
+        src = ("canvas { width = 96, height = 48 }\nlocal b = boxes_in { name = 'dets' }\n"
+               f"text {{ name = 'out', boxes = b, text = '{template}', size = 12 }}\n")
+        with ysgraph.Pipeline(source=src) as p:
+            p.set_boxes("dets", [[10, 30, 40, 10], [50, 30, 40, 10]], labels=labels)
+            p.run(0)
+            return p.image("out", "rgba8")
+
+    with_none = label_image("{label}x", [None, "bus"])
+    plain = label_image("x", ["car", "car"])
+    spelled = label_image("busx", ["car", "car"])
+    assert (with_none[:, :48, 3] > 0).sum() > 0
+    np.testing.assert_array_equal(with_none[:, :48], plain[:, :48])  # no label: just "x"
+    np.testing.assert_array_equal(with_none[:, 48:], spelled[:, 48:])  # "bus" + "x"

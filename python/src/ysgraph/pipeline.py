@@ -250,10 +250,10 @@ class Pipeline:
         if conf is not None:
             cols["conf"] = self._rows(call, node, "conf", conf, 1)
         if labels is not None:  # class names per element: indices into the distinct names
-            labels = [str(x) for x in labels]
-            names = sorted(set(labels))
+            labels = [None if x is None else str(x) for x in labels]  # None: no label
+            names = sorted({x for x in labels if x is not None})
             index = {name: i for i, name in enumerate(names)}
-            cols["labels"] = np.array([index[x] for x in labels], np.int32)
+            cols["labels"] = np.array([index.get(x, -1) for x in labels], np.int32)
             cols["names"] = (ctypes.c_char_p * max(1, len(names)))(*[x.encode() for x in names])
             cols["n_names"] = len(names)
         for k, v in cols.items():
@@ -274,7 +274,8 @@ class Pipeline:
 
     def set_points(self, node, xy, ids=None, radius=None, rgba=None, conf=None, labels=None):
         """Points for a points_in node: xy (N, 2) pixels; ids (N,) int; radius (N,) pixels; rgba
-        (N, 4) sRGB straight alpha 0..1; conf (N,) detection confidence; labels: N class names.
+        (N, 4) sRGB straight alpha 0..1; conf (N,) detection confidence; labels: N class names
+        (None: no label).
         Copied; shown every frame until the next call."""
         with self._lock:
             p = self._live("set_points")
