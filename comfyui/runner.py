@@ -124,12 +124,12 @@ def feeder(p, images=None, image_nodes=(), tracks=None, points_nodes=(), boxes_n
                 p.set_image(n, frame)  # lent: no copy
         for n in points_nodes:
             if pick(n) is not None:
-                xy, ids = pick(n).points(f)
-                p.set_points(n, xy, ids=ids)
+                xy, attrs = pick(n).points(f)
+                p.set_points(n, xy, **attrs)
         for n in boxes_nodes:
             if pick(n) is not None:
-                xywh, ids = pick(n).boxes(f)
-                p.set_boxes(n, xywh, ids=ids)
+                xywh, attrs = pick(n).boxes(f)
+                p.set_boxes(n, xywh, **attrs)
 
     return feed
 

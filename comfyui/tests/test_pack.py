@@ -193,6 +193,47 @@ def test_every_generated_node_runs_untouched(pack):
     assert "scale = '2'" in src and "capacity = 8" in src and "from" not in src, src
 
 
+def test_tracks_carry_conf_and_labels_like_the_cli(pack, tmp_path):
+    """CSV tracks with conf and label columns feed boxes_in/points_in with both, so `text`
+    templates and min_conf work as with the CLI's `tracks` source reading the same text."""
+    b, h, w = 2, 48, 96
+    csv = ("frame,id,x,y,w,h,score,class\n"
+           "0,1,4,22,40,14,0.9,car\n0,2,50,24,30,16,0.2,dog\n0,3,60,4,30,10,0.7,\n"
+           "1,1,8,22,40,14,0.85,car\n1,2,52,24,30,16,0.6,dog\n")
+    body = ("local b = {boxes}\n"
+            "local t = text {{ boxes = b, text = '{{label}} {{conf:.0%}}', size = 10, "
+            "plate_opacity = 1, anchor = 'top_left', at = 'top_left' }}\n"
+            "merge {{ name = 'out', layers = {{ bbox {{ boxes = b }}, t, "
+            "dot {{ points = {points} }} }} }}\n")
+    ours = body.format(boxes="boxes_in { name = 'track_boxes', min_conf = 0.5 }",
+                       points="points_in { name = 'tracks', min_conf = 0.5 }")
+    img, mask = call(pack, "ysgraph_render", pipeline=ours, tracks=csv, width=w, height=h,
+                     frames=b, backend="cpu")
+    (tmp_path / "t.csv").write_text(csv)
+    theirs = (f"canvas {{ width = {w}, height = {h}, frames = {b} }}\n"
+              "local tr = tracks { path = 't.csv', min_conf = 0.5 }\n"
+              + body.format(boxes="tr.boxes", points="tr.points"))
+    theirs = theirs.replace("merge { name = 'out',", "local out = merge {").replace(
+        "} }\n", "} }\npng { image = out, path = 'out_%d.png' }\n")
+    (tmp_path / "p.lua").write_text(theirs)
+    cli("run", str(tmp_path / "p.lua"), "-o", str(tmp_path), "--quiet")
+    for f in range(b):
+        ref = read_png(tmp_path / f"out_{f}.png").astype(np.float64)
+        np.testing.assert_allclose(mask[f].numpy() * 255, ref[..., 3], atol=0.5 + 1e-3)
+        np.testing.assert_allclose(img[f].numpy() * 255, ref[..., :3], atol=1.0)
+    assert mask[0, :, 48:].sum() > 0 and mask[1, :, 48:].sum() > mask[0, :, 48:].sum()
+    tracks = sys.modules[pack.__name__ + ".tracks"]
+    mot = tracks.Tracks("1,5,10,20,4,6,0.75,-1,-1,-1\n")
+    xywh, kw = mot.boxes(0)
+    assert xywh.tolist() == [[10, 20, 4, 6]] and kw["conf"].tolist() == [0.75]
+    assert "labels" not in kw and kw["ids"].tolist() == [5]
+    js = tracks.Tracks('[[{"id": 3, "x": 1, "y": 2, "score": 0.5, "class": "bus"}, '
+                       '{"id": 4, "x": 5, "y": 6}]]')
+    xy, kw = js.points(0)
+    assert xy.tolist() == [[1, 2], [5, 6]] and kw["conf"].tolist() == [0.5, -1.0]
+    assert kw["labels"] == ["bus", None]
+
+
 def test_progress_interruption_and_cache(pack):
     updates, interrupt_after, remove, Interrupted = fake_comfy()
     try:
