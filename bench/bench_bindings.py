@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 
 import ysgraph  # noqa: E402
 
+CLI = os.environ.get("YSGRAPH_CLI", "ysgraph")  # a relative path: from here, not the work dir
+CLI = os.path.abspath(CLI) if os.sep in CLI else CLI
 SIZES = {"1080p": (1920, 1080), "4k": (3840, 2160)}
 BODY = """local pts   = {points}
 local knn   = graph {{ points = pts, mode = 'knn', k = 3 }}
@@ -111,7 +113,7 @@ def bench_size(name, w, h, args, work):
     cli_ms = []
     for _ in range(args.repeats):
         stats = os.path.join(work, "stats.json")
-        subprocess.run([os.environ.get("YSGRAPH_CLI", "ysgraph"), "run", path, "--quiet",
+        subprocess.run([CLI, "run", path, "--quiet",
                         "--backend", args.backend, "--frames", f"0:{frames + 1}", "--stats",
                         stats], check=True, cwd=work)
         s = json.load(open(stats))
