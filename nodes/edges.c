@@ -1,4 +1,5 @@
-/* edges.c — the `edges` source: links between points read from a CSV file (i,j + optional frame).
+/* edges.c — the `edges` source: links between points read from a CSV file (i,j + optional frame;
+ * `columns` renames, `strict` refuses unknown columns, as the other CSV sources).
  * Stored normalised (i < j), deduplicated and sorted by (i, j) within each frame, so the output is
  * deterministic whatever the file's order. Indices are checked against the points by the nodes
  * that use them (the file does not know how many points a frame has). */
@@ -6,8 +7,9 @@
 #include <string.h>
 
 #include "csv.h"
+#include "import.h"
 
-enum { P_PATH };
+enum { P_PATH, P_COLUMNS, P_STRICT, N_PARAMS };
 enum { C_I, C_J, C_FRAME, N_COLS };
 
 static const ysg_csv_col cols[N_COLS] = {
@@ -82,7 +84,8 @@ static ysg_status fill(ysg_node *n, edges_state *st, const ysg_csv *c) {
 
 static ysg_status edges_init(ysg_node *n) {
   ysg_csv c;
-  ysg_status s = ysg__csv_read(n, P_PATH, &spec, &c);
+  ysg_csv_opts o = {ysg_node_bool(n, P_STRICT), P_COLUMNS};
+  ysg_status s = ysg__csv_read_opts(n, P_PATH, &spec, &o, &c);
   if (s) return s;
   edges_state *st = ysg_node_alloc(n, sizeof *st);
   if (!st) s = YSG_ERR_NOMEM;
@@ -115,6 +118,8 @@ static ysg_status edges_run(ysg_node *n, const ysg_frame *f) {
 static const ysg_param_def params[] = {
     {"path", YSG_PARAM_PATH, NULL, 0, 0, NULL, YSG_PARAM_REQUIRED | YSG_PARAM_STATIC,
      "CSV file: header naming i,j (point indices) and optionally frame"},
+    YSG_IMPORT_COLUMNS,
+    YSG_IMPORT_STRICT,
 };
 static const ysg_port_def outputs[] = {
     {"edges", YSG_EDGES, 0, "the edges of the current frame", NULL, 0},
@@ -127,11 +132,12 @@ const ysg_node_type ysg__node_edges = {
         "Edges from a CSV file with a header line naming i,j (non-negative point indices, "
         "i != j) and optionally frame. Each frame's edges are stored with i < j, without "
         "duplicates, sorted by (i, j). Indices are checked against the points by the nodes "
-        "that use them. Without a frame column every frame shows every edge.",
+        "that use them. Without a frame column every frame shows every edge. Other columns are "
+        "skipped with a warning (strict = true: an error); `columns` renames.",
     .outputs = outputs,
     .n_outputs = 1,
     .params = params,
-    .n_params = 1,
+    .n_params = N_PARAMS,
     .flags = YSG_NODE_HOST,
     .init = edges_init,
     .infer = edges_infer,

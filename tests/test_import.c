@@ -155,6 +155,28 @@ Test(import, strict_refuses_unknown_columns) {
 
 /* ---- renames ------------------------------------------------------------------------------- */
 
+/* edges is a CSV source too: its warning offers `strict`, so it takes it (and `columns`) */
+Test(import, edges_strict_and_columns) {
+  const ysg_value *v =
+      run("e.csv", "frame,src,dst,weight\n0,3,1,0.5\n",
+          CANVAS "edges{path='e.csv', name='e', columns={i='src', j='dst'}}", 0, "e");
+  cr_assert_eq(v->count, 1);
+  cr_assert_eq(v->ij[0], 1);
+  cr_assert_eq(v->ij[1], 3);
+  cr_assert_eq(ysgt_n_warnings, 1);
+  cr_assert_str_eq(ysgt_warning,
+                   "test.lua:1: node 'e' (edges): e.csv:1: ignoring column 'weight' (reads: "
+                   "i,j,frame; strict = true makes this an error)");
+  ysg_pipeline_destroy(pl);
+  pl = NULL;
+  cr_assert_str_eq(fail(NULL, NULL,
+                        CANVAS "edges{path='e.csv', name='e', strict=true, "
+                               "columns={i='src', j='dst'}}",
+                        YSG_ERR_DATA),
+                   "e.csv:1: unknown column 'weight' (known: i,j,frame) "
+                   "(node 'e' (edges) at test.lua:1)");
+}
+
 Test(import, columns_rename) {
   const ysg_value *v =
       run("p.csv", "cx,cy,class_name,x\n1,2,cat,99\n",
