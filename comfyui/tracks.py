@@ -7,6 +7,7 @@ the pipeline gets the text's frame f (MOT: f + 1) as points (box centres) and bo
 and with conf and labels when the text has them (for `text` templates such as "{label} {conf}";
 an item without one gets conf -1 / no label)."""
 
+import csv
 import json
 
 import numpy as np
@@ -75,24 +76,25 @@ class Tracks:
 
     def _table(self, text, fmt):
         lines = [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+        fields = list(csv.reader(lines, skipinitialspace=True))  # quoted fields may hold commas
         if lines and any(c.isalpha() for c in lines[0]):
-            header = [h.strip().lower() for h in lines[0].split(",")]
-            lines = lines[1:]
+            header = [h.strip().lower() for h in fields[0]]
+            lines, fields = lines[1:], fields[1:]
         else:
             header = None
         first = 0
         if fmt == "mot" or (fmt == "table" and header is None and lines and
-                            len(lines[0].split(",")) >= 7):
+                            len(fields[0]) >= 7):
             header, first = ["frame", "id", "x", "y", "w", "h", "conf"], 1
         header = header or ["frame", "id", "x", "y", "w", "h"]
-        col = {h.strip('"'): i for i, h in enumerate(header)}
+        col = {h: i for i, h in enumerate(header)}
         ck, lk = _first(CONF_NAMES, col), _first(LABEL_NAMES, col)
         for need in ("frame", "x", "y"):
             if need not in col:
                 raise ValueError(f"ysgraph: tracks: no '{need}' column (columns: {', '.join(header)})")
         boxes = "w" in col and "h" in col
-        for n, line in enumerate(lines, 1):
-            v = [a.strip() for a in line.split(",")]
+        for n, (line, v) in enumerate(zip(lines, fields), 1):
+            v = [a.strip() for a in v]
             try:
                 f = int(float(v[col["frame"]])) - first
                 x, y = float(v[col["x"]]), float(v[col["y"]])
@@ -101,7 +103,7 @@ class Tracks:
                 conf = float(v[col[ck]]) if ck and len(v) > col[ck] else None
             except (ValueError, IndexError) as e:
                 raise ValueError(f"ysgraph: tracks: row {n}: {line!r}: {e}") from e
-            label = v[col[lk]].strip('"') if lk and len(v) > col[lk] else ""
+            label = v[col[lk]] if lk and len(v) > col[lk] else ""
             label = label or None  # an empty field: no label
             if wh is not None:  # MOT and CSV boxes give the top-left corner
                 x, y = x + wh[0] / 2, y + wh[1] / 2

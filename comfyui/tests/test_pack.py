@@ -232,6 +232,8 @@ def test_tracks_carry_conf_and_labels_like_the_cli(pack, tmp_path):
     xy, kw = js.points(0)
     assert xy.tolist() == [[1, 2], [5, 6]] and kw["conf"].tolist() == [0.5, -1.0]
     assert kw["labels"] == ["bus", None]
+    quoted = tracks.Tracks('frame,id,x,y,label\n0,1,5,6,"traffic light, red"\n')
+    assert quoted.points(0)[1]["labels"] == ["traffic light, red"]
 
 
 def test_progress_interruption_and_cache(pack):
