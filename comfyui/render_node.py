@@ -7,13 +7,17 @@ import os
 from . import runner
 from .tracks import Tracks
 
-EXAMPLE = """-- frames: the IMAGE batch; tracks: the tracks input (points_in / boxes_in)
+EXAMPLE = """-- frames: the IMAGE batch; tracks: the tracks input (points_in 'tracks' gets the
+-- centres, boxes_in 'track_boxes' the rows with a size; ids, conf and class when given)
 local frames = image_in { name = 'frames' }
 local pts    = points_in { name = 'tracks' }
+local boxes  = boxes_in { name = 'track_boxes' }
 local knn    = graph { points = pts, mode = 'knn', k = 3 }
 local links  = line { points = knn.points, edges = knn.edges, width = 2, color = '#22d3ee' }
 local dots   = dot { points = pts, radius = 5, color = '#ffd60a' }
-merge { name = 'out', layers = { frames, links, dots } }
+local rects  = bbox { boxes = boxes, color = '#22d3ee' }
+local labels = text { boxes = boxes, text = '#{id}', size = 14, plate_opacity = 0.7 }
+merge { name = 'out', layers = { frames, links, dots, rects, labels } }
 """
 
 

@@ -236,6 +236,19 @@ def test_tracks_carry_conf_and_labels_like_the_cli(pack, tmp_path):
     assert quoted.points(0)[1]["labels"] == ["traffic light, red"]
 
 
+def test_the_default_pipeline_draws_tracks_boxes_and_labels(pack):
+    """"ysgraph Render" as it first appears (its example pipeline): with no input it runs on an
+    empty canvas; with MOT tracks it draws their boxes with "#id" labels on plates above them."""
+    img, mask = call(pack, "ysgraph_render", width=96, height=64)
+    assert tuple(img.shape) == (1, 64, 96, 3) and float(mask.max()) == 0.0
+    mot = "1,7,40,36,30,20,0.9,-1,-1,-1\n1,8,8,44,12,10,0.8,-1,-1,-1\n"
+    img, mask = call(pack, "ysgraph_render", width=96, height=64, tracks=mot)
+    m = mask[0].numpy()
+    assert m[36, 45:65].min() > 0.9, "the box's top edge"
+    assert m[22:34, 42:60].mean() > 0.5, "the label's plate above the box"
+    assert m[4:16, 70:90].max() == 0.0, "nothing far from the tracks"
+
+
 def test_progress_interruption_and_cache(pack):
     updates, interrupt_after, remove, Interrupted = fake_comfy()
     try:
