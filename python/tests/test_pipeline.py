@@ -166,3 +166,30 @@ def test_labels_reach_text_templates_and_none_is_no_label():
     assert (with_none[:, :48, 3] > 0).sum() > 0
     np.testing.assert_array_equal(with_none[:, :48], plain[:, :48])  # no label: just "x"
     np.testing.assert_array_equal(with_none[:, 48:], spelled[:, 48:])  # "bus" + "x"
+
+
+def test_attributes_read_back_ids_conf_and_labels(tmp_path):
+    """attributes() gives what a points/boxes value carries this frame: the host's rows after
+    boxes_in's min_conf, and a CSV source's conf and class names."""
+    (tmp_path / "d.csv").write_text("x,y,id,score,class\n1,2,5,0.9,car\n3,4,6,0.1,dog\n"
+                                    "5,6,7,0.7,\n")
+    src = ("canvas { width = 32, height = 32 }\n"
+           "local b = boxes_in { name = 'dets', min_conf = 0.5 }\n"
+           "local p = points { name = 'csv', path = 'd.csv' }\n"
+           "merge { name = 'out', layers = { bbox { boxes = b }, dot { points = p } } }\n")
+    (tmp_path / "a.lua").write_text(src)
+    with ysgraph.Pipeline(str(tmp_path / "a.lua"), keep=("dets", "csv")) as p:
+        p.set_boxes("dets", [[1, 1, 4, 4], [2, 2, 4, 4], [3, 3, 4, 4]], ids=[10, 11, 12],
+                    conf=[0.9, 0.2, 0.6], labels=["car", None, "bus"])
+        p.run(0)
+        a = p.attributes("dets")
+        assert sorted(a) == ["conf", "ids", "labels"]
+        assert a["ids"].tolist() == [10, 12] and a["ids"].dtype == np.int32
+        np.testing.assert_allclose(a["conf"], [0.9, 0.6], rtol=1e-6)
+        assert a["labels"] == ["car", "bus"]
+        c = p.attributes("csv")
+        assert c["ids"].tolist() == [5, 6, 7] and c["labels"] == ["car", "dog", None]
+        np.testing.assert_allclose(c["conf"], [0.9, 0.1, 0.7], rtol=1e-6)
+        with pytest.raises(ysgraph.Error) as e:
+            p.attributes("out")
+        assert e.value.message == "attributes: 'out' is image, not points or boxes"

@@ -92,6 +92,10 @@ class Value(ctypes.Structure):
                 ("labels", c_void_p)]
 
 
+class LabelTable(ctypes.Structure):  # ysg_label_table
+    _fields_ = [("count", c_int32), ("names", ctypes.POINTER(c_char_p))]
+
+
 class NodeInfo(ctypes.Structure):
     _fields_ = [("name", c_char_p), ("type", c_char_p), ("file", c_char_p), ("line", c_int),
                 ("step", c_int), ("total_ms", c_double), ("runs", c_int), ("on_device", c_int),

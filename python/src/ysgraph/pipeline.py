@@ -541,6 +541,41 @@ class Pipeline:
                 self._bytes_copied += arr.nbytes
             return arr
 
+    def attributes(self, ref):
+        """The per-element attributes of a points or boxes value this frame, as a dict of copies:
+        "ids" (N,) int32, "radius" (N,) float32, "conf" (N,) float32, "rgba" (N, 4) float32
+        (linear-light, straight alpha) and "labels" (N class names, None where an element has
+        none) — each only when the value carries it (e.g. after a source's min_conf filter)."""
+        with self._lock:
+            self._live("attributes")
+            _name("attributes: ref", ref)
+            v = self._value(ref)
+            kind = L.VALUE_TYPES.get(v.type)
+            if kind not in ("points", "boxes"):
+                raise Error.invalid(f"attributes: '{ref}' is {kind}, not points or boxes")
+            n, out = v.count, {}
+
+            def column(ptr, ctype, cols=1):
+                shape = (n, cols) if cols > 1 else (n,)
+                if n == 0:
+                    return np.zeros(shape, np.dtype(ctype))
+                a = np.ctypeslib.as_array(ctypes.cast(ptr, ctypes.POINTER(ctype)), shape=shape)
+                self._bytes_copied += a.nbytes
+                return a.copy()
+
+            for bit, key, ptr, ctype, cols in ((1, "ids", v.id, ctypes.c_int32, 1),
+                                               (2, "radius", v.radius, ctypes.c_float, 1),
+                                               (8, "conf", v.conf, ctypes.c_float, 1),
+                                               (4, "rgba", v.rgba, ctypes.c_float, 4)):
+                if v.attrs & bit and ptr:
+                    out[key] = column(ptr, ctype, cols)
+            if v.attrs & 16 and v.label and v.labels:
+                table = ctypes.cast(v.labels, ctypes.POINTER(L.LabelTable)).contents
+                names = [table.names[i].decode() for i in range(table.count)]
+                idx = column(v.label, ctypes.c_int32)
+                out["labels"] = [names[i] if 0 <= i < len(names) else None for i in idx]
+            return out
+
 
 def nodes():
     """Every node type's schema as dicts: name, category, doc, flags, cuda, inputs, outputs,
