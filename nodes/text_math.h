@@ -58,9 +58,12 @@ typedef struct ysg_text_prim {
  * streams of hw = ceil(w / k), texel j at (j mod k)·hw + j div k (floored; j may be a little
  * outside the row: the atlas is padded). So the texels a row of pixels reads — k·x + c and
  * k·x + c + 1 for pixels x — lie in two contiguous streams, which vectorise. */
-YSG_HD const int16_t *ysg_text_stream(const int16_t *row, int hw, int k, int j) {
+YSG_HD int ysg_text_stream_offset(int hw, int k, int j) {
   int q = j >= 0 ? j / k : -((-j + k - 1) / k);
-  return row + (j - q * k) * hw + q;
+  return (j - q * k) * hw + q;
+}
+YSG_HD const int16_t *ysg_text_stream(const int16_t *row, int hw, int k, int j) {
+  return row + ysg_text_stream_offset(hw, k, j);
 }
 
 /* Distance (pixels) of pixel i of the streams a0, b0 (row 0: the left and right texel of each
