@@ -107,6 +107,7 @@ static void text_destroy(ysg_node *n) {
   free_frame(n, st);
   ysg__text_fonts_close(&st->fonts);
   ysg__text_shaper_free(&st->sh);
+  ysg__text_cache_free(n, &st->cache);
   ysg__text_tmpl_free(n, &st->tmpl);
   ysg_node_free(n, st);
   ysg_node_set_state(n, NULL);
@@ -204,7 +205,8 @@ static ysg_status text_infer(ysg_node *n) {
   st->bins_mem = ysg_node_alloc(n, ysg__bins_bytes(tx, ty, (int)items));
   if (!st->styles || !st->prims || !st->bin_prims || !st->bins_mem) return YSG_ERR_NOMEM;
   ysg__bins_bind(&st->bins, st->bins_mem, tx, ty, (int)items);
-  return preload(n, st, in);
+  ysg_status s = ysg__text_cache_init(n, &st->cache, st->cap_labels);
+  return s ? s : preload(n, st, in);
 }
 
 static const ysg_tile_ops text_tile = {

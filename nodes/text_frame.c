@@ -111,9 +111,12 @@ static ysg_status emit_label(ysg_node *n, ysg__text_state *st, const ysg__text_f
                              const float *data_rgba) {
   ysg_text_block_opts bo = {fp->size, fp->line_spacing, fp->align, fp->max_width};
   float bw, bh;
-  ysg_status s = ysg__text_block(&st->sh, &st->fonts, str, len, &bo, &bw, &bh);
+  const ysg_text_pglyph *glyphs;
+  int n_g;
+  ysg_status s = ysg__text_block_cached(&st->cache, &st->sh, &st->fonts, str, len, &bo, &glyphs,
+                                        &n_g, &bw, &bh);
   if (s) return s;
-  if (st->sh.n_g == 0 && fp->plate_opacity <= 0.0f) return YSG_OK;
+  if (n_g == 0 && fp->plate_opacity <= 0.0f) return YSG_OK;
   float pad = fp->padding, lw = bw + 2 * pad, lh = bh + 2 * pad, left, top;
   place(st, fp, rx, ry, lw, lh, &left, &top);
   if (st->n_labels == st->cap_labels)
@@ -152,8 +155,8 @@ static ysg_status emit_label(ysg_node *n, ysg__text_state *st, const ysg__text_f
   float ox = left + pad, oy = top + pad;
   int k = st->k;
   float ik = 1.0f / (float)k;
-  for (int i = 0; i < st->sh.n_g; i++) {
-    const ysg_text_pglyph *q = &st->sh.g[i];
+  for (int i = 0; i < n_g; i++) {
+    const ysg_text_pglyph *q = &glyphs[i];
     const ysg_text_glyph *g = ysg__text_glyph(&st->fonts, q->font, q->gid);
     if (!g) return ysg_errcode(n->p->ctx) ? ysg_errcode(n->p->ctx) : YSG_ERR_NOMEM;
     if (g->offset < 0) continue;

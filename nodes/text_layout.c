@@ -223,18 +223,35 @@ static double attr_value(const ysg_text_elem *e, int a) {
   }
 }
 
+/* v in decimal, as "%lld" writes it, into out (at least 21 bytes) */
+static void format_int(long long v, char *out) {
+  char tmp[24];
+  int n = 0;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *out++ = '-';
+  while (n) *out++ = tmp[--n];
+  *out = 0;
+}
+
 /* one field: the value in its type, then width with fill and alignment */
 static size_t format_piece(const ysg_text_piece *p, const ysg_text_elem *e, char *buf, size_t cap) {
   char core[128], fmt[32];
   const char *sign = p->sign == '+' ? "+" : p->sign == ' ' ? " " : "";
   const char *zero = p->zero && !p->align ? "0" : "";
   int width = p->zero && !p->align ? p->width : 0; /* zero padding: printf pads after the sign */
+  char type = p->type ? p->type : (is_int_attr(p->attr) ? 'd' : 'g');
   if (p->attr == YSG_TA_LABEL) {
     snprintf(core, sizeof core, "%s", e->label ? e->label : "");
     if (p->prec >= 0 && strlen(core) > (size_t)p->prec) core[p->prec] = 0;
+  } else if (type == 'd' && p->sign == '-' && !(p->zero && !p->align)) {
+    /* the common integer (ids, indices): what "%lld" writes, without printf */
+    format_int(llround(attr_value(e, p->attr)), core);
   } else {
     double v = attr_value(e, p->attr);
-    char type = p->type ? p->type : (is_int_attr(p->attr) ? 'd' : 'g');
     int prec = p->prec >= 0 ? p->prec : 6;
     switch (type) {
       case 'd':

@@ -60,6 +60,7 @@ typedef struct ysg__text_state {
   int width, height;
   ysg_text_fonts fonts;
   ysg_text_shaper sh;
+  ysg_text_cache cache; /* layouts of the strings seen so far */
   ysg_text_tmpl tmpl;
   char tmpl_src[YSG__TEXT_STR_MAX]; /* the text the template was parsed from */
   char str[YSG__TEXT_STR_MAX];      /* one formatted label */
