@@ -2,14 +2,17 @@
  * element and frame to frame ("person 12" every frame the track lives), so ysg__text_block's answer
  * — the placed glyphs and the block's size — is kept per string, in memory sized at infer (open
  * addressing on an FNV-1a hash of the bytes). Layout is a pure function of the string, the block
- * options and the fonts, so a hit gives exactly what shaping again would; when the cache fills it
- * is emptied and filled anew. */
+ * options and the fonts, so a hit gives exactly what shaping again would. A full cache takes no
+ * new strings; it is emptied at the start of a frame when fewer than half of its entries were used
+ * in the last one (the strings drifted: confidences, positions), so a frame with more strings than
+ * it holds still hits on those it holds instead of evicting them in a cycle. */
 #include <string.h>
 
 #include "text_layout.h"
 
 typedef struct ysg_text_cache_entry {
   uint32_t hash;
+  uint32_t frame; /* the last frame (ysg_text_cache.frame) that used it */
   int32_t len, n_g;
   size_t str, g; /* offsets into bytes and glyphs */
   float w, h;
@@ -53,6 +56,14 @@ void ysg__text_cache_clear(ysg_text_cache *c) {
   if (c->slot) memset(c->slot, 0xff, sizeof *c->slot * (size_t)c->slots); /* -1: empty */
   c->n_entries = 0;
   c->n_bytes = c->n_glyphs = 0;
+  c->full = 0;
+  c->used = 0;
+}
+
+void ysg__text_cache_frame(ysg_text_cache *c) {
+  if (c->full && 2 * c->used < c->n_entries) ysg__text_cache_clear(c);
+  c->frame++;
+  c->used = 0;
 }
 
 static int same_opts(const ysg_text_block_opts *a, const ysg_text_block_opts *b) {
@@ -77,8 +88,12 @@ ysg_status ysg__text_block_cached(ysg_text_cache *c, ysg_text_shaper *sh, ysg_te
   uint32_t hash = fnv1a(utf8, len), mask = (uint32_t)c->slots - 1;
   uint32_t i = hash & mask;
   for (; c->slot[i] >= 0; i = (i + 1) & mask) {
-    const ysg_text_cache_entry *e = &c->entries[c->slot[i]];
+    ysg_text_cache_entry *e = &c->entries[c->slot[i]];
     if (e->hash == hash && (size_t)e->len == len && !memcmp(c->bytes + e->str, utf8, len)) {
+      if (e->frame != c->frame) {
+        e->frame = c->frame;
+        c->used++;
+      }
       *g = c->glyphs + e->g;
       *n_g = e->n_g;
       *w = e->w;
@@ -89,14 +104,16 @@ ysg_status ysg__text_block_cached(ysg_text_cache *c, ysg_text_shaper *sh, ysg_te
   ysg_status s = ysg__text_block(sh, f, utf8, len, o, w, h);
   *g = sh->g;
   *n_g = sh->n_g;
-  if (s || len > c->cap_bytes || (size_t)sh->n_g > c->cap_glyphs) return s; /* not kept */
+  if (s) return s;
   if (c->n_entries == c->cap_entries || c->n_bytes + len > c->cap_bytes ||
       c->n_glyphs + (size_t)sh->n_g > c->cap_glyphs) {
-    ysg__text_cache_clear(c); /* full: start over */
-    i = hash & mask;
+    c->full = 1; /* not kept: see ysg__text_cache_frame */
+    return YSG_OK;
   }
   ysg_text_cache_entry *e = &c->entries[c->n_entries];
   e->hash = hash;
+  e->frame = c->frame;
+  c->used++;
   e->len = (int32_t)len;
   e->n_g = sh->n_g;
   e->str = c->n_bytes;

@@ -275,6 +275,7 @@ ysg_status ysg__text_prepare(ysg_node *n, const ysg_frame *f) {
   ysg__text_frame fp;
   read_frame_params(n, &fp);
   st->n_prims = st->n_labels = 0;
+  ysg__text_cache_frame(&st->cache);
   const ysg_value *v = st->source == YSG_TEXT_NONE ? NULL : ysg_node_input(n, st->source - 1, 0);
   int count = v ? (v->count < v->capacity ? v->count : v->capacity) : 1;
   if (count < 0) count = 0;

@@ -110,13 +110,17 @@ void ysg__text_shaper_free(ysg_text_shaper *s);
 ysg_status ysg__text_block(ysg_text_shaper *sh, ysg_text_fonts *f, const char *utf8, size_t len,
                            const ysg_text_block_opts *o, float *w, float *h);
 
-/* Layouts of strings already laid out (nodes/text_cache.c): memory for about 2 × labels strings of
- * up to 32 bytes and 12 glyphs each, allocated by init (so frames allocate nothing); emptied when
- * full or when the block options change. */
+/* Layouts of strings already laid out (nodes/text_cache.c): memory for 2 × labels strings of 32
+ * bytes and 12 glyphs on average, allocated by init (so frames allocate nothing); emptied when the
+ * block options change, or at a frame's start when it is full and the last frame used fewer than
+ * half of its entries. */
 typedef struct ysg_text_cache {
   ysg_text_block_opts opts; /* the options of every entry */
   int has_opts;
-  int32_t *slot; /* (slots) entry index, -1: empty */
+  uint32_t frame; /* counts ysg__text_cache_frame calls */
+  int used;       /* entries the current frame used */
+  int full;       /* a string found no room since the last emptying */
+  int32_t *slot;  /* (slots) entry index, -1: empty */
   int slots, n_entries, cap_entries;
   struct ysg_text_cache_entry *entries; /* (cap_entries) */
   char *bytes;                          /* (cap_bytes) the strings */
@@ -128,6 +132,8 @@ typedef struct ysg_text_cache {
 ysg_status ysg__text_cache_init(ysg_node *n, ysg_text_cache *c, int labels);
 void ysg__text_cache_free(ysg_node *n, ysg_text_cache *c);
 void ysg__text_cache_clear(ysg_text_cache *c);
+/* a frame starts: empty the cache when it is full and the last frame used under half of it */
+void ysg__text_cache_frame(ysg_text_cache *c);
 /* ysg__text_block through the cache: *g, *n_g the glyphs (in the cache, or the shaper's until its
  * next layout), *w, *h the block's size. A cache without memory (never initialised) lays out
  * every string. */

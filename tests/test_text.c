@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -363,6 +364,49 @@ Test(text, template_renders_its_string) {
       float va = tiles[t] ? ysg_half_to_float(saved[(y * 200 + x) * 4 + 3]) : 0.0f;
       cr_assert_eq(va, alpha(b, x, y), "pixel %d,%d", x, y);
     }
+}
+
+/* Layouts come from a cache after their first use (nodes/text_cache.c); it must give what shaping
+ * gives: a frame renders the same cold and warm, also when the labels overflow the cache (600
+ * labels of ~26 glyphs: it is emptied mid-frame). */
+Test(text, layout_cache_gives_what_shaping_gives) {
+  char *csv = malloc(64 * 601);
+  cr_assert_not_null(csv);
+  int o = sprintf(csv, "x,y,id,label\n");
+  for (int i = 0; i < 600; i++)
+    o += sprintf(csv + o, "%.3f,%.3f,%d,%s\n", 7.37 * (i % 40) * 4, 12.0 + 10.51 * (i / 40) * 3,
+                 i % 450, i % 3 ? "person" : "bicycle");
+  ysgt_write(dir, "p.csv", csv);
+  free(csv);
+  const ysg_value *v = render(
+      "canvas{width=1200,height=500,frames=2} text{name='t', points=points{path='p.csv'}, "
+      "text='{label} {id} {x:.3f},{y:.2f}', size=11, anchor='center'}",
+      0, "t");
+  size_t n = (size_t)v->width * (size_t)v->height * 4, nt = (size_t)v->tiles_x * v->tiles_y;
+  uint16_t *cold = malloc(n * sizeof *cold);
+  uint8_t *tiles = malloc(nt);
+  cr_assert(cold && tiles);
+  memcpy(cold, v->px, n * sizeof *cold);
+  memcpy(tiles, v->tiles, nt);
+  int drawn = 0;
+  for (size_t t = 0; t < nt; t++) drawn += tiles[t];
+  cr_assert_gt(drawn, 100);
+  for (int run = 0; run < 2; run++) { /* warm: frame 0 again, after frame 1 */
+    if (run) cr_assert_eq(ysg_pipeline_run_frame(pl, 1), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_run_frame(pl, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_get_value(pl, "t", &v), YSG_OK);
+    cr_assert_eq(memcmp(tiles, v->tiles, nt), 0);
+    for (size_t t = 0; t < nt; t++) {
+      if (!tiles[t]) continue;
+      int x0 = (int)(t % (size_t)v->tiles_x) * 16, y0 = (int)(t / (size_t)v->tiles_x) * 16;
+      for (int y = y0; y < y0 + 16 && y < v->height; y++)
+        cr_assert_eq(memcmp(cold + ((size_t)y * v->width + x0) * 4,
+                            v->px + ((size_t)y * v->width + x0) * 4, 16 * 4 * sizeof *cold),
+                     0, "run %d: row %d of tile %zu differs", run, y, t);
+    }
+  }
+  free(cold);
+  free(tiles);
 }
 
 /* ---- scripts and fonts
