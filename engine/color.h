@@ -173,10 +173,25 @@ __attribute__((target("avx,f16c"))) static inline void ysg__f16c_to_halves(const
                      _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
   for (; i < n; i++) dst[i] = ysg_float_to_half(src[i]);
 }
-/* 8 pixels at a time: each plane converted, then the halves interleaved (16-bit, then 32-bit) */
+/* 8 pixels at a time: each plane converted, then the halves interleaved (16-bit, then 32-bit);
+ * stream: dst is 16-byte aligned, store past the caches (no read for ownership) */
 __attribute__((target("avx,f16c"))) static inline void ysg__f16c_planes_to_halves(
-    const float *r, const float *g, const float *b, const float *a, uint16_t *dst, int n) {
+    const float *r, const float *g, const float *b, const float *a, uint16_t *dst, int n,
+    int stream) {
   int i = 0;
+  for (; stream && i + 8 <= n; i += 8) {
+    __m128i R = _mm256_cvtps_ph(_mm256_loadu_ps(r + i), _MM_FROUND_TO_NEAREST_INT);
+    __m128i G = _mm256_cvtps_ph(_mm256_loadu_ps(g + i), _MM_FROUND_TO_NEAREST_INT);
+    __m128i B = _mm256_cvtps_ph(_mm256_loadu_ps(b + i), _MM_FROUND_TO_NEAREST_INT);
+    __m128i A = _mm256_cvtps_ph(_mm256_loadu_ps(a + i), _MM_FROUND_TO_NEAREST_INT);
+    __m128i rg0 = _mm_unpacklo_epi16(R, G), rg1 = _mm_unpackhi_epi16(R, G);
+    __m128i ba0 = _mm_unpacklo_epi16(B, A), ba1 = _mm_unpackhi_epi16(B, A);
+    __m128i *o = (__m128i *)(dst + 4 * i);
+    _mm_stream_si128(o, _mm_unpacklo_epi32(rg0, ba0));
+    _mm_stream_si128(o + 1, _mm_unpackhi_epi32(rg0, ba0));
+    _mm_stream_si128(o + 2, _mm_unpacklo_epi32(rg1, ba1));
+    _mm_stream_si128(o + 3, _mm_unpackhi_epi32(rg1, ba1));
+  }
   for (; i + 8 <= n; i += 8) {
     __m128i R = _mm256_cvtps_ph(_mm256_loadu_ps(r + i), _MM_FROUND_TO_NEAREST_INT);
     __m128i G = _mm256_cvtps_ph(_mm256_loadu_ps(g + i), _MM_FROUND_TO_NEAREST_INT);
@@ -224,7 +239,7 @@ static inline void ysg_planes_to_halves(const float *r, const float *g, const fl
                                         const float *a, uint16_t *dst, int n) {
 #if defined(YSG_F16C_PATH)
   if (__builtin_cpu_supports("f16c")) {
-    ysg__f16c_planes_to_halves(r, g, b, a, dst, n);
+    ysg__f16c_planes_to_halves(r, g, b, a, dst, n, 0);
     return;
   }
 #endif

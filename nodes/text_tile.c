@@ -191,6 +191,24 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
     for (int y = rect[1] - y0; y <= rect[3] - y0; y++) tt.rows |= 1u << y;
   }
   if (!any) return 0;
+#if defined(YSG_F16C_PATH)
+  if (t->stride > 4 * T && !((uintptr_t)t->px & 15) && !(t->stride & 7) &&
+      __builtin_cpu_supports("f16c")) {
+    __m128i z = _mm_setzero_si128();
+    for (int y = 0; y < t->h; y++) {
+      uint16_t *dst = t->px + (size_t)y * t->stride;
+      if ((tt.rows >> y) & 1u)
+        ysg__f16c_planes_to_halves(tt.acc[0] + y * T, tt.acc[1] + y * T, tt.acc[2] + y * T,
+                                   tt.acc[3] + y * T, dst, t->w, 1);
+      else {
+        for (int i = 0; i + 2 <= t->w; i += 2) _mm_stream_si128((__m128i *)(dst + 4 * i), z);
+        if (t->w & 1) memset(dst + 4 * (t->w - 1), 0, 8);
+      }
+    }
+    _mm_sfence();
+    return 1;
+  }
+#endif
   for (int y = 0; y < t->h; y++) {
     uint16_t *dst = t->px + (size_t)y * t->stride;
     if ((tt.rows >> y) & 1u)
