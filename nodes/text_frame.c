@@ -315,7 +315,7 @@ ysg_status ysg__text_prepare(ysg_node *n, const ysg_frame *f) {
     if ((s = emit_label(n, st, &fp, st->str, len, rx + fp.dx, ry + fp.dy, rgba))) return s;
   }
   for (int i = 0; i < st->n_prims; i++) ysg_text_bin(&st->prims[i], &st->bin_prims[i]);
-  int64_t need = ysg__bins_build(&st->bins, st->bin_prims, st->n_prims);
+  int64_t need = ysg__bins_build_par(n, &st->bins, st->bin_prims, st->n_prims);
   if (need > st->bins.cap_items)
     return ysg_node_param_fail(n, P_BIN_CAPACITY, YSG_ERR_LIMIT,
                                "this frame needs %lld tile references, more than the %d it holds "

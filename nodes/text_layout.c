@@ -245,8 +245,12 @@ static size_t format_piece(const ysg_text_piece *p, const ysg_text_elem *e, char
   int width = p->zero && !p->align ? p->width : 0; /* zero padding: printf pads after the sign */
   char type = p->type ? p->type : (is_int_attr(p->attr) ? 'd' : 'g');
   if (p->attr == YSG_TA_LABEL) {
-    snprintf(core, sizeof core, "%s", e->label ? e->label : "");
-    if (p->prec >= 0 && strlen(core) > (size_t)p->prec) core[p->prec] = 0;
+    const char *l = e->label ? e->label : "";
+    size_t m = strlen(l);
+    if (m > sizeof core - 1) m = sizeof core - 1; /* as snprintf cuts it */
+    if (p->prec >= 0 && m > (size_t)p->prec) m = (size_t)p->prec;
+    memcpy(core, l, m);
+    core[m] = 0;
   } else if (type == 'd' && p->sign == '-' && !(p->zero && !p->align)) {
     /* the common integer (ids, indices): what "%lld" writes, without printf */
     format_int(llround(attr_value(e, p->attr)), core);

@@ -133,6 +133,26 @@ static int shade_rect(const ysg_text_style *L, const int32_t r[4], int x0, int y
   return any;
 }
 
+#if defined(YSG_F16C_PATH)
+/* The tile into a whole image (t->px 16-byte aligned, rows a multiple of 16 bytes apart): its
+ * rows are not read again soon, so they are stored past the caches (no read for ownership). */
+__attribute__((target("avx,f16c"))) static void store_streaming(const text_tile *tt,
+                                                                const ysg_tile *t) {
+  __m128i z = _mm_setzero_si128();
+  for (int y = 0; y < t->h; y++) {
+    uint16_t *dst = t->px + (size_t)y * t->stride;
+    if ((tt->rows >> y) & 1u) {
+      ysg__f16c_planes_to_halves(tt->acc[0] + y * T, tt->acc[1] + y * T, tt->acc[2] + y * T,
+                                 tt->acc[3] + y * T, dst, t->w, 1);
+    } else {
+      for (int i = 0; i + 2 <= t->w; i += 2) _mm_stream_si128((__m128i *)(void *)(dst + 4 * i), z);
+      if (t->w & 1) memset(dst + 4 * (t->w - 1), 0, 8);
+    }
+  }
+  _mm_sfence();
+}
+#endif
+
 static void rect_union(int32_t a[4], const int32_t b[4]) {
   if (b[0] > b[2] || b[1] > b[3]) return;
   if (a[0] > a[2] || a[1] > a[3]) {
@@ -194,18 +214,7 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
 #if defined(YSG_F16C_PATH)
   if (t->stride > 4 * T && !((uintptr_t)t->px & 15) && !(t->stride & 7) &&
       __builtin_cpu_supports("f16c")) {
-    __m128i z = _mm_setzero_si128();
-    for (int y = 0; y < t->h; y++) {
-      uint16_t *dst = t->px + (size_t)y * t->stride;
-      if ((tt.rows >> y) & 1u)
-        ysg__f16c_planes_to_halves(tt.acc[0] + y * T, tt.acc[1] + y * T, tt.acc[2] + y * T,
-                                   tt.acc[3] + y * T, dst, t->w, 1);
-      else {
-        for (int i = 0; i + 2 <= t->w; i += 2) _mm_stream_si128((__m128i *)(dst + 4 * i), z);
-        if (t->w & 1) memset(dst + 4 * (t->w - 1), 0, 8);
-      }
-    }
-    _mm_sfence();
+    store_streaming(&tt, t);
     return 1;
   }
 #endif
