@@ -74,32 +74,38 @@ int64_t ysg__bins_build(ysg_bins *b, const ysg_bin_prim *prims, int n) {
 }
 
 /* The parallel build: bands of tile rows, one per chunk; every band scans all primitives but
- * only counts and writes its own rows, so the lists are those of ysg__bins_build. */
-#define BAND_ROWS 8
+ * only counts and writes its own rows, so the lists are those of ysg__bins_build. Two bands a
+ * thread: each band's scan of every primitive is work the serial build does once, so more bands
+ * would balance better but cost more CPU time. */
+#define BANDS_PER_THREAD 2
+#define MAX_BANDS 4096
 #define PAR_MIN_PRIMS 4096
 typedef struct band_job {
   ysg_bins *b;
   const ysg_bin_prim *prims;
-  int n, scatter;
+  int n, scatter, band_rows;
   int64_t *totals; /* per band */
 } band_job;
 
 static void bands(void *ud, int k0, int k1) {
   const band_job *j = ud;
   for (int k = k0; k < k1; k++) {
-    int ty0 = k * BAND_ROWS,
-        ty1 = ty0 + BAND_ROWS < j->b->tiles_y ? ty0 + BAND_ROWS : j->b->tiles_y;
+    int ty0 = k * j->band_rows,
+        ty1 = ty0 + j->band_rows < j->b->tiles_y ? ty0 + j->band_rows : j->b->tiles_y;
     j->totals[k] = bin_rows(j->b, j->prims, j->n, ty0, ty1, j->scatter);
   }
 }
 
 int64_t ysg__bins_build_par(const ysg_node *node, ysg_bins *b, const ysg_bin_prim *prims, int n) {
-  int nb = (b->tiles_y + BAND_ROWS - 1) / BAND_ROWS;
+  int threads = ysg_node_threads(node);
+  long want = (long)threads * BANDS_PER_THREAD;
+  if (want > MAX_BANDS) want = MAX_BANDS;
+  int band_rows = b->tiles_y > 0 ? (int)((b->tiles_y + want - 1) / want) : 1;
+  int nb = b->tiles_y > 0 ? (b->tiles_y + band_rows - 1) / band_rows : 0;
   /* a few thousand primitives bin in microseconds: not worth waking the other threads */
-  if (ysg_node_threads(node) <= 1 || nb <= 1 || nb > 4096 || n < PAR_MIN_PRIMS)
-    return ysg__bins_build(b, prims, n);
-  int64_t totals[4096];
-  band_job j = {b, prims, n, 0, totals};
+  if (threads <= 1 || nb <= 1 || n < PAR_MIN_PRIMS) return ysg__bins_build(b, prims, n);
+  int64_t totals[MAX_BANDS];
+  band_job j = {b, prims, n, 0, band_rows, totals};
   memset(b->start, 0, sizeof(int32_t) * ((size_t)b->n_tiles + 1));
   ysg_node_parallel_for(node, nb, 1, bands, &j);
   int64_t total = 0;
