@@ -43,6 +43,10 @@ __device__ static int layer_px(const ysg_fused_layer *L, ysg_tile_smem *sm, int 
       any = ysg_particles_tile((const ysg_particle_prim *)L->prims, L->start, L->items, sm, tile, x,
                                y, inside, c);
       break;
+    case YSG_FUSED_TEXT:
+      any = ysg_text_tile((const ysg_text_prim *)L->prims, (const ysg_text_style *)L->params,
+                          L->start, L->items, (const int16_t *)L->spare, sm, tile, x, y, inside, c);
+      break;
     default:
       ysg_tile_zero(c);
       return 0;

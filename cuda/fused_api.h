@@ -18,13 +18,15 @@ extern "C" {
 #endif
 
 enum {
-  YSG_FUSED_IMAGE,    /* a materialised layer: px, tiles */
-  YSG_FUSED_FILL,     /* params: float[4] premultiplied colour */
-  YSG_FUSED_GRADIENT, /* params: ysg_gradient_params */
-  YSG_FUSED_LINE,     /* params: ysg_line_frame; prims: segments; cols; bins */
-  YSG_FUSED_BBOX,     /* params: ysg_bbox_params; prims: ysg_bbox_prim; bins */
-  YSG_FUSED_DOT,      /* prims: ysg_dot_prim; bins */
-  YSG_FUSED_PARTICLES /* prims: ysg_particle_prim; bins */
+  YSG_FUSED_IMAGE,     /* a materialised layer: px, tiles */
+  YSG_FUSED_FILL,      /* params: float[4] premultiplied colour */
+  YSG_FUSED_GRADIENT,  /* params: ysg_gradient_params */
+  YSG_FUSED_LINE,      /* params: ysg_line_frame; prims: segments; cols; bins */
+  YSG_FUSED_BBOX,      /* params: ysg_bbox_params; prims: ysg_bbox_prim; bins */
+  YSG_FUSED_DOT,       /* prims: ysg_dot_prim; bins */
+  YSG_FUSED_PARTICLES, /* prims: ysg_particle_prim; bins */
+  YSG_FUSED_TEXT       /* params: ysg_text_style (one per label); prims: ysg_text_prim; bins;
+                          spare: the glyph atlas (int16_t) */
 };
 
 /* One layer of a fused merge, device addresses (16-byte multiple). */

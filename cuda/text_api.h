@@ -37,6 +37,12 @@ ysg_status ysg__cuda_text(const ysg_cuda_text_work *w, const int16_t *d_atlas, u
                           uint8_t *d_tiles, int width, int height, void *stream, char *err,
                           size_t errcap);
 
+/* The fused merge's descriptor of this work area's frame (cuda/fused.cu renders it with the
+ * same tile function; mode and opacity are the merge's). */
+struct ysg_fused_layer;
+void ysg__cuda_text_layer(const ysg_cuda_text_work *w, const int16_t *d_atlas,
+                          struct ysg_fused_layer *out);
+
 #ifdef __cplusplus
 }
 #endif

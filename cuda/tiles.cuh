@@ -6,7 +6,7 @@
  * the block must call (they contain barriers); shared memory comes from one ysg_tile_smem the
  * caller owns, free again when a function returns (its last read of it precedes its last
  * barrier). The per-pixel math is the CPU's: line_math.h, bbox_math.h, dot_math.h,
- * particles_math.h, blend.h. */
+ * particles_math.h, text_math.h, blend.h. */
 #ifndef YSG_CUDA_TILES_CUH
 #define YSG_CUDA_TILES_CUH
 
@@ -18,11 +18,13 @@
 #include "dot_math.h"
 #include "line_caps.h"
 #include "particles_math.h"
+#include "text_math.h"
 
 #define YSG_TILE_THREADS (YSG_TILE * YSG_TILE)
 #define YSG_BBOX_BATCH 64     /* boxes staged in shared memory at a time */
 #define YSG_DOT_CHUNK 64      /* dots staged at a time (4 KiB) */
 #define YSG_PARTICLE_CHUNK 32 /* particles staged at a time (~7 KiB) */
+#define YSG_TEXT_CHUNK 48     /* text primitives staged at a time (~4.6 KiB) */
 
 typedef union ysg_tile_smem {
   struct {
@@ -33,6 +35,7 @@ typedef union ysg_tile_smem {
   ysg_bbox_prim bbox[YSG_BBOX_BATCH];
   ysg_dot_prim dot[YSG_DOT_CHUNK];
   ysg_particle_prim particles[YSG_PARTICLE_CHUNK];
+  ysg_text_prim text[YSG_TEXT_CHUNK];
 } ysg_tile_smem;
 
 __device__ static inline int ysg_tile_tid(void) { return threadIdx.y * YSG_TILE + threadIdx.x; }
@@ -183,6 +186,73 @@ __device__ static inline int ysg_particles_tile(const ysg_particle_prim *prims,
       }
     __syncthreads();
   }
+  return __syncthreads_or(hit) != 0;
+}
+
+/* text: the block stages its tile's primitives (in the order the host binned them: a label's
+ * plate, then its glyphs); each thread keeps its pixel's minimum text and shadow distance over
+ * the current label's glyphs and, when the next label starts, shades the finished one
+ * (ysg_text_shade) and composites it — nodes/text_tile.c's order and math */
+__device__ static inline void ysg_text_flush(const ysg_text_style *styles, int cur, int in,
+                                             float dt, float ds, int x, int y, float o[4],
+                                             int *hit) {
+  if (cur < 0 || !in) return;
+  float c[4];
+  ysg_text_shade(&styles[cur], dt, ds, (float)x + 0.5f, (float)y + 0.5f, c);
+  if (c[3] > 0.0f) {
+    ysg_text_over(o, c);
+    *hit = 1;
+  }
+}
+
+__device__ static inline float ysg_text_glyph_d(const ysg_text_prim *p, const int16_t *g0, int x,
+                                                int y, int32_t ox, int32_t oy, float fu, float fv) {
+  const int16_t *r0 = g0 + (p->k * y - oy) * p->w, *r1 = r0 + p->w;
+  int j = p->k * x - ox;
+  return ysg_text_texel(ysg_text_stream(r0, p->hw, p->k, j),
+                        ysg_text_stream(r0, p->hw, p->k, j + 1),
+                        ysg_text_stream(r1, p->hw, p->k, j),
+                        ysg_text_stream(r1, p->hw, p->k, j + 1), 0, fu, fv, p->inv_k);
+}
+
+__device__ static inline int ysg_text_tile(const ysg_text_prim *prims, const ysg_text_style *styles,
+                                           const int32_t *start, const int32_t *items,
+                                           const int16_t *atlas, ysg_tile_smem *sm, int tile, int x,
+                                           int y, int inside, float o[4]) {
+  int tid = ysg_tile_tid();
+  ysg_tile_zero(o);
+  int s = start[tile], e = start[tile + 1];
+  if (s == e) return 0; /* uniform across the block */
+  float dt = YSG_TEXT_FAR, ds = YSG_TEXT_FAR;
+  int cur = -1, in = 0, hit = 0;
+  for (int k0 = s; k0 < e; k0 += YSG_TEXT_CHUNK) {
+    int m = e - k0 < YSG_TEXT_CHUNK ? e - k0 : YSG_TEXT_CHUNK;
+    if (tid < m) sm->text[tid] = prims[items[k0 + tid]];
+    __syncthreads();
+    if (inside)
+      for (int k = 0; k < m; k++) {
+        const ysg_text_prim *p = &sm->text[k];
+        if (p->label != cur) {
+          ysg_text_flush(styles, cur, in, dt, ds, x, y, o, &hit);
+          cur = p->label;
+          dt = ds = YSG_TEXT_FAR;
+          in = 0;
+        }
+        in |= ysg_text_in(p->fx0, p->fy0, p->fx1, p->fy1, x, y);
+        if (p->kind != YSG_TEXT_GLYPH) continue;
+        const int16_t *g0 = atlas + p->offset;
+        if (ysg_text_in(p->tx0, p->ty0, p->tx1, p->ty1, x, y)) {
+          float d = ysg_text_glyph_d(p, g0, x, y, p->ox, p->oy, p->fu, p->fv);
+          dt = d < dt ? d : dt;
+        }
+        if (ysg_text_in(p->sx0, p->sy0, p->sx1, p->sy1, x, y)) {
+          float d = ysg_text_glyph_d(p, g0, x, y, p->sox, p->soy, p->sfu, p->sfv);
+          ds = d < ds ? d : ds;
+        }
+      }
+    __syncthreads();
+  }
+  if (inside) ysg_text_flush(styles, cur, in, dt, ds, x, y, o, &hit);
   return __syncthreads_or(hit) != 0;
 }
 

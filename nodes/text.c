@@ -13,6 +13,7 @@
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/cuda_api.h"
+#include "../cuda/fused_api.h"
 #include "../cuda/text_api.h"
 #endif
 
@@ -101,9 +102,16 @@ static void free_frame(ysg_node *n, ysg__text_state *st) {
   st->bins_mem = NULL;
 }
 
+#ifdef YSG_HAVE_CUDA
+static void pin_free(ysg__text_state *st);
+#endif
+
 static void text_destroy(ysg_node *n) {
   ysg__text_state *st = ysg_node_state(n);
   if (!st) return;
+#ifdef YSG_HAVE_CUDA
+  pin_free(st);
+#endif
   free_frame(n, st);
   ysg__text_fonts_close(&st->fonts);
   ysg__text_shaper_free(&st->sh);
@@ -218,10 +226,92 @@ static const ysg_tile_ops text_tile = {
  * Text is laid out on the host (HarfBuzz, FriBidi, fontconfig), so the node runs on the device
  * only when its input is made on the host (a data source, an input node) or it has none: stage()
  * then prepares the frame on the host and uploads the primitives, styles, bins and any glyphs the
- * atlas gained; the captured kernel (cuda/text.cu) renders every tile from those fixed
- * addresses. Device scratch: the work area (ysg__cuda_text_work_bytes) and the atlas
- * (persistent). */
+ * atlas gained; the captured kernel (cuda/text.cu), or the fused merge's kernel calling the same
+ * tile function, renders every tile from those fixed addresses. Device scratch: the work area
+ * (ysg__cuda_text_work_bytes) and the atlas, both persistent — stage() writes the work area
+ * before the earlier nodes of its segment run, so no buffer of theirs may share its memory.
+ * Uploads go through two pinned staging slots used in turn: a slot is written again only after
+ * the event recorded behind its copies has completed. */
 #ifdef YSG_HAVE_CUDA
+#define PIN_ATLAS_ROOM (1u << 20) /* staging beyond the frame's data, for new glyphs */
+#define PIN_MAX (16u << 20)       /* larger uploads pass through the slots in pieces */
+
+static void pin_free(ysg__text_state *st) {
+  char err[256];
+  for (int k = 0; k < 2; k++) {
+    if (st->pin_busy[k]) ysg__cuda_event_sync(st->pin_done[k], err, sizeof err);
+    ysg__cuda_event_destroy(st->pin_done[k]);
+    ysg__cuda_host_free(st->pin[k]);
+    st->pin[k] = NULL;
+    st->pin_done[k] = NULL;
+    st->pin_busy[k] = 0;
+  }
+  st->pin_bytes = 0;
+  st->pin_next = 0;
+}
+
+static ysg_status pin_alloc(ysg_node *n, ysg__text_state *st, size_t frame_bytes) {
+  size_t bytes = frame_bytes + PIN_ATLAS_ROOM;
+  if (bytes > PIN_MAX) bytes = PIN_MAX;
+  if (st->pin_bytes == bytes) return YSG_OK;
+  pin_free(st);
+  char err[512] = "";
+  for (int k = 0; k < 2; k++)
+    if (ysg__cuda_host_alloc((void **)&st->pin[k], bytes, err, sizeof err) ||
+        ysg__cuda_event_create(&st->pin_done[k], 0, err, sizeof err)) {
+      pin_free(st);
+      return ysg_node_fail(n, YSG_ERR_CUDA, "cannot allocate 2 × %zu bytes of pinned staging: %s",
+                           bytes, err);
+    }
+  st->pin_bytes = bytes;
+  return YSG_OK;
+}
+
+/* one upload: bytes from host src to device dst */
+typedef struct text_upload {
+  void *dst;
+  const void *src;
+  size_t bytes;
+} text_upload;
+
+/* Copy the uploads into the staging slots in turn (a slot once the copies last enqueued from it
+ * have completed) and enqueue their asynchronous copies on stream. */
+static ysg_status staged_uploads(ysg_node *n, ysg__text_state *st, const text_upload *u, int nu,
+                                 void *stream) {
+  char err[512] = "";
+  int k = -1;
+  size_t used = 0;
+  if (!st->pin_bytes) return ysg_node_fail(n, YSG_ERR_INVALID, "the pinned staging is missing");
+  for (int i = 0; i < nu; i++)
+    for (size_t done = 0; done < u[i].bytes;) {
+      if (k < 0 || used == st->pin_bytes) {
+        if (k >= 0 && ysg__cuda_event_record(st->pin_done[k], stream, err, sizeof err))
+          return ysg_node_fail(n, YSG_ERR_CUDA, "recording the staging event: %s", err);
+        if (k >= 0) st->pin_busy[k] = 1;
+        k = st->pin_next;
+        st->pin_next ^= 1;
+        if (st->pin_busy[k] && ysg__cuda_event_sync(st->pin_done[k], err, sizeof err))
+          return ysg_node_fail(n, YSG_ERR_CUDA, "waiting for the staging slot: %s", err);
+        st->pin_busy[k] = 0;
+        used = 0;
+      }
+      size_t piece = u[i].bytes - done;
+      if (piece > st->pin_bytes - used) piece = st->pin_bytes - used;
+      memcpy(st->pin[k] + used, (const char *)u[i].src + done, piece);
+      if (ysg__cuda_upload((char *)u[i].dst + done, st->pin[k] + used, piece, stream, err,
+                           sizeof err))
+        return ysg_node_fail(n, YSG_ERR_CUDA, "uploading the frame's labels: %s", err);
+      used += piece;
+      done += piece;
+    }
+  if (k >= 0) {
+    if (ysg__cuda_event_record(st->pin_done[k], stream, err, sizeof err))
+      return ysg_node_fail(n, YSG_ERR_CUDA, "recording the staging event: %s", err);
+    st->pin_busy[k] = 1;
+  }
+  return YSG_OK;
+}
+
 static int text_supported(const ysg_node *n) {
   for (int port = 0; port < 2; port++)
     for (int k = 0; k < n->inputs[port].n_links; k++)
@@ -231,14 +321,19 @@ static int text_supported(const ysg_node *n) {
 
 static ysg_status text_device_infer(ysg_node *n) {
   ysg__text_state *st = ysg_node_state(n);
-  ysg_status s = ysg_node_request_device_scratch(
-      n,
-      ysg__cuda_text_work_bytes(st->cap_prims, st->cap_labels, st->width, st->height,
-                                st->bins.cap_items),
-      0, &st->d_work);
+  size_t work = ysg__cuda_text_work_bytes(st->cap_prims, st->cap_labels, st->width, st->height,
+                                          st->bins.cap_items);
+  ysg_status s = ysg_node_request_device_scratch(n, work, 1, &st->d_work);
   if (s) return s;
   st->d_atlas_used = 0;
-  return ysg_node_request_device_scratch(n, st->fonts.cap * sizeof(int16_t), 1, &st->d_atlas);
+  if ((s = ysg_node_request_device_scratch(n, st->fonts.cap * sizeof(int16_t), 1, &st->d_atlas)))
+    return s;
+  return pin_alloc(n, st, work);
+}
+
+static void bind_work(const ysg_node *n, const ysg__text_state *st, ysg_cuda_text_work *w) {
+  ysg__cuda_text_work_bind(w, ysg_node_device_scratch(n, st->d_work), st->cap_prims, st->cap_labels,
+                           st->width, st->height, st->bins.cap_items);
 }
 
 static ysg_status text_stage(ysg_node *n, const ysg_frame *f, void *stream) {
@@ -246,26 +341,19 @@ static ysg_status text_stage(ysg_node *n, const ysg_frame *f, void *stream) {
   ysg_status s = ysg__text_prepare(n, f);
   if (s) return s;
   ysg_cuda_text_work w;
-  ysg__cuda_text_work_bind(&w, ysg_node_device_scratch(n, st->d_work), st->cap_prims,
-                           st->cap_labels, st->width, st->height, st->bins.cap_items);
+  bind_work(n, st, &w);
   int16_t *d_atlas = ysg_node_device_scratch(n, st->d_atlas);
-  char err[512] = "";
   size_t tiles = (size_t)st->bins.n_tiles + 1;
-  /* pageable copies: CUDA copies the host data before returning, so it may change next frame */
-  if ((st->fonts.used > st->d_atlas_used &&
-       ysg__cuda_upload(d_atlas + st->d_atlas_used, st->fonts.atlas + st->d_atlas_used,
-                        (st->fonts.used - st->d_atlas_used) * sizeof(int16_t), stream, err,
-                        sizeof err)) ||
-      (st->n_prims && ysg__cuda_upload(w.prims, st->prims, sizeof *st->prims * (size_t)st->n_prims,
-                                       stream, err, sizeof err)) ||
-      (st->n_labels &&
-       ysg__cuda_upload(w.styles, st->styles, sizeof *st->styles * (size_t)st->n_labels, stream,
-                        err, sizeof err)) ||
-      ysg__cuda_upload(w.start, st->bins.start, sizeof(int32_t) * tiles, stream, err, sizeof err) ||
-      (st->bins.n_items &&
-       ysg__cuda_upload(w.items, st->bins.items, sizeof(int32_t) * (size_t)st->bins.n_items, stream,
-                        err, sizeof err)))
-    return ysg_node_fail(n, YSG_ERR_CUDA, "uploading the frame's labels: %s", err);
+  text_upload u[] = {
+      {d_atlas + st->d_atlas_used, st->fonts.atlas + st->d_atlas_used,
+       (st->fonts.used - st->d_atlas_used) * sizeof(int16_t)},
+      {w.prims, st->prims, sizeof *st->prims * (size_t)st->n_prims},
+      {w.styles, st->styles, sizeof *st->styles * (size_t)st->n_labels},
+      {w.start, st->bins.start, sizeof(int32_t) * tiles},
+      {w.items, st->bins.items, sizeof(int32_t) * (size_t)st->bins.n_items},
+  };
+  if (st->fonts.used <= st->d_atlas_used) u[0].bytes = 0;
+  if ((s = staged_uploads(n, st, u, (int)(sizeof u / sizeof u[0]), stream))) return s;
   st->d_atlas_used = st->fonts.used;
   return YSG_OK;
 }
@@ -275,19 +363,40 @@ static ysg_status text_device_run(ysg_node *n, void *stream) {
   ysg_value *out = ysg_node_output_device(n, 0);
   if (!out) return ysg_node_fail(n, YSG_ERR_INVALID, "the device view of the output is missing");
   ysg_cuda_text_work w;
-  ysg__cuda_text_work_bind(&w, ysg_node_device_scratch(n, st->d_work), st->cap_prims,
-                           st->cap_labels, st->width, st->height, st->bins.cap_items);
+  bind_work(n, st, &w);
   char err[512] = "";
   ysg_status s = ysg__cuda_text(&w, ysg_node_device_scratch(n, st->d_atlas), out->px, out->tiles,
                                 out->width, out->height, stream, err, sizeof err);
   return s ? ysg_node_fail(n, s, "%s", err) : YSG_OK;
 }
 
+/* fused into a merge: the frame was laid out, binned and uploaded by stage(), so nothing is left
+ * to enqueue before the merge's kernel renders the tiles */
+static ysg_status text_fused_run(ysg_node *n, void *stream) {
+  (void)n;
+  (void)stream;
+  return YSG_OK;
+}
+
+static ysg_status text_fused_layer(const ysg_node *n, ysg_fused_layer *out) {
+  const ysg__text_state *st = ysg_node_state(n);
+  const int16_t *d_atlas = ysg_node_device_scratch(n, st->d_atlas);
+  if (!ysg_node_device_scratch(n, st->d_work) || !d_atlas) return YSG_ERR_INVALID;
+  ysg_cuda_text_work w;
+  bind_work(n, st, &w);
+  ysg__cuda_text_layer(&w, d_atlas, out);
+  return YSG_OK;
+}
+
+static const struct ysg_device_fused text_fused = {YSG_FUSED_TEXT, text_fused_run,
+                                                   text_fused_layer};
+
 static const ysg_device_ops text_device = {
     .supported = text_supported,
     .infer = text_device_infer,
     .stage = text_stage,
     .run = text_device_run,
+    .fused = &text_fused,
 };
 #endif
 

@@ -72,9 +72,14 @@ typedef struct ysg__text_state {
   void *bins_mem;
   ysg_bins bins;
   int n_labels, n_prims;
-  /* CUDA path: device scratch handles and what the device holds of the atlas */
+  /* CUDA path: device scratch handles, what the device holds of the atlas, and two pinned
+   * staging slots the uploads are copied from (each with the event recorded after its copies) */
   int d_work, d_atlas;
   size_t d_atlas_used;
+  unsigned char *pin[2];
+  void *pin_done[2];
+  int pin_busy[2], pin_next;
+  size_t pin_bytes;
 } ysg__text_state;
 
 ysg_status ysg__text_prepare(ysg_node *n, const ysg_frame *f);
