@@ -1,6 +1,7 @@
 /* dump.c — ysg_pipeline_dump: write one readable value to a file, atomically. Images become 8-bit
  * sRGB PNGs with straight alpha; points, edges, boxes and curves become CSV with a header row,
- * colours converted back to sRGB 0..1 and numbers printed with %.9g (float round-trip exact). */
+ * colours converted back to sRGB 0..1 and numbers printed with %.9g (float round-trip exact);
+ * shapes become JSON when the path ends in .json, else CSV (engine/dump_shapes.c). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include "color.h"
 #include "internal.h"
 #include "png_io.h"
+#include "shapes.h"
 
 typedef struct csv {
   FILE *f;
@@ -150,6 +152,12 @@ ysg_status ysg_pipeline_dump(ysg_pipeline *p, const char *ref, const char *path,
     case YSG_CURVES:
       write_curves(&c, v);
       break;
+    case YSG_SHAPES: {
+      size_t len = strlen(file);
+      int json = len >= 5 && strcmp(file + len - 5, ".json") == 0;
+      c.err = ysg__write_shapes(c.f, v, p->canvas.width, p->canvas.height, json);
+      break;
+    }
     default:
       ysg__atomic_abort(&af);
       return ysg__seterr(ctx, YSG_ERR_INVALID, "ysg_pipeline_dump: '%s' has an unknown type %d",

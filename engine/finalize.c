@@ -27,6 +27,9 @@ size_t ysg__value_bytes(const ysg_value *v) {
     case YSG_IMAGE:
       return up((size_t)v->width * (size_t)v->height * 8, SUB_ALIGN) +
              up((size_t)v->tiles_x * (size_t)v->tiles_y, SUB_ALIGN);
+    case YSG_SHAPES: /* kind, geom, rgba, error */
+      return up(cap * 4, SUB_ALIGN) + up(cap * 32, SUB_ALIGN) + up(cap * 16, SUB_ALIGN) +
+             up(cap * 4, SUB_ALIGN);
     default:
       return 0;
   }
@@ -65,6 +68,12 @@ void ysg__value_bind(ysg_value *v, unsigned char *m) {
     case YSG_IMAGE:
       TAKE(px, uint16_t, (size_t)v->width * (size_t)v->height * 8);
       TAKE(tiles, uint8_t, (size_t)v->tiles_x * (size_t)v->tiles_y);
+      break;
+    case YSG_SHAPES:
+      TAKE(kind, int32_t, cap * 4);
+      TAKE(geom, float, cap * 32);
+      TAKE(rgba, float, cap * 16);
+      TAKE(error, float, cap * 4);
       break;
     default:
       break;

@@ -17,7 +17,7 @@ const char *ysg__param_kind_name(ysg_param_kind k) {
 }
 
 const char *ysg__value_type_name(ysg_value_type t) {
-  static const char *const names[] = {"points", "edges", "curves", "boxes", "image"};
+  static const char *const names[] = {"points", "edges", "curves", "boxes", "image", "shapes"};
   return (unsigned)t < YSG_VALUE_TYPE_COUNT ? names[t] : "?";
 }
 

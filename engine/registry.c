@@ -33,6 +33,7 @@ extern const ysg_node_type ysg__node_video_in;
 #ifdef YSG_HAVE_OPENEXR
 extern const ysg_node_type ysg__node_exr;
 #endif
+extern const ysg_node_type ysg__node_primitives, ysg__node_svg;
 
 static const ysg_node_type *const builtins[] = {
     &ysg__node_points,      &ysg__node_edges,          &ysg__node_boxes,    &ysg__node_scatter,
@@ -54,6 +55,7 @@ static const ysg_node_type *const builtins[] = {
 #ifdef YSG_HAVE_OPENCV
     &ysg__node_segment,
 #endif
+    &ysg__node_primitives,  &ysg__node_svg,
 };
 
 static ysg_status check_params(ysg_context *ctx, const char *type, const ysg_param_def *ps, int n) {

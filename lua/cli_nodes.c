@@ -8,7 +8,7 @@
 #include "ysgraph/node.h"
 
 static const char *value_name(ysg_value_type t) {
-  static const char *const n[] = {"points", "edges", "curves", "boxes", "image"};
+  static const char *const n[] = {"points", "edges", "curves", "boxes", "image", "shapes"};
   return (unsigned)t < YSG_VALUE_TYPE_COUNT ? n[t] : "?";
 }
 

@@ -17,6 +17,7 @@ typedef enum ysg_value_type {
   YSG_CURVES, /* polylines, S samples each */
   YSG_BOXES,  /* axis-aligned boxes */
   YSG_IMAGE,  /* FP16 linear premultiplied RGBA */
+  YSG_SHAPES, /* geometric shapes drawn in order (the primitives node): kind, geometry, colour */
   YSG_VALUE_TYPE_COUNT
 } ysg_value_type;
 
@@ -34,6 +35,22 @@ typedef struct ysg_label_table {
   int32_t count;
   const char *const *names; /* (count) UTF-8, NUL-terminated */
 } ysg_label_table;
+
+/* Shape kinds of a shapes value (ysg_value.kind) and the meaning of their 8 geometry floats
+ * (ysg_value.geom, pixels with the origin top-left, angles in degrees clockwise; unused ones are 0).
+ * Polygons are convex; lines and quadratic Bézier curves are strokes with round caps. */
+typedef enum ysg_prim_kind {
+  YSG_PRIM_TRIANGLE,          /* x0 y0 x1 y1 x2 y2 */
+  YSG_PRIM_RECTANGLE,         /* x0 y0 x1 y1: the corners, x0 < x1, y0 < y1 */
+  YSG_PRIM_ROTATED_RECTANGLE, /* cx cy w h angle: centre, size, rotation about the centre */
+  YSG_PRIM_ELLIPSE,           /* cx cy rx ry */
+  YSG_PRIM_ROTATED_ELLIPSE,   /* cx cy rx ry angle */
+  YSG_PRIM_CIRCLE,            /* cx cy r */
+  YSG_PRIM_LINE,              /* x0 y0 x1 y1 width */
+  YSG_PRIM_QUADRATIC,         /* x0 y0 cx cy x1 y1 width: ends and control point */
+  YSG_PRIM_POLYGON,           /* x0 y0 x1 y1 x2 y2 x3 y3: a convex quadrilateral */
+  YSG_PRIM_KIND_COUNT
+} ysg_prim_kind;
 
 #define YSG_TILE 16 /* image occupancy tiles are YSG_TILE × YSG_TILE pixels */
 
@@ -58,6 +75,11 @@ typedef struct ysg_value {
                      are NOT written (read them as 0); 1: it may hold content */
   int32_t *label; /* points, boxes (cap) — class: an index into labels->names, -1: none */
   const ysg_label_table *labels; /* points, boxes: the names `label` indexes (NULL: none) */
+  /* shapes: record i is drawn over records 0..i-1 with colour rgba[i] (linear, straight; rgba[3]
+   * is the opacity) */
+  int32_t *kind; /* shapes (cap) — ysg_prim_kind */
+  float *geom;   /* shapes (cap, 8) — geometry, see ysg_prim_kind */
+  float *error;  /* shapes (cap) — the approximation's RMSE once this record was drawn */
 } ysg_value;
 
 /* On the CUDA backend a value's per-frame count and attrs live on the device, in a header next to
