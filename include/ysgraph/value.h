@@ -37,8 +37,8 @@ typedef struct ysg_label_table {
 } ysg_label_table;
 
 /* Shape kinds of a shapes value (ysg_value.kind) and the meaning of their 8 geometry floats
- * (ysg_value.geom, pixels with the origin top-left, angles in degrees clockwise; unused ones are 0).
- * Polygons are convex; lines and quadratic Bézier curves are strokes with round caps. */
+ * (ysg_value.geom, pixels with the origin top-left, angles in degrees clockwise; unused ones are
+ * 0). Polygons are convex; lines and quadratic Bézier curves are strokes with round caps. */
 typedef enum ysg_prim_kind {
   YSG_PRIM_TRIANGLE,          /* x0 y0 x1 y1 x2 y2 */
   YSG_PRIM_RECTANGLE,         /* x0 y0 x1 y1: the corners, x0 < x1, y0 < y1 */
