@@ -30,6 +30,7 @@ typedef struct prim_geo {
   float px[PRIM_QUAD_SEGS + 1]; /* poly: vertices (clockwise on screen); stroke: points */
   float py[PRIM_QUAD_SEGS + 1];
   float nx[4], ny[4], nc[4], inx[4]; /* poly: outward unit normals, l_i = n·p − nc, 1/nx or 0 */
+  float ex[4], ey[4], il2[4];      /* poly: edge vectors (vertex i to i + 1), 1/|e|² */
   float cx, cy, ca, sa;              /* ellipse: centre and rotation (u = ca·dx + sa·dy) */
   float rx, ry, irx, iry;            /* ellipse: radii and their reciprocals */
   float reach;                       /* stroke: coverage is 0 beyond this distance from the path */
@@ -93,6 +94,9 @@ YSG_HD int prim_prepare_poly(const float *vx, const float *vy, int n, prim_geo *
     float ex = g->px[j] - g->px[i], ey = g->py[j] - g->py[i];
     float len = sqrtf(ex * ex + ey * ey);
     if (!(len > 1e-6f)) return 0;
+    g->ex[i] = ex;
+    g->ey[i] = ey;
+    g->il2[i] = 1.0f / (ex * ex + ey * ey);
     g->nx[i] = ey / len;
     g->ny[i] = -ex / len;
     g->nc[i] = g->nx[i] * g->px[i] + g->ny[i] * g->py[i];
@@ -215,14 +219,29 @@ YSG_HD float prim_seg_dist(float x, float y, float ax, float ay, float bx, float
 YSG_HD float prim_cov(const prim_geo *g, float x, float y) {
   float d;
   if (g->cls == PRIM_CLS_POLY) {
+    /* inside, d is the largest edge-line value; outside one edge line only, the nearest point
+     * is on that edge (convexity); outside two, the nearest of all edges */
+    int k = 0, pos = 0;
     d = -PRIM_BIG;
-    for (int i = 0; i < g->n; i++) d = prim_maxf(d, g->nx[i] * x + g->ny[i] * y - g->nc[i]);
-    if (d > 0.0f) { /* outside: the distance to the nearest edge */
-      d = PRIM_BIG;
+    for (int i = 0; i < g->n; i++) {
+      float l = g->nx[i] * x + g->ny[i] * y - g->nc[i];
+      pos += l > 0.0f;
+      if (l > d) d = l, k = i;
+    }
+    if (pos == 1) {
+      float qx = x - g->px[k], qy = y - g->py[k];
+      float h = prim_clampf((qx * g->ex[k] + qy * g->ey[k]) * g->il2[k], 0.0f, 1.0f);
+      float rx = qx - g->ex[k] * h, ry = qy - g->ey[k] * h;
+      d = sqrtf(rx * rx + ry * ry);
+    } else if (pos > 1) {
+      float m2 = PRIM_BIG;
       for (int i = 0; i < g->n; i++) {
-        int j = i + 1 < g->n ? i + 1 : 0;
-        d = prim_minf(d, prim_seg_dist(x, y, g->px[i], g->py[i], g->px[j], g->py[j]));
+        float qx = x - g->px[i], qy = y - g->py[i];
+        float h = prim_clampf((qx * g->ex[i] + qy * g->ey[i]) * g->il2[i], 0.0f, 1.0f);
+        float rx = qx - g->ex[i] * h, ry = qy - g->ey[i] * h;
+        m2 = prim_minf(m2, rx * rx + ry * ry);
       }
+      d = sqrtf(m2);
     }
   } else if (g->cls == PRIM_CLS_ELLIPSE) {
     float dx = x - g->cx, dy = y - g->cy;

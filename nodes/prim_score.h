@@ -21,8 +21,7 @@
 
 typedef struct prim_img {
   int32_t w, h;
-  const float *tgt; /* (h, w, 4) */
-  const float *cur; /* (h, w, 4) */
+  const float *cd;  /* (h, w, 8): c (4) then d = t − c (4), one 32-byte load per pixel */
   const float *pre; /* (h, w + 1, PRIM_PRE): row prefix sums, pre[y][0] = 0 */
 } prim_img;
 
@@ -37,34 +36,41 @@ YSG_HD float prim_dot4(const float *a, const float *b) {
   return ((a[0] * b[0] + a[1] * b[1]) + a[2] * b[2]) + a[3] * b[3];
 }
 
-/* Add row y's sums (its spans over the whole row) into acc. */
-YSG_HD void prim_row_sums(const prim_geo *g, const prim_img *im, int y, float *acc) {
-  prim_span sp[PRIM_MAX_SPANS];
-  int ns = prim_row(g, y, 0, im->w, sp);
+/* Add row y's sums over its spans (prim_row over the whole row) into the lane accumulator acc:
+ * full spans from the prefix table, then partial pixels left to right, in span order. */
+YSG_HD void prim_spans_sums(const prim_geo *g, const prim_img *im, int y, const prim_span *sp,
+                            int ns, float *acc) {
   const float *pre = im->pre + (size_t)y * (size_t)(im->w + 1) * PRIM_PRE;
-  const float *cur = im->cur + (size_t)y * (size_t)im->w * 4;
-  const float *tgt = im->tgt + (size_t)y * (size_t)im->w * 4;
-  float yc = (float)y + 0.5f;
+  const float *cd = im->cd + (size_t)y * (size_t)im->w * 8;
+  float yc = (float)y + 0.5f, a[PRIM_SUMS];
+  for (int q = 0; q < PRIM_SUMS; q++) a[q] = acc[q];
   for (int k = 0; k < ns; k++) {
     if (sp[k].full) {
-      const float *a = pre + (size_t)sp[k].x0 * PRIM_PRE, *b = pre + (size_t)sp[k].x1 * PRIM_PRE;
-      acc[0] += (float)(sp[k].x1 - sp[k].x0);
-      for (int q = 0; q < PRIM_PRE; q++) acc[1 + q] += b[q] - a[q];
+      const float *p0 = pre + (size_t)sp[k].x0 * PRIM_PRE, *p1 = pre + (size_t)sp[k].x1 * PRIM_PRE;
+      a[0] += (float)(sp[k].x1 - sp[k].x0);
+      for (int q = 0; q < PRIM_PRE; q++) a[1 + q] += p1[q] - p0[q];
       continue;
     }
     for (int x = sp[k].x0; x < sp[k].x1; x++) {
       float w = prim_cov(g, (float)x + 0.5f, yc);
       if (!(w > 0.0f)) continue;
-      const float *c = cur + (size_t)x * 4, *t = tgt + (size_t)x * 4;
-      float d[4] = {t[0] - c[0], t[1] - c[1], t[2] - c[2], t[3] - c[3]};
+      const float *c = cd + (size_t)x * 8, *d = c + 4;
       float w2 = w * w;
-      acc[0] += w2;
-      for (int q = 0; q < 4; q++) acc[1 + q] += w2 * c[q];
-      for (int q = 0; q < 4; q++) acc[5 + q] += w * d[q];
-      acc[9] += w2 * prim_dot4(c, c);
-      acc[10] += w * prim_dot4(c, d);
+      a[0] += w2;
+      for (int q = 0; q < 4; q++) a[1 + q] += w2 * c[q];
+      for (int q = 0; q < 4; q++) a[5 + q] += w * d[q];
+      a[9] += w2 * prim_dot4(c, c);
+      a[10] += w * prim_dot4(c, d);
     }
   }
+  for (int q = 0; q < PRIM_SUMS; q++) acc[q] = a[q];
+}
+
+/* Add row y's sums into acc. */
+YSG_HD void prim_row_sums(const prim_geo *g, const prim_img *im, int y, float *acc) {
+  prim_span sp[PRIM_MAX_SPANS];
+  int ns = prim_row(g, y, 0, im->w, sp);
+  prim_spans_sums(g, im, y, sp, ns, acc);
 }
 
 /* the rows of g inside the image: [*a, *b], empty when *a > *b */
@@ -130,8 +136,8 @@ YSG_HD void prim_sums(const prim_geo *g, const prim_img *im, float *S) {
 /* ---- the current image's tables --------------------------------------------------------------
  */
 
-/* Row y's prefix table and its squared error Σ|d|². */
-YSG_HD float prim_build_row(const float *tgt, const float *cur, float *pre, int w) {
+/* Row y's pixel pairs (c, d), prefix table and squared error Σ|d|². */
+YSG_HD float prim_build_row(const float *tgt, const float *cur, float *cd, float *pre, int w) {
   float acc[PRIM_PRE];
   for (int q = 0; q < PRIM_PRE; q++) acc[q] = pre[q] = 0.0f;
   float sse = 0.0f;
@@ -143,6 +149,7 @@ YSG_HD float prim_build_row(const float *tgt, const float *cur, float *pre, int 
     acc[8] += prim_dot4(c, c);
     acc[9] += prim_dot4(c, d);
     sse += prim_dot4(d, d);
+    for (int q = 0; q < 4; q++) cd[(size_t)x * 8 + q] = c[q], cd[(size_t)x * 8 + 4 + q] = d[q];
     float *o = pre + (size_t)(x + 1) * PRIM_PRE;
     for (int q = 0; q < PRIM_PRE; q++) o[q] = acc[q];
   }

@@ -13,7 +13,7 @@ static size_t al64(size_t x) { return (x + 63) & ~(size_t)63; }
 
 size_t prim_search_bytes(int w, int h, int climbs) {
   size_t px = (size_t)w * (size_t)h;
-  return 2 * al64(px * 4 * sizeof(float)) +
+  return 4 * al64(px * 4 * sizeof(float)) +
          al64((size_t)h * (size_t)(w + 1) * PRIM_PRE * sizeof(float)) +
          al64((size_t)h * sizeof(float)) + al64((size_t)climbs * sizeof(prim_cand)) +
          al64((size_t)climbs * sizeof(int64_t));
@@ -29,6 +29,8 @@ void prim_search_bind(prim_search *s, void *mem, int w, int h, int climbs) {
   m += al64(px * 4 * sizeof(float));
   s->cur = (float *)m;
   m += al64(px * 4 * sizeof(float));
+  s->cd = (float *)m;
+  m += al64(px * 8 * sizeof(float));
   s->pre = (float *)m;
   m += al64((size_t)h * (size_t)(w + 1) * PRIM_PRE * sizeof(float));
   s->row_sse = (float *)m;
@@ -56,7 +58,7 @@ void prim_search_rows(prim_search *s, int y0, int y1) {
   size_t rw = (size_t)s->w * 4, rp = (size_t)(s->w + 1) * PRIM_PRE;
   for (int y = y0; y <= y1; y++)
     s->row_sse[y] = prim_build_row(s->tgt + (size_t)y * rw, s->cur + (size_t)y * rw,
-                                   s->pre + (size_t)y * rp, s->w);
+                                   s->cd + (size_t)y * rw * 2, s->pre + (size_t)y * rp, s->w);
   double sse = 0.0;
   for (int y = 0; y < s->h; y++) sse += (double)s->row_sse[y];
   s->sse = sse;
@@ -69,8 +71,48 @@ void prim_search_begin(prim_search *s, const float bg[4]) {
 }
 
 static prim_img img_of(const prim_search *s) {
-  prim_img im = {s->w, s->h, s->tgt, s->cur, s->pre};
+  prim_img im = {s->w, s->h, s->cd, s->pre};
   return im;
+}
+
+/* prim_sums with the memory a candidate reads prefetched a block of rows ahead: the spans of up
+ * to 32 rows are computed first and the prefix entries and pixels they name are prefetched, then
+ * summed in the same order (the same bits as prim_sums; random candidates mostly miss the cache,
+ * so this overlaps those misses). */
+#define PF_ROWS 32
+static void sums_prefetch(const prim_geo *g, const prim_img *im, float *S) {
+  float lanes[PRIM_LANES][PRIM_SUMS];
+  memset(lanes, 0, sizeof lanes);
+  prim_span sp[PF_ROWS][PRIM_MAX_SPANS];
+  int ns[PF_ROWS], a, b;
+  prim_clip_rows(g, im->h, &a, &b);
+  size_t rp = (size_t)(im->w + 1) * PRIM_PRE, rc = (size_t)im->w * 8;
+  for (int y0 = a; y0 <= b; y0 += PF_ROWS) {
+    int m = b - y0 + 1 < PF_ROWS ? b - y0 + 1 : PF_ROWS;
+    for (int i = 0; i < m; i++) {
+      int y = y0 + i;
+      ns[i] = prim_row(g, y, 0, im->w, sp[i]);
+      const char *pre = (const char *)(im->pre + (size_t)y * rp);
+      const char *cd = (const char *)(im->cd + (size_t)y * rc);
+      for (int k = 0; k < ns[i]; k++) {
+        const prim_span *q = &sp[i][k];
+        if (q->full) {
+          size_t e0 = (size_t)q->x0 * PRIM_PRE * 4, e1 = (size_t)q->x1 * PRIM_PRE * 4;
+          __builtin_prefetch(pre + e0);
+          __builtin_prefetch(pre + e0 + PRIM_PRE * 4 - 1);
+          __builtin_prefetch(pre + e1);
+          __builtin_prefetch(pre + e1 + PRIM_PRE * 4 - 1);
+        } else {
+          for (size_t o = (size_t)q->x0 * 32; o < (size_t)q->x1 * 32; o += 64)
+            __builtin_prefetch(cd + o);
+          __builtin_prefetch(cd + (size_t)q->x1 * 32 - 1);
+        }
+      }
+    }
+    for (int i = 0; i < m; i++)
+      prim_spans_sums(g, im, y0 + i, sp[i], ns[i], lanes[(y0 + i - a) & (PRIM_LANES - 1)]);
+  }
+  prim_lanes_reduce(lanes, S);
 }
 
 /* score a candidate in place (de = +BIG when it covers nothing or is degenerate) */
@@ -79,7 +121,7 @@ static void score(const prim_img *im, float alpha, prim_cand *c) {
   c->de = PRIM_BIG;
   if (c->kind < 0 || !prim_prepare(c->kind, c->g, &g)) return;
   float S[PRIM_SUMS];
-  prim_sums(&g, im, S);
+  sums_prefetch(&g, im, S);
   c->de = prim_solve(S, alpha).de;
 }
 
@@ -164,7 +206,7 @@ int64_t prim_search_step(prim_search *s, const prim_opts *o, const prim_space *s
   if (b->kind < 0 || !prim_prepare(b->kind, b->g, &g)) return evals;
   prim_img im = img_of(s);
   float S[PRIM_SUMS];
-  prim_sums(&g, &im, S);
+  sums_prefetch(&g, &im, S);
   prim_fit f = prim_solve(S, o->alpha);
   if (!(f.de < PRIM_BIG)) return evals;
   int y0, y1;

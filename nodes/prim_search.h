@@ -46,6 +46,7 @@ typedef struct prim_record {
 typedef struct prim_search {
   int32_t w, h, climbs;
   float *tgt, *cur; /* (h, w, 4) */
+  float *cd;        /* (h, w, 8): cur and tgt − cur side by side (what scoring reads) */
   float *pre;       /* (h, w + 1, PRIM_PRE) */
   float *row_sse;   /* (h) Σ|t − c|² of each row */
   prim_cand *best;  /* (climbs) */
