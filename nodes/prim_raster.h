@@ -15,7 +15,7 @@
 #include "hd.h"
 #include "ysgraph/value.h"
 
-#define PRIM_QUAD_SEGS 8 /* segments a quadratic Bézier stroke is flattened into */
+#define PRIM_QUAD_SEGS 16 /* segments a quadratic Bézier stroke is flattened into */
 #define PRIM_MAX_SPANS (PRIM_QUAD_SEGS + 2)
 #define PRIM_BIG 1e30f
 
@@ -30,7 +30,7 @@ typedef struct prim_geo {
   float px[PRIM_QUAD_SEGS + 1]; /* poly: vertices (clockwise on screen); stroke: points */
   float py[PRIM_QUAD_SEGS + 1];
   float nx[4], ny[4], nc[4], inx[4]; /* poly: outward unit normals, l_i = n·p − nc, 1/nx or 0 */
-  float ex[4], ey[4], il2[4];      /* poly: edge vectors (vertex i to i + 1), 1/|e|² */
+  float ex[4], ey[4], il2[4];        /* poly: edge vectors (vertex i to i + 1), 1/|e|² */
   float cx, cy, ca, sa;              /* ellipse: centre and rotation (u = ca·dx + sa·dy) */
   float rx, ry, irx, iry;            /* ellipse: radii and their reciprocals */
   float reach;                       /* stroke: coverage is 0 beyond this distance from the path */
