@@ -15,6 +15,11 @@
 #include "hd.h"
 #include "ysgraph/value.h"
 
+/* gcc in ISO C mode and nvcc with -fmad=false (CMakeLists.txt) never fuse a·b + c; clang would */
+#if defined(__clang__) && !defined(__CUDACC__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #define PRIM_QUAD_SEGS 16 /* segments a quadratic Bézier stroke is flattened into */
 #define PRIM_MAX_SPANS (PRIM_QUAD_SEGS + 2)
 #define PRIM_BIG 1e30f
