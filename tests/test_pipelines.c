@@ -119,3 +119,28 @@ Test(pipelines, looks_golden) {
   ysg_pipeline_destroy(p);
   ysg_context_destroy(ctx);
 }
+
+Test(pipelines, primitives_golden, .timeout = 600) {
+  ysg_context *ctx = ysgt_ctx();
+  const char *dir = ysgt_tmpdir();
+  ysg_pipeline *p = load_pipeline(ctx, "primitives", dir);
+  ysg_plan_info pi;
+  ysg_pipeline_plan(p, &pi);
+  cr_assert_eq(pi.arena_bytes, pi.lower_bound_bytes);
+  golden_frame(p, "primitives", 12);
+  golden_frame(p, "primitives", 47);
+  cr_assert_eq(ysg_pipeline_flush(p), YSG_OK, "%s", ysg_errmsg(ctx));
+  /* the SVG of the last frame: the background and all 300 shapes */
+  char path[1024];
+  snprintf(path, sizeof path, "%s/primitives.svg", dir);
+  char *svg = ysgt_read(path, NULL);
+  cr_assert_not_null(svg, "the svg node did not write %s", path);
+  int elements = 0;
+  for (const char *s = svg; (s = strstr(s, "\n<")); s++) elements++;
+  cr_assert_eq(elements, 1 + 300 + 1, "%d elements (background, 300 shapes, </svg>)", elements);
+  free(svg);
+  snprintf(path, sizeof path, "%s/frames/0047.png", dir);
+  cr_assert_eq(access(path, F_OK), 0, "the png node did not write %s", path);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+}
