@@ -75,54 +75,84 @@ static prim_img img_of(const prim_search *s) {
   return im;
 }
 
-/* prim_sums with the memory a candidate reads prefetched a block of rows ahead: the spans of up
- * to 32 rows are computed first and the prefix entries and pixels they name are prefetched, then
- * summed in the same order (the same bits as prim_sums; random candidates mostly miss the cache,
- * so this overlaps those misses). */
+/* ---- scoring with the memory prefetched ahead ------------------------------------------------
+ * Random candidates mostly miss the cache (and at 1024² the tables live in DRAM), so scoring is
+ * software-pipelined: while candidate i is summed, candidate i + 1 is prepared, the spans of its
+ * first rows are computed and the prefix entries and pixels they name are prefetched; taller
+ * shapes prefetch the rest a block of rows ahead. The sums are prim_spans_sums over the same
+ * rows in the same lanes and order as prim_sums: the same bits. */
 #define PF_ROWS 32
-static void sums_prefetch(const prim_geo *g, const prim_img *im, float *S) {
-  float lanes[PRIM_LANES][PRIM_SUMS];
-  memset(lanes, 0, sizeof lanes);
+
+typedef struct staged {
+  prim_cand *c;
+  prim_geo g;
+  int ok, a, b, m; /* rows [a, b]; the first m have their spans below */
+  int ns[PF_ROWS];
   prim_span sp[PF_ROWS][PRIM_MAX_SPANS];
-  int ns[PF_ROWS], a, b;
-  prim_clip_rows(g, im->h, &a, &b);
+} staged;
+
+/* spans of rows [y0, y0 + m) into sp/ns, their memory prefetched */
+static void spans_ahead(const prim_geo *g, const prim_img *im, int y0, int m,
+                        prim_span (*sp)[PRIM_MAX_SPANS], int *ns) {
   size_t rp = (size_t)(im->w + 1) * PRIM_PRE, rc = (size_t)im->w * 8;
-  for (int y0 = a; y0 <= b; y0 += PF_ROWS) {
-    int m = b - y0 + 1 < PF_ROWS ? b - y0 + 1 : PF_ROWS;
-    for (int i = 0; i < m; i++) {
-      int y = y0 + i;
-      ns[i] = prim_row(g, y, 0, im->w, sp[i]);
-      const char *pre = (const char *)(im->pre + (size_t)y * rp);
-      const char *cd = (const char *)(im->cd + (size_t)y * rc);
-      for (int k = 0; k < ns[i]; k++) {
-        const prim_span *q = &sp[i][k];
-        if (q->full) {
-          size_t e0 = (size_t)q->x0 * PRIM_PRE * 4, e1 = (size_t)q->x1 * PRIM_PRE * 4;
-          __builtin_prefetch(pre + e0);
-          __builtin_prefetch(pre + e0 + PRIM_PRE * 4 - 1);
-          __builtin_prefetch(pre + e1);
-          __builtin_prefetch(pre + e1 + PRIM_PRE * 4 - 1);
-        } else {
-          for (size_t o = (size_t)q->x0 * 32; o < (size_t)q->x1 * 32; o += 64)
-            __builtin_prefetch(cd + o);
-          __builtin_prefetch(cd + (size_t)q->x1 * 32 - 1);
-        }
+  for (int i = 0; i < m; i++) {
+    int y = y0 + i;
+    ns[i] = prim_row(g, y, 0, im->w, sp[i]);
+    const char *pre = (const char *)(im->pre + (size_t)y * rp);
+    const char *cd = (const char *)(im->cd + (size_t)y * rc);
+    for (int k = 0; k < ns[i]; k++) {
+      const prim_span *q = &sp[i][k];
+      if (q->full) {
+        size_t e0 = (size_t)q->x0 * PRIM_PRE * 4, e1 = (size_t)q->x1 * PRIM_PRE * 4;
+        __builtin_prefetch(pre + e0);
+        __builtin_prefetch(pre + e0 + PRIM_PRE * 4 - 1);
+        __builtin_prefetch(pre + e1);
+        __builtin_prefetch(pre + e1 + PRIM_PRE * 4 - 1);
+      } else {
+        for (size_t o = (size_t)q->x0 * 32; o < (size_t)q->x1 * 32; o += 64)
+          __builtin_prefetch(cd + o);
+        __builtin_prefetch(cd + (size_t)q->x1 * 32 - 1);
       }
     }
-    for (int i = 0; i < m; i++)
-      prim_spans_sums(g, im, y0 + i, sp[i], ns[i], lanes[(y0 + i - a) & (PRIM_LANES - 1)]);
   }
-  prim_lanes_reduce(lanes, S);
 }
 
-/* score a candidate in place (de = +BIG when it covers nothing or is degenerate) */
-static void score(const prim_img *im, float alpha, prim_cand *c) {
-  prim_geo g;
+static void stage(const prim_img *im, prim_cand *c, staged *st) {
+  st->c = c;
+  st->ok = c->kind >= 0 && prim_prepare(c->kind, c->g, &st->g);
+  if (!st->ok) return;
+  prim_clip_rows(&st->g, im->h, &st->a, &st->b);
+  st->m = st->b - st->a + 1 < PF_ROWS ? st->b - st->a + 1 : PF_ROWS;
+  if (st->m > 0) spans_ahead(&st->g, im, st->a, st->m, st->sp, st->ns);
+}
+
+static void finish(const prim_img *im, float alpha, staged *st) {
+  prim_cand *c = st->c;
   c->de = PRIM_BIG;
-  if (c->kind < 0 || !prim_prepare(c->kind, c->g, &g)) return;
-  float S[PRIM_SUMS];
-  sums_prefetch(&g, im, S);
+  if (!st->ok) return;
+  float lanes[PRIM_LANES][PRIM_SUMS], S[PRIM_SUMS];
+  memset(lanes, 0, sizeof lanes);
+  int a = st->a;
+  for (int y0 = a; y0 <= st->b; y0 += PF_ROWS) {
+    int m = st->b - y0 + 1 < PF_ROWS ? st->b - y0 + 1 : PF_ROWS;
+    if (y0 != a) spans_ahead(&st->g, im, y0, m, st->sp, st->ns);
+    for (int i = 0; i < m; i++)
+      prim_spans_sums(&st->g, im, y0 + i, st->sp[i], st->ns[i],
+                      lanes[(y0 + i - a) & (PRIM_LANES - 1)]);
+  }
+  prim_lanes_reduce(lanes, S);
   c->de = prim_solve(S, alpha).de;
+}
+
+/* score n candidates in place (de = +BIG when one covers nothing or is degenerate) */
+static void score_batch(const prim_img *im, float alpha, prim_cand *c, int n) {
+  staged st[2];
+  if (n <= 0) return;
+  stage(im, &c[0], &st[0]);
+  for (int i = 0; i < n; i++) {
+    if (i + 1 < n) stage(im, &c[i + 1], &st[(i + 1) & 1]);
+    finish(im, alpha, &st[i & 1]);
+  }
 }
 
 typedef struct climb_job {
@@ -133,38 +163,45 @@ typedef struct climb_job {
   const prim_cand *warm;
 } climb_job;
 
-/* Climb c of shape n: the best of the random candidates, then rounds of PRIM_BATCH mutations. */
+/* Climb c of shape n: the best of the random candidates (the first one strictly lower wins),
+ * then rounds of PRIM_BATCH mutations of the climb's shape, the round's best replacing it when
+ * lower, until `age` mutations in a row failed. */
 static void climb(const climb_job *j, int c) {
   const prim_opts *o = j->o;
   prim_img im = img_of(j->s);
-  prim_cand best, t;
+  prim_cand best, t[PRIM_BATCH];
   best.kind = -1;
   best.de = PRIM_BIG;
   int64_t evals = 0;
-  for (int i = 0; i < o->candidates; i++) {
-    if (c == 0 && i == 0 && j->warm)
-      t = *j->warm;
-    else
-      prim_random(j->sp, (uint32_t)j->n, (uint32_t)c, (uint32_t)i, &t);
-    score(&im, o->alpha, &t);
-    evals++;
-    if (t.de < best.de) best = t;
+  for (int i0 = 0; i0 < o->candidates; i0 += PRIM_BATCH) {
+    int m = o->candidates - i0 < PRIM_BATCH ? o->candidates - i0 : PRIM_BATCH;
+    for (int k = 0; k < m; k++) {
+      int i = i0 + k;
+      if (c == 0 && i == 0 && j->warm)
+        t[k] = *j->warm;
+      else
+        prim_random(j->sp, (uint32_t)j->n, (uint32_t)c, (uint32_t)i, &t[k]);
+    }
+    score_batch(&im, o->alpha, t, m);
+    evals += m;
+    for (int k = 0; k < m; k++)
+      if (t[k].de < best.de) best = t[k];
   }
   if (best.kind >= 0) {
     int fails = 0;
     for (int r = 0; r < PRIM_MAX_ROUNDS && fails < o->age; r++) {
+      for (int k = 0; k < PRIM_BATCH; k++) {
+        uint32_t step = (uint32_t)o->candidates + (uint32_t)(r * PRIM_BATCH + k);
+        if (!prim_mutate(j->sp, (uint32_t)j->n, (uint32_t)c, step, &best, &t[k]))
+          t[k].kind = -1; /* no valid mutation: scored +BIG */
+      }
+      score_batch(&im, o->alpha, t, PRIM_BATCH);
+      evals += PRIM_BATCH;
       prim_cand top;
       top.de = PRIM_BIG;
       top.kind = -1;
-      for (int k = 0; k < PRIM_BATCH; k++) {
-        uint32_t step = (uint32_t)o->candidates + (uint32_t)(r * PRIM_BATCH + k);
-        if (prim_mutate(j->sp, (uint32_t)j->n, (uint32_t)c, step, &best, &t))
-          score(&im, o->alpha, &t);
-        else
-          t.de = PRIM_BIG;
-        evals++;
-        if (t.de < top.de) top = t;
-      }
+      for (int k = 0; k < PRIM_BATCH; k++)
+        if (t[k].de < top.de) top = t[k];
       if (top.de < best.de) {
         best = top;
         fails = 0;
@@ -206,7 +243,7 @@ int64_t prim_search_step(prim_search *s, const prim_opts *o, const prim_space *s
   if (b->kind < 0 || !prim_prepare(b->kind, b->g, &g)) return evals;
   prim_img im = img_of(s);
   float S[PRIM_SUMS];
-  sums_prefetch(&g, &im, S);
+  prim_sums(&g, &im, S);
   prim_fit f = prim_solve(S, o->alpha);
   if (!(f.de < PRIM_BIG)) return evals;
   int y0, y1;
