@@ -239,8 +239,8 @@ YSG_API ysg_status ysg_pipeline_read_image(ysg_pipeline *p, const char *ref,
                                            ysg_pixel_format format, void *dst, size_t dst_bytes,
                                            size_t stride);
 
-/* Write a value to a file: points/edges/boxes/curves as CSV, images as 8-bit sRGB PNG with
- * straight alpha. A printf-style frame pattern in path ("%04d") is replaced by frame. The file is
+/* Write a value to a file: points/edges/boxes/curves as CSV, shapes as JSON when path ends in
+ * ".json" and CSV otherwise, images as 8-bit sRGB PNG with straight alpha. A printf-style frame pattern in path ("%04d") is replaced by frame. The file is
  * written to a temporary name and renamed, so a failure never leaves a partial file. */
 YSG_API ysg_status ysg_pipeline_dump(ysg_pipeline *p, const char *ref, const char *path, int frame);
 

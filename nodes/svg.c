@@ -206,7 +206,7 @@ const ysg_node_type ysg__node_svg = {
     .name = "svg",
     .category = "output",
     .doc =
-        "Writes an SVG file every frame: shapes (e.g. the primitives node's, each as a "
+        "Writes an SVG file every frame: shapes (such as the primitives node's, each as a "
         "polygon, rect, ellipse, circle, line or quadratic path with its colour and opacity), "
         "then points as circles, boxes as outlined rectangles and curves as polylines; sRGB "
         "colours, canvas-sized. Files are written to a temporary name and renamed, so a "
