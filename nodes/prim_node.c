@@ -1,9 +1,10 @@
 /* prim_node.c — the `primitives` node: redraws its input image as `count` geometric shapes found
  * one at a time by a greedy search (nodes/prim_search.c on the CPU, cuda/prim.cu on the CUDA
  * backend), and outputs them as a shapes value and as an image drawn at canvas resolution as
- * anti-aliased vectors (nodes/prim_draw.c). on = "load" searches at the first frame that runs and
- * keeps the shapes; on = "frame" searches every frame, each shape starting from the previous
- * frame's (warm_start). `reveal` limits what is shown, so a pipeline can play the build-up. */
+ * anti-aliased vectors (nodes/prim_draw.c) tile by tile (fusable into a merge). on = "load"
+ * searches at the first frame that runs and keeps the shapes; on = "frame" searches every frame,
+ * each shape starting from the previous frame's (warm_start). `reveal` limits what is shown, so a
+ * pipeline can play the build-up. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -294,25 +295,9 @@ static ysg_status search(ysg_node *n, prim_state *st, const ysg_frame *frame) {
   return YSG_OK;
 }
 
-typedef struct tile_job {
-  const prim_draw *d;
-  ysg_value *out;
-} tile_job;
-
-static void tile_range(void *ud, int a, int b) {
-  const tile_job *j = ud;
-  ysg_value *o = j->out;
-  for (int t = a; t < b; t++) {
-    int tx = t % o->tiles_x, ty = t / o->tiles_x;
-    int x0 = tx * YSG_TILE, y0 = ty * YSG_TILE;
-    int w = o->width - x0 < YSG_TILE ? o->width - x0 : YSG_TILE;
-    int h = o->height - y0 < YSG_TILE ? o->height - y0 : YSG_TILE;
-    o->tiles[t] = (uint8_t)prim_draw_tile(
-        j->d, x0, y0, w, h, o->px + ((size_t)y0 * (size_t)o->width + x0) * 4, (size_t)o->width * 4);
-  }
-}
-
-static ysg_status prim_run(ysg_node *n, const ysg_frame *frame) {
+/* Tile rendering (ysg_tile_ops, so a merge can fuse the image): prepare searches when due, fills
+ * the shapes value and prepares the drawing; a tile is drawn from that alone. */
+static ysg_status prim_prepare_frame(ysg_node *n, const ysg_frame *frame) {
   prim_state *st = ysg_node_state(n);
   ysg_status s = check_reveal(n, st->o.count);
   if (s) return s;
@@ -342,15 +327,19 @@ static ysg_status prim_run(ysg_node *n, const ysg_frame *frame) {
   }
   shp->count = m;
   shp->attrs = 0;
-  /* the image: every shape but the background record over the background colour */
-  ysg_value *img = ysg_node_output(n, 0);
-  if (!img->tiles) return ysg_node_fail(n, YSG_ERR_INVALID, "the output image has no tile grid");
+  /* the image: every shape but the background record, over the background colour */
+  const ysg_value *img = ysg_node_output(n, 0);
   prim_draw_prepare(&st->draw, shp->kind + 1, shp->geom + 8, shp->rgba + 4, m - 1, st->bg,
                     img->width, img->height);
-  tile_job j = {&st->draw, img};
-  ysg_node_parallel_for(n, img->tiles_x * img->tiles_y, 4, tile_range, &j);
   return YSG_OK;
 }
+
+static int prim_render(const ysg_node *n, const ysg_tile *t) {
+  const prim_state *st = ysg_node_state(n);
+  return prim_draw_tile(&st->draw, t->x0, t->y0, t->w, t->h, t->px, t->stride);
+}
+
+static const ysg_tile_ops prim_tile = {prim_prepare_frame, prim_render, 0};
 
 const ysg_node_type ysg__node_primitives = {
     .name = "primitives",
@@ -377,6 +366,7 @@ const ysg_node_type ysg__node_primitives = {
     .n_params = N_PARAMS,
     .init = prim_init,
     .infer = prim_infer,
-    .run = prim_run,
+    .run = ysg_node_run_tiles,
     .destroy = prim_destroy,
+    .tile = &prim_tile,
 };

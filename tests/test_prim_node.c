@@ -358,3 +358,46 @@ Test(prim_node, bad_targets_and_paths) {
     cr_assert_eq(dir_entries(ro), 0);
   }
 }
+
+/* The image drawn tile by tile inside a fused merge equals the image drawn on its own. */
+Test(prim_node, fused_into_a_merge_bit_exact) {
+  int w, h;
+  uint8_t *px = photo(&w, &h);
+  static uint8_t img[2][256 * 256 * 4];
+  for (int fuse = 0; fuse < 2; fuse++) {
+    ysg_context *ctx = ysgt_ctx_warn(2);
+    char src[1024];
+    snprintf(src, sizeof src,
+             "canvas { width = %d, height = %d }\n"
+             "local target = image_in { name = \"target\" }\n"
+             "local p = primitives { image = target, count = 30, work_size = 64, shapes = "
+             "\"all\", alpha = 0, " SMALL_SEARCH
+             " }\n"
+             "merge { name = \"out\", layers = { gradient { }, { p, opacity = 0.8 } } }",
+             w, h);
+    const char *keep[] = {"out"};
+    ysg_load_options lo;
+    ysg_load_options_init(&lo);
+    lo.keep = keep;
+    lo.n_keep = 1;
+    lo.no_fuse = !fuse;
+    ysg_pipeline *p = NULL;
+    cr_assert_eq(ysg_pipeline_load_string(ctx, src, "test.lua", &lo, &p), YSG_OK, "%s",
+                 ysg_errmsg(ctx));
+    ysg_image_desc d = {w, h, YSG_RGBA8_SRGB, px, 0};
+    cr_assert_eq(ysg_pipeline_set_image(p, "target", &d), YSG_OK);
+    int fused = 0;
+    for (int i = 0; i < ysg_pipeline_node_count(p); i++) {
+      ysg_node_info ni;
+      ysg_pipeline_node_info(p, i, &ni);
+      fused += !strcmp(ni.type, "primitives") && ni.fused_into >= 0;
+    }
+    cr_assert_eq(fused, fuse, "primitives fused: %d", fused);
+    cr_assert_eq(ysg_pipeline_run_frame(p, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_read_rgba8(p, "out", img[fuse], 0), YSG_OK);
+    ysg_pipeline_destroy(p);
+    ysg_context_destroy(ctx);
+  }
+  cr_assert(!memcmp(img[0], img[1], sizeof img[0]), "fused and unfused images differ");
+  free(px);
+}
