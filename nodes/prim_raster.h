@@ -20,6 +20,13 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* the per-pixel coverage is called from the innermost loops: always inline it on the CPU */
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define PRIM_HOT __attribute__((always_inline))
+#else
+#define PRIM_HOT
+#endif
+
 #define PRIM_QUAD_SEGS 16 /* segments a quadratic Bézier stroke is flattened into */
 #define PRIM_MAX_SPANS (PRIM_QUAD_SEGS + 2)
 #define PRIM_BIG 1e30f
@@ -221,7 +228,7 @@ YSG_HD float prim_seg_dist(float x, float y, float ax, float ay, float bx, float
 
 /* Coverage of the pixel centred at (x, y): clamp(0.5 − d, 0, 1) with d the signed distance
  * (exact for polygons, circles and strokes; the usual first-order estimate for ellipses). */
-YSG_HD float prim_cov(const prim_geo *g, float x, float y) {
+PRIM_HOT YSG_HD float prim_cov(const prim_geo *g, float x, float y) {
   float d;
   if (g->cls == PRIM_CLS_POLY) {
     /* inside, d is the largest edge-line value; outside one edge line only, the nearest point
