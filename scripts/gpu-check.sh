@@ -2,8 +2,8 @@
 # gpu-check.sh — everything a session with a GPU runs on the device machine, in one call: the
 # device's facts (nvidia-smi -L, NVDEC/NVENC, driver libraries), a Release build with CUDA (FFmpeg
 # and FAISS off), the whole test suite, compute-sanitizer memcheck and racecheck over the test
-# programs that launch CUDA work, and the benchmarks bench_seed, bench_render, bench_pipeline and
-# bench_matte.
+# programs that launch CUDA work, and the benchmarks bench_seed, bench_render, bench_pipeline,
+# bench_matte and bench_primitives.
 # Logs go to $OUT/gpu-check/ when $OUT is set (else ./gpu-check-logs/): env.txt, build.log,
 # ctest.log, sanitizer.log, bench.log, bench.jsonl (each benchmark's JSON line), summary.txt — seven
 # files, within what a device call brings back.
@@ -140,7 +140,7 @@ fi
 # ---- bench ---------------------------------------------------------------------------------
 if want bench; then
   : >"$logs/bench.log"
-  for b in "bench_seed" "bench_render" "bench_pipeline" "bench_matte"; do
+  for b in "bench_seed" "bench_render" "bench_pipeline" "bench_matte" "bench_primitives"; do
     echo "== $b" | tee -a "$logs/bench.log"
     timeout 420 "$build/bench/$b" 2>&1 | tee -a "$logs/bench.log"
     rc=${PIPESTATUS[0]}
