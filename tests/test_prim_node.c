@@ -401,3 +401,40 @@ Test(prim_node, fused_into_a_merge_bit_exact) {
   cr_assert(!memcmp(img[0], img[1], sizeof img[0]), "fused and unfused images differ");
   free(px);
 }
+
+/* the command line: --dump of shapes writes JSON or CSV by the path's extension */
+Test(prim_node, cli_dump_by_extension) {
+  const char *dir = ysgt_tmpdir();
+  char src[1024];
+  snprintf(src, sizeof src,
+           "canvas { width = 256, height = 256, frames = 2 }\n"
+           "local photo = image { path = \"%s/pipelines/data/prim_photo.png\" }\n"
+           "primitives { name = \"p\", image = photo, count = 5, work_size = 48, " SMALL_SEARCH
+           " }\n",
+           YSG_SOURCE_DIR);
+  const char *file = ysgt_write(dir, "p.lua", src);
+  char cmd[4096], *out = NULL, *err = NULL;
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && '%s' run p.lua --unsafe --quiet --dump p.shapes=s%%d.json --dump "
+           "p.shapes=s%%d.csv",
+           dir, YSG_CLI_PATH);
+  int rc = ysgt_sh(cmd, &out, &err);
+  cr_assert_eq(rc, 0, "%s\n%s", file, err);
+  for (int f = 0; f < 2; f++) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/s%d.json", dir, f);
+    char *json = ysgt_read(path, NULL);
+    cr_assert_not_null(json, "no %s", path);
+    cr_assert(!strncmp(json, "{\"width\": 256, \"height\": 256, \"shapes\": [", 41), "%s", json);
+    cr_assert_eq(count_of(json, "\"kind\""), 6);
+    snprintf(path, sizeof path, "%s/s%d.csv", dir, f);
+    char *csv = ysgt_read(path, NULL);
+    cr_assert_not_null(csv, "no %s", path);
+    cr_assert(!strncmp(csv, "index,kind,", 11));
+    cr_assert_eq(count_of(csv, "\n"), 7);
+    free(json);
+    free(csv);
+  }
+  free(out);
+  free(err);
+}
