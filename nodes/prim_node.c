@@ -220,7 +220,11 @@ static ysg_status prim_infer(ysg_node *n) {
       ysg_node_request_scratch(n, prim_search_bytes(st->w, st->h, st->o.climbs), 0, &st->scratch);
   if (s) return s;
 #ifdef YSG_HAVE_CUDA
-  if (n->p->backend == YSG_BACKEND_CUDA && !st->dev) {
+  if (st->dev) { /* infer runs again when the pipeline is re-planned: sizes may have changed */
+    ysg__cuda_prim_destroy(st->dev);
+    st->dev = NULL;
+  }
+  if (n->p->backend == YSG_BACKEND_CUDA) {
     char err[512] = "";
     if ((s = ysg__cuda_prim_create(st->w, st->h, st->o.count, st->o.climbs, st->o.candidates,
                                    &st->dev, err, sizeof err)))
