@@ -251,7 +251,7 @@ static ysg_status search(ysg_node *n, prim_state *st, const ysg_frame *frame) {
   prim_search s;
   prim_search_bind(&s, ysg_node_scratch(n, st->scratch), st->w, st->h, st->o.climbs);
   float mean[4];
-  prim_downsample(in->px, in->width, in->height, st->f, s.tgt, st->w, st->h, mean);
+  prim_downsample(in->px, in->tiles, in->width, in->height, st->f, s.tgt, st->w, st->h, mean);
   if (!(mean[3] > 0.0f))
     return ysg_node_fail(n, YSG_ERR_DATA,
                          "input 'image' is fully transparent at frame %d: there is nothing to "

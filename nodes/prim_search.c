@@ -284,8 +284,9 @@ static void cover(int i, float f, int n, int *a, int *b, float *wa, float *wb) {
   if (*a == *b) *wa = *wb = (float)(hi - lo);
 }
 
-void prim_downsample(const uint16_t *px, int W, int H, float f, float *tgt, int w, int h,
-                     float mean[4]) {
+void prim_downsample(const uint16_t *px, const uint8_t *tiles, int W, int H, float f, float *tgt,
+                     int w, int h, float mean[4]) {
+  int tiles_x = (W + YSG_TILE - 1) / YSG_TILE;
   double sum[4] = {0, 0, 0, 0};
   for (int j = 0; j < h; j++) {
     int ya, yb;
@@ -300,8 +301,9 @@ void prim_downsample(const uint16_t *px, int W, int H, float f, float *tgt, int 
         double wy = y == ya ? wya : (y == yb ? wyb : 1.0);
         for (int x = xa; x <= xb && x < W; x++) {
           double wgt = wy * (x == xa ? wxa : (x == xb ? wxb : 1.0));
-          float p[4];
-          ysg_load_px(px + ((size_t)y * (size_t)W + (size_t)x) * 4, p);
+          float p[4] = {0, 0, 0, 0}; /* pixels of tiles flagged empty are not written: 0 */
+          if (!tiles || tiles[(y / YSG_TILE) * tiles_x + x / YSG_TILE])
+            ysg_load_px(px + ((size_t)y * (size_t)W + (size_t)x) * 4, p);
           for (int q = 0; q < 4; q++) acc[q] += wgt * p[q];
           wsum += wgt;
         }

@@ -73,10 +73,11 @@ void prim_search_rows(prim_search *s, int y0, int y1);
 int64_t prim_search_step(prim_search *s, const prim_opts *o, const prim_space *sp, int n,
                          const prim_cand *warm, prim_record *out, prim_par_fn par, void *par_ud);
 
-/* Area-average the FP16 (premultiplied) canvas image `px` (W × H) into the w × h float target
- * (f canvas pixels per search pixel). Returns the target's mean premultiplied colour in mean. */
-void prim_downsample(const uint16_t *px, int W, int H, float f, float *tgt, int w, int h,
-                     float mean[4]);
+/* Area-average the FP16 (premultiplied) canvas image `px` (W × H, occupancy grid `tiles` or
+ * NULL) into the w × h float target (f canvas pixels per search pixel). Returns the target's
+ * mean premultiplied colour in mean. */
+void prim_downsample(const uint16_t *px, const uint8_t *tiles, int W, int H, float f, float *tgt,
+                     int w, int h, float mean[4]);
 
 /* The search size for a W × H canvas and a work_size long side (never larger than the canvas). */
 void prim_work_size(int W, int H, int work_size, int *w, int *h, float *f);

@@ -58,7 +58,7 @@ static void target(prim_search *s, float mean[4]) {
     ysg_decode_srgb(srgb, lin);
     ysg_store_px(half + (size_t)i * 4, lin);
   }
-  prim_downsample(half, w, h, (float)w / 96.0f, s->tgt, 96, 96, mean);
+  prim_downsample(half, NULL, w, h, (float)w / 96.0f, s->tgt, 96, 96, mean);
   free(half);
   free(px);
 }

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "color.h"
 #include "util.h"
+#include "ysgraph/node.h"
 
 #define PRIM_BOUND_100 0.0191 /* measured 0.01818 */
 #define PRIM_BOUND_500 0.0093 /* measured 0.00883 */
@@ -437,4 +439,56 @@ Test(prim_node, cli_dump_by_extension) {
   }
   free(out);
   free(err);
+}
+
+/* ---- a target whose first tile is flagged empty but holds stale pixels ---------------------- */
+static const ysg_port_def stale_out[] = {{"image", YSG_IMAGE, 0, "the image", NULL, 0}};
+static ysg_status stale_infer(ysg_node *n) {
+  (void)n;
+  return YSG_OK;
+}
+static ysg_status stale_run(ysg_node *n, const ysg_frame *f) {
+  (void)f;
+  ysg_value *v = ysg_node_output(n, 0);
+  const float colour[4] = {0.2f, 0.4f, 0.6f, 1.0f}, white[4] = {1, 1, 1, 1};
+  for (int y = 0; y < v->height; y++)
+    for (int x = 0; x < v->width; x++) {
+      const float *c = x < 16 && y < 16 ? white : colour;
+      for (int q = 0; q < 4; q++) v->px[(y * v->width + x) * 4 + q] = ysg_float_to_half(c[q]);
+    }
+  for (int t = 0; t < v->tiles_x * v->tiles_y; t++) v->tiles[t] = t != 0;
+  return YSG_OK;
+}
+static const ysg_node_type stale_type = {.name = "stale",
+                                         .category = "test",
+                                         .doc = "An image with a stale empty tile.",
+                                         .outputs = stale_out,
+                                         .n_outputs = 1,
+                                         .infer = stale_infer,
+                                         .run = stale_run};
+
+Test(prim_node, empty_tiles_read_as_transparent) {
+  ysg_context *ctx = ysgt_ctx_warn(1);
+  cr_assert_eq(ysg_register_node_type(ctx, &stale_type), YSG_OK);
+  const char *keep[] = {"p.shapes"};
+  ysg_load_options lo;
+  ysg_load_options_init(&lo);
+  lo.keep = keep;
+  lo.n_keep = 1;
+  ysg_pipeline *p = NULL;
+  cr_assert_eq(ysg_pipeline_load_string(ctx,
+                                        "canvas { width = 32, height = 32 }\n"
+                                        "primitives { name = \"p\", image = stale { }, count = 1, "
+                                        "candidates = 4, climbs = 1, age = 1 }",
+                                        "test.lua", &lo, &p),
+               YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_eq(ysg_pipeline_run_frame(p, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+  const ysg_value *v = NULL;
+  cr_assert_eq(ysg_pipeline_get_value(p, "p.shapes", &v), YSG_OK);
+  /* the background is the mean: three quarters covered by the colour, one transparent */
+  cr_assert_float_eq(v->rgba[3], 0.75f, 1e-3f, "background opacity %g", v->rgba[3]);
+  cr_assert_float_eq(v->rgba[0], 0.2f, 2e-3f);
+  cr_assert_float_eq(v->rgba[2], 0.6f, 2e-3f);
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
 }
