@@ -164,7 +164,8 @@ Test(prim_cuda, node_on_both_backends) {
     cr_assert_eq(ysg_pipeline_set_image(p[b], "target", &d), YSG_OK);
     cr_assert_eq(ysg_pipeline_run_frame(p[b], 0), YSG_OK, "%s", ysg_errmsg(ctx[b]));
     cr_assert_eq(ysg_pipeline_get_value(p[b], "p.shapes", &v[b]), YSG_OK);
-    cr_assert_eq(ysg_pipeline_read_rgba8(p[b], "p", img[b], 0), YSG_OK);
+    cr_assert_eq(ysg_pipeline_read_image(p[b], "p", YSG_RGBA8_SRGB, img[b], sizeof img[b], 0),
+                 YSG_OK);
   }
   cr_assert_eq(v[0]->count, v[1]->count);
   cr_assert(!memcmp(v[0]->kind, v[1]->kind, sizeof(int32_t) * v[0]->count));

@@ -139,7 +139,7 @@ Test(prim_node, reveal_shows_the_build_up) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "%s", ysg_errmsg(ctx));
     const ysg_value *v = shapes_of(p);
     cr_assert_eq(v->count, 1 + 5 * f, "frame %d shows %d records", f, v->count);
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "p", img[f], 0), YSG_OK);
+    cr_assert_eq(ysg_pipeline_read_image(p, "p", YSG_RGBA8_SRGB, img[f], sizeof img[f], 0), YSG_OK);
     if (f) { /* the same search: the earlier records stay */
       cr_assert(!memcmp(v->geom, last.geom, sizeof(float) * 8 * (size_t)last.count));
       cr_assert(memcmp(img[f], img[f - 1], sizeof img[f]), "frame %d drew nothing new", f);
@@ -396,7 +396,8 @@ Test(prim_node, fused_into_a_merge_bit_exact) {
     }
     cr_assert_eq(fused, fuse, "primitives fused: %d", fused);
     cr_assert_eq(ysg_pipeline_run_frame(p, 0), YSG_OK, "%s", ysg_errmsg(ctx));
-    cr_assert_eq(ysg_pipeline_read_rgba8(p, "out", img[fuse], 0), YSG_OK);
+    cr_assert_eq(ysg_pipeline_read_image(p, "out", YSG_RGBA8_SRGB, img[fuse], sizeof img[fuse], 0),
+                 YSG_OK);
     ysg_pipeline_destroy(p);
     ysg_context_destroy(ctx);
   }

@@ -1,7 +1,9 @@
 """test_pipeline.py — the Pipeline API: loading (file, source, --set overrides, output_dir),
 canvas and backend, points/boxes/images in, frames out in every format with known values and
-against the CLI's PNG of the same pipeline, render with progress, stats, nodes() schemas."""
+against the CLI's PNG of the same pipeline, render with progress, stats, nodes() schemas,
+shapes against the CLI's JSON dump."""
 
+import json
 import os
 
 import numpy as np
@@ -193,3 +195,31 @@ def test_attributes_read_back_ids_conf_and_labels(tmp_path):
         with pytest.raises(ysgraph.Error) as e:
             p.attributes("out")
         assert e.value.message == "attributes: 'out' is image, not points or boxes"
+
+
+def test_shapes_match_the_cli_json_dump(tmp_path, cli):
+    photo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pipelines",
+                         "data", "prim_photo.png")
+    (tmp_path / "photo.png").write_bytes(open(photo, "rb").read())
+    src = ("canvas { width = 128, height = 128 }\n"
+           "local photo = image { path = 'photo.png' }\n"
+           "primitives { name = 'p', image = photo, count = 6, work_size = 48, seed = 3,\n"
+           "             candidates = 40, climbs = 4, age = 24 }\n")
+    path = tmp_path / "p.lua"
+    path.write_text(src)
+    with ysgraph.Pipeline(path=str(path), backend="cpu") as p:
+        p.run(0)
+        s = p.shapes("p.shapes")
+        with pytest.raises(ysgraph.Error, match="'p.image' is image, not shapes"):
+            p.shapes("p.image")
+    assert s["kind"].shape == (7,) and s["geom"].shape == (7, 8) and s["rgba"].shape == (7, 4)
+    assert s["kinds"] == ["rectangle"] + ["triangle"] * 6  # the background, then the shapes
+    assert np.all(np.diff(s["error"]) <= 0)  # greedy: every shape lowers the error
+    cli("run", str(path), "--quiet", "--dump", "p.shapes=s.json", cwd=str(tmp_path))
+    dumped = json.loads((tmp_path / "s.json").read_text())["shapes"]
+    assert [d["kind"] for d in dumped] == s["kinds"]
+    for d, g, rgba, err in zip(dumped, s["geom"], s["rgba"], s["error"]):
+        assert d["opacity"] == pytest.approx(float(rgba[3]), rel=1e-6)
+        assert d["error"] == pytest.approx(float(err), rel=1e-6)
+        names = [k for k in d if k not in ("kind", "color", "rgb", "opacity", "error")]
+        np.testing.assert_allclose([d[k] for k in names], g[:len(names)], rtol=1e-6)

@@ -33,7 +33,8 @@ FORMATS = {  # name: (enum, numpy dtype name, channels)
 }
 BACKENDS = {"auto": 0, "cpu": 1, "cuda": 2}
 BACKEND_NAMES = {0: "auto", 1: "cpu", 2: "cuda"}
-VALUE_TYPES = {0: "points", 1: "edges", 2: "curves", 3: "boxes", 4: "image"}
+VALUE_TYPES = {0: "points", 1: "edges", 2: "curves", 3: "boxes", 4: "image", 5: "shapes"}
+YSG_SHAPES = 5
 
 
 # ---- structs ------------------------------------------------------------------------------------
@@ -89,7 +90,12 @@ class Value(ctypes.Structure):
                 ("tiles_x", c_int32), ("tiles_y", c_int32), ("xy", c_void_p), ("ij", c_void_p),
                 ("id", c_void_p), ("radius", c_void_p), ("conf", c_void_p), ("rgba", c_void_p),
                 ("xywh", c_void_p), ("px", c_void_p), ("tiles", c_void_p), ("label", c_void_p),
-                ("labels", c_void_p)]
+                ("labels", c_void_p), ("kind", c_void_p), ("geom", c_void_p),
+                ("error", c_void_p)]
+
+# ysg_prim_kind (include/ysgraph/value.h), in order: the kinds of a shapes value
+SHAPE_KINDS = ("triangle", "rectangle", "rotated_rectangle", "ellipse", "rotated_ellipse",
+               "circle", "line", "quadratic", "polygon")
 
 
 class LabelTable(ctypes.Structure):  # ysg_label_table

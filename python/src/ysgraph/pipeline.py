@@ -576,6 +576,33 @@ class Pipeline:
                 out["labels"] = [names[i] if 0 <= i < len(names) else None for i in idx]
             return out
 
+    def shapes(self, ref):
+        """A shapes value (the primitives node's `shapes`) as a dict of numpy arrays, record 0
+        being the background: kind (N,) int32 indexing SHAPE_KINDS, kinds (N names), geom (N, 8)
+        float32 canvas pixels (meaning per kind as in include/ysgraph/value.h), rgba (N, 4)
+        linear straight colour whose alpha is the opacity, error (N,) the RMSE once drawn."""
+        with self._lock:
+            self._live("shapes")
+            v = self._value(ref)
+            if v.type != L.YSG_SHAPES:
+                raise Error.invalid(f"shapes: '{ref}' is {L.VALUE_TYPES.get(v.type)}, not shapes")
+            n = max(0, min(v.count, v.capacity))
+
+            def rows(ptr, ctype, cols, dtype):
+                if n == 0:
+                    return np.zeros((0, cols) if cols > 1 else (0,), dtype)
+                a = np.ctypeslib.as_array(ctypes.cast(ptr, ctypes.POINTER(ctype)),
+                                          (n * cols,)).astype(dtype, copy=True)
+                return a.reshape(n, cols) if cols > 1 else a
+
+            kind = rows(v.kind, ctypes.c_int32, 1, np.int32)
+            out = {"kind": kind, "kinds": [L.SHAPE_KINDS[k] for k in kind],
+                   "geom": rows(v.geom, ctypes.c_float, 8, np.float32),
+                   "rgba": rows(v.rgba, ctypes.c_float, 4, np.float32),
+                   "error": rows(v.error, ctypes.c_float, 1, np.float32)}
+            self._bytes_copied += sum(a.nbytes for k, a in out.items() if k != "kinds")
+            return out
+
 
 def nodes():
     """Every node type's schema as dicts: name, category, doc, flags, cuda, inputs, outputs,
