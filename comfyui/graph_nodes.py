@@ -1,8 +1,8 @@
 """graph_nodes.py — ComfyUI nodes generated from ysgraph's node schemas (ysgraph.nodes()): graph,
 curve, line, bbox, dot, merge, effects, procedural sources and the image/points/boxes inputs.
 INPUT_TYPES come from each parameter's kind, default, range and choices, sockets from the ports'
-value types (YSG_POINTS, YSG_EDGES, YSG_CURVES, YSG_BOXES, YSG_IMAGE). A node does no work: it
-returns a YsgRef, a port of a small graph description. "ysgraph Output" turns the description
+value types (YSG_POINTS, YSG_EDGES, YSG_CURVES, YSG_BOXES, YSG_IMAGE, YSG_SHAPES). A node does no
+work: it returns a YsgRef, a port of a small graph description. "ysgraph Output" turns the description
 into Lua, runs it as one ysgraph pipeline (cached while the Lua is unchanged) and returns IMAGE
 and MASK. Nodes that read or write files (paths) and sinks are left to ComfyUI's own nodes."""
 
@@ -14,7 +14,7 @@ from . import runner
 from .tracks import Tracks
 
 MULTI_SLOTS = 8  # merge's `layers`: this many sockets, each with its link params
-SOCKET = {t: "YSG_" + t.upper() for t in ("points", "edges", "curves", "boxes", "image")}
+SOCKET = {t: "YSG_" + t.upper() for t in ("points", "edges", "curves", "boxes", "image", "shapes")}
 INT_RANGE = (-(2**31), 2**31 - 1)
 FLOAT_RANGE = (-1e9, 1e9)
 

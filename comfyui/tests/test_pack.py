@@ -73,6 +73,8 @@ def test_generated_inputs_follow_the_schemas(pack):
     assert g.RETURN_TYPES == ("YSG_EDGES", "YSG_POINTS") and g.RETURN_NAMES == ("edges", "points")
     k = g.INPUT_TYPES()["required"]["k"]
     assert k[0] == "INT" and k[1]["default"] == 5
+    prim = pack.NODE_CLASS_MAPPINGS["ysgraph_primitives"]
+    assert prim.RETURN_TYPES == ("YSG_IMAGE", "YSG_SHAPES")
 
 
 LINKS = dict(width=96, height=48)
