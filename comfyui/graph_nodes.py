@@ -2,8 +2,8 @@
 curve, line, bbox, dot, merge, effects, procedural sources and the image/points/boxes inputs.
 INPUT_TYPES come from each parameter's kind, default, range and choices, sockets from the ports'
 value types (YSG_POINTS, YSG_EDGES, YSG_CURVES, YSG_BOXES, YSG_IMAGE, YSG_SHAPES). A node does no
-work: it returns a YsgRef, a port of a small graph description. "ysgraph Output" turns the description
-into Lua, runs it as one ysgraph pipeline (cached while the Lua is unchanged) and returns IMAGE
+work: it returns a YsgRef, a port of a small graph description. "ysgraph Output" turns the
+description into Lua, runs it as one ysgraph pipeline (cached while the Lua is unchanged) and returns IMAGE
 and MASK. Nodes that read or write files (paths) and sinks are left to ComfyUI's own nodes."""
 
 import hashlib
