@@ -284,7 +284,9 @@ YSG_HD void ysg_guided_coeffs(const float s[YSG_GUIDED_SUMS], float n, float eps
   float i_rr = gg * bb - gb * gb, i_rg = gb * rb - rg * bb, i_rb = rg * gb - gg * rb;
   float i_gg = rr * bb - rb * rb, i_gb = rb * rg - rr * gb, i_bb = rr * gg - rg * rg;
   float det = rr * i_rr + rg * i_rg + rb * i_rb;
-  float id = det != 0.0f ? 1.0f / det : 0.0f;
+  /* the division runs unconditionally (then a select), so CPU loops over pixels vectorise */
+  float id = 1.0f / (det != 0.0f ? det : 1.0f);
+  id = det != 0.0f ? id : 0.0f;
   ab[0] = (i_rr * cr + i_rg * cg + i_rb * cb) * id;
   ab[1] = (i_rg * cr + i_gg * cg + i_gb * cb) * id;
   ab[2] = (i_rb * cr + i_gb * cg + i_bb * cb) * id;

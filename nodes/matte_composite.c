@@ -136,15 +136,17 @@ typedef struct comp_job {
 
 static void alpha_rows(void *ud, int y0, int y1) {
   const comp_job *j = ud;
-  float f[4 * CHUNK], m[4 * CHUNK];
+  float m[CHUNK];
   int W = j->fg->width;
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      ysg__matte_load_span(j->fg, y, x0, n, f);
-      if (j->matte) ysg__matte_load_span(j->matte, y, x0, n, m);
-      for (int i = 0; i < n; i++)
-        j->a[(size_t)y * W + x0 + i] = f[4 * i + 3] * (j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f);
+      float *a = j->a + (size_t)y * W + x0;
+      ysg__matte_load_alpha(j->fg, y, x0, n, a);
+      if (j->matte) {
+        ysg__matte_load_alpha(j->matte, y, x0, n, m);
+        for (int i = 0; i < n; i++) a[i] *= ysg_clamp01(m[i]);
+      }
     }
 }
 
@@ -171,7 +173,7 @@ static void comp_span(const float *restrict f, const float *restrict m, const fl
 
 static void comp_rows(void *ud, int y0, int y1) {
   const comp_job *j = ud;
-  float f[4 * CHUNK], m[4 * CHUNK], b[4 * CHUNK], bw[4 * CHUNK], o[4 * CHUNK];
+  float f[4 * CHUNK], b[4 * CHUNK], bw[4 * CHUNK], o[4 * CHUNK];
   int W = j->fg->width;
   float wrap = j->bgw ? j->op->wrap : 0.0f;
   for (int y = y0; y < y1; y++)
@@ -179,10 +181,14 @@ static void comp_rows(void *ud, int y0, int y1) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
       ysg__matte_load_span(j->fg, y, x0, n, f);
       ysg__matte_load_span(j->bg, y, x0, n, b);
-      if (j->matte) ysg__matte_load_span(j->matte, y, x0, n, m);
       if (j->bgw) ysg__matte_load_span(j->bgw, y, x0, n, bw);
       float mm[CHUNK], mwv[CHUNK];
-      for (int i = 0; i < n; i++) mm[i] = j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f;
+      if (j->matte) {
+        ysg__matte_load_alpha(j->matte, y, x0, n, mm);
+        for (int i = 0; i < n; i++) mm[i] = ysg_clamp01(mm[i]);
+      } else {
+        for (int i = 0; i < n; i++) mm[i] = 1.0f;
+      }
       for (int i = 0; i < n; i++) mwv[i] = j->bgw ? j->mw[(size_t)y * W + x0 + i] : 1.0f;
       comp_span(f, mm, b, j->bgw ? bw : b, mwv, wrap, o, n);
       ysg_floats_to_halves(o, j->out->px + ((size_t)y * W + x0) * 4, 4 * n);

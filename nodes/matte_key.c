@@ -53,7 +53,7 @@ static void diff_span(const ysg_diff_key *k, const float *restrict in, const flo
 
 static void key_rows(void *ud, int y0, int y1) {
   const key_job *j = ud;
-  float in[4 * CHUNK], pl[4 * CHUNK], fg[4 * CHUNK], m[CHUNK], quad[4 * CHUNK];
+  float in[4 * CHUNK], pl[4 * CHUNK], fg[4 * CHUNK], m[CHUNK];
   int W = j->in->width;
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
@@ -67,9 +67,7 @@ static void key_rows(void *ud, int y0, int y1) {
       }
       size_t off = ((size_t)y * (size_t)W + (size_t)x0) * 4;
       ysg_floats_to_halves(fg, j->fg->px + off, 4 * n);
-      for (int i = 0; i < n; i++)
-        quad[4 * i] = quad[4 * i + 1] = quad[4 * i + 2] = quad[4 * i + 3] = m[i];
-      ysg_floats_to_halves(quad, j->matte->px + off, 4 * n);
+      ysg__matte_store_span(j->matte->px + off, m, n);
     }
 }
 
