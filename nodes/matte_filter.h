@@ -16,6 +16,12 @@
 void ysg__matte_load_span(const ysg_value *v, int y, int x0, int n, float *dst);
 /* Row y of an image as W×4 floats; pixels under empty tiles read as 0. */
 void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst);
+/* Pixels [x0, x0 + n) of row y as four planes of n floats (empty tiles: 0), and n pixels from
+ * four planes into halves at dst. */
+void ysg__matte_load_planes(const ysg_value *v, int y, int x0, int n, float *R, float *G, float *B,
+                            float *A);
+void ysg__matte_store_planes(uint16_t *dst, const float *R, const float *G, const float *B,
+                             const float *A, int n);
 /* The alpha of pixels [x0, x0 + n) of row y as n floats (empty tiles: 0). */
 void ysg__matte_load_alpha(const ysg_value *v, int y, int x0, int n, float *dst);
 /* Store W matte values as (m, m, m, m) halves into row y of out; a span of n into dst. */

@@ -9,6 +9,9 @@
  * q = mean(a)·I + mean(b). The guide's code values are computed once per row into a ring.
  * tests/test_matte_refine.c checks it against a direct O(r²) implementation. */
 #include <string.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "matte_filter.h"
 #include "matte_stream.h"
@@ -22,9 +25,9 @@ typedef struct gf_state {
   float *gi;             /* ring × 3W: the guide's code values (R' | G' | B') of a row */
   float *ab;             /* ring × 4W: a (3 planes) and b of a row */
   double *v1, *v2;       /* NS × W and 4 × W: column sums over the window's rows */
-  double *pre;           /* NS × (W + 1): prefix sums along the row */
+  double *pre;           /* 2 × (W + 1): prefix sums along the row */
   float *sums;           /* NS × W: a row's window sums */
-  float *span;           /* 8 × CHUNK: a span of the guide as RGBA, then as planes */
+  float *span;           /* 4 × CHUNK: a span of the guide as planes */
   int gi_next, ab_next;  /* next guide row / coefficient row to compute */
   int ab_first, q_first; /* the band's first rows: their window sums start from zero */
 } gf_state;
@@ -35,24 +38,24 @@ static int ring_rows(int r) { return 2 * r + 3; }
 size_t ysg__matte_guided_floats(int w, int r) {
   size_t W = (size_t)w, R = (size_t)ring_rows(r);
   return align16(sizeof(gf_state) / sizeof(float) + 1) + align16(R * 3 * W) + align16(R * 4 * W) +
-         align16(2 * NS * W) + align16(2 * 4 * W) + align16(2 * NS * (W + 1)) + align16(NS * W) +
+         align16(2 * NS * W) + align16(2 * 4 * W) + align16(4 * (W + 1)) + align16(NS * W) +
          align16(8 * CHUNK);
 }
 
-/* Row y of the guide as code values into g (3 planes of W). */
+/* Row y of the guide as code values into g (3 planes of W): planes straight from the FP16
+ * pixels, then the per-pixel math, which vectorises. */
 static void guide_row(gf_state *s, int y, float *g) {
   int w = s->w;
-  float *rgba = s->span, *P = s->span + 4 * CHUNK;
+  float *restrict P0 = s->span, *restrict P1 = P0 + CHUNK, *restrict P2 = P1 + CHUNK,
+                  *restrict P3 = P2 + CHUNK;
   for (int x0 = 0; x0 < w; x0 += CHUNK) {
     int n = w - x0 < CHUNK ? w - x0 : CHUNK;
-    ysg__matte_load_span(s->op->guide, y, x0, n, rgba);
-    /* planes, then the per-pixel math: it vectorises (see matte_key.c's chroma_span) */
-    for (int i = 0; i < n; i++)
-      for (int c = 0; c < 4; c++) P[c * CHUNK + i] = rgba[4 * i + c];
+    ysg__matte_load_planes(s->op->guide, y, x0, n, P0, P1, P2, P3);
+    float *restrict g0 = g + x0, *restrict g1 = g + w + x0, *restrict g2 = g + 2 * w + x0;
     for (int i = 0; i < n; i++) {
-      float px[4] = {P[i], P[CHUNK + i], P[2 * CHUNK + i], P[3 * CHUNK + i]}, o[3];
+      float px[4] = {P0[i], P1[i], P2[i], P3[i]}, o[3];
       ysg_guided_guide(px, o);
-      g[x0 + i] = o[0], g[w + x0 + i] = o[1], g[2 * w + x0 + i] = o[2];
+      g0[i] = o[0], g1[i] = o[1], g2[i] = o[2];
     }
   }
 }
@@ -99,29 +102,58 @@ static void v1_update(double *v, const float *g, const float *p, const float *go
     acc(v + (size_t)k * w, in[first[k]], in[second[k]], out[first[k]], out[second[k]], w);
 }
 
+/* Prefix sums P[0] = 0, P[x + 1] = v[0] + … + v[x] of two rows of n doubles. With AVX-512 each
+ * 8 values are scanned in registers (three shifted adds) and the running total carried into
+ * the next 8 (one add on the dependency chain per 8 values; the two rows hide its latency). */
+static void prefix2(const double *va, const double *vb, double *pa, double *pb, int n) {
+  int x = 0;
+  double ta = 0.0, tb = 0.0;
+#if defined(__AVX512F__)
+  const __m512i z = _mm512_setzero_si512(), top = _mm512_set1_epi64(7);
+  __m512d ca = _mm512_setzero_pd(), cb = _mm512_setzero_pd();
+#define SCAN(v)                                                                                 \
+  v = _mm512_add_pd(v, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(v), z, 7))); \
+  v = _mm512_add_pd(v, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(v), z, 6))); \
+  v = _mm512_add_pd(v, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(v), z, 4)))
+  for (; x + 8 <= n; x += 8) {
+    __m512d a = _mm512_loadu_pd(va + x), b = _mm512_loadu_pd(vb + x);
+    SCAN(a);
+    SCAN(b);
+    _mm512_storeu_pd(pa + 1 + x, _mm512_add_pd(a, ca));
+    _mm512_storeu_pd(pb + 1 + x, _mm512_add_pd(b, cb));
+    ca = _mm512_add_pd(ca, _mm512_permutexvar_pd(top, a));
+    cb = _mm512_add_pd(cb, _mm512_permutexvar_pd(top, b));
+  }
+#undef SCAN
+  ta = _mm512_cvtsd_f64(ca), tb = _mm512_cvtsd_f64(cb);
+#endif
+  pa[0] = pb[0] = 0.0;
+  for (; x < n; x++) {
+    ta += va[x], tb += vb[x];
+    pa[x + 1] = ta, pb[x + 1] = tb;
+  }
+}
+
 /* Window sums along the row of the nc column sums v (nc × W) into out (nc × W floats). */
 static void row_windows(gf_state *s, const double *v, int nc, float *out) {
   int w = s->w, r = s->op->r;
-  double *pre = s->pre;
-  double acc[NS];
-  for (int c = 0; c < nc; c++) acc[c] = 0.0, pre[(size_t)c * (w + 1)] = 0.0;
-  for (int x = 0; x < w; x++) /* nc independent chains side by side */
-    for (int c = 0; c < nc; c++) {
-      acc[c] += v[(size_t)c * w + x];
-      pre[(size_t)c * (w + 1) + x + 1] = acc[c];
-    }
+  double *pre = s->pre;                                                 /* two rows of W + 1 */
   int lo = r + 1 < w ? r + 1 : w, hi = w - r - 1 > lo ? w - r - 1 : lo; /* interior [lo, hi) */
-  for (int c = 0; c < nc; c++) {
-    const double *P = pre + (size_t)c * (w + 1);
-    float *o = out + (size_t)c * w;
-    for (int x = 0; x < lo && x < w; x++) {
-      int a = x - r < 0 ? 0 : x - r, b = x + r + 1 > w ? w : x + r + 1;
-      o[x] = (float)(P[b] - P[a]);
-    }
-    for (int x = lo; x < hi; x++) o[x] = (float)(P[x + r + 1] - P[x - r]);
-    for (int x = hi; x < w; x++) {
-      int a = x - r < 0 ? 0 : x - r, b = x + r + 1 > w ? w : x + r + 1;
-      o[x] = (float)(P[b] - P[a]);
+  for (int c = 0; c < nc; c += 2) {
+    int c2 = c + 1 < nc ? c + 1 : c;
+    prefix2(v + (size_t)c * w, v + (size_t)c2 * w, pre, pre + w + 1, w);
+    for (int k = 0; k < 2 && c + k < nc; k++) {
+      const double *P = pre + (size_t)k * (w + 1);
+      float *o = out + (size_t)(c + k) * w;
+      for (int x = 0; x < lo; x++) {
+        int a = x - r < 0 ? 0 : x - r, b = x + r + 1 > w ? w : x + r + 1;
+        o[x] = (float)(P[b] - P[a]);
+      }
+      for (int x = lo; x < hi; x++) o[x] = (float)(P[x + r + 1] - P[x - r]);
+      for (int x = hi; x < w; x++) {
+        int a = x - r < 0 ? 0 : x - r, b = x + r + 1 > w ? w : x + r + 1;
+        o[x] = (float)(P[b] - P[a]);
+      }
     }
   }
 }
@@ -224,7 +256,7 @@ void ysg__matte_guided_stage(ysg_rs_stage *st, const ysg_guided_op *op, float *m
   s->ab = p, p += align16(R * 4 * W);
   s->v1 = (double *)p, p += align16(2 * NS * W);
   s->v2 = (double *)p, p += align16(2 * 4 * W);
-  s->pre = (double *)p, p += align16(2 * NS * (W + 1));
+  s->pre = (double *)p, p += align16(4 * (W + 1));
   s->sums = p, p += align16(NS * W);
   s->span = p;
   memset(st, 0, sizeof *st);
