@@ -28,6 +28,7 @@ struct ysg_context {
   void *log_ud;
   ysg_log_level log_level;
   int threads;
+  void *pool; /* ysg_pool (engine/pool.h) behind ysg_node_parallel_for, started on first use */
   ysg_status code;
   char msg[YSG_ERRMSG_CAP];
   const ysg_node_type **types; /* registry, in registration order */
