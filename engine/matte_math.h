@@ -350,8 +350,8 @@ YSG_HD float ysg_blur_tap(const ysg_blur_kernel *k, int t) {
 /* fg (premultiplied) through matte m over bg (premultiplied), with light wrap: w = wrap·(1 −
  * mw) (mw: the foreground's alpha blurred), the foreground's colour mixed towards the blurred
  * background bgw by w where it covers (a = fg.a·m). Linear light, premultiplied throughout. */
-YSG_HD void ysg_composite_px(const float fg[4], float m, const float bg[4], const float bgw[4],
-                             float mw, float wrap, float out[4]) {
+YSG_HD void ysg_matte_composite_px(const float fg[4], float m, const float bg[4],
+                                   const float bgw[4], float mw, float wrap, float out[4]) {
   float a = fg[3] * m;
   float w = wrap * (1.0f - mw);
   for (int c = 0; c < 3; c++) {

@@ -159,7 +159,7 @@ static void comp_span(float (*restrict F)[CHUNK], const float *restrict m,
   for (int i = 0; i < n; i++) {
     float fp[4] = {F0[i], F1[i], F2[i], F3[i]}, bp[4] = {B[0][i], B[1][i], B[2][i], B[3][i]};
     float wp[4] = {BW[0][i], BW[1][i], BW[2][i], 0.0f}, op[4];
-    ysg_composite_px(fp, m[i], bp, wp, mw[i], wrap, op);
+    ysg_matte_composite_px(fp, m[i], bp, wp, mw[i], wrap, op);
     F0[i] = op[0], F1[i] = op[1], F2[i] = op[2], F3[i] = op[3];
   }
 }
