@@ -168,13 +168,17 @@ __global__ void feather_kernel(float *a, const float *b, size_t n, const ysg_mat
   a[i] = ysg_matte_feather(op->feather_mode, a[i], b[i]);
 }
 
+/* state: two planes; the average is read from plane temporal_src and written to the other, which
+ * the host makes the average only when the frame succeeds (nodes/matte_refine.c) */
 __global__ void temporal_kernel(float *a, float *state, size_t n, const ysg_matte_refine_op *op) {
   size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
+  const float *prev = state + (op->temporal_src ? n : 0);
+  float *next = state + (op->temporal_src ? 0 : n);
   float s = op->temporal_reset
                 ? a[i]
-                : ysg_matte_temporal(state[i], a[i], op->temporal, op->motion, op->deadband);
-  state[i] = s;
+                : ysg_matte_temporal(prev[i], a[i], op->temporal, op->motion, op->deadband);
+  next[i] = s;
   a[i] = s;
 }
 

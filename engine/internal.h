@@ -194,6 +194,7 @@ struct ysg_pipeline {
   int frame;            /* last frame run, -1 before the first */
   ysg_frame running;    /* the frame being run (ysg__exec_frame), for ysg_node_input_at */
   unsigned param_stamp; /* changes when the host sets a param (ysg_node_input_seekable) */
+  unsigned frames_done; /* frames run to success (ysg_node_frames_done) */
   /* CUDA backend */
   int no_graphs, profile;    /* load options (or YSG_NO_CUDA_GRAPHS=1) */
   char *pipe;                /* load option: attach a raw sink to standard output (raw_pipe.c) */

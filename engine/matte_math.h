@@ -324,6 +324,7 @@ typedef struct ysg_matte_refine_op {
   int32_t feather_mode, feather_on, blur_on;
   float temporal, motion, deadband;
   int32_t temporal_reset; /* 1: this frame restarts the average */
+  int32_t temporal_src;   /* device: the state plane holding the average (the other is written) */
   int32_t guided;         /* window radius px; 0: off */
   float eps;
 } ysg_matte_refine_op;

@@ -28,6 +28,7 @@ void ysg_node_suggest_canvas(ysg_node *n, int width, int height, int frames, dou
 }
 void *ysg_node_state(const ysg_node *n) { return n->state; }
 int ysg_node_check_only(const ysg_node *n) { return n->p->check_only; }
+unsigned ysg_node_frames_done(const ysg_node *n) { return n->p->frames_done; }
 void ysg_node_set_state(ysg_node *n, void *state) { n->state = state; }
 
 void *ysg_node_alloc(ysg_node *n, size_t bytes) {

@@ -82,8 +82,12 @@ typedef struct refine_state {
   int h_state[2]; /* temporal: the average, read from one and written to the other */
   int h_stream;
   size_t stream_floats; /* per worker */
-  int flip;             /* temporal: which of h_state holds the average */
-  int last_frame;       /* temporal: the frame the average last took in (-1: none yet) */
+  /* temporal: the committed average (after frame last_frame, -1: none yet) is in plane flip of
+   * h_state (on the device: of d_state); a frame reads it and writes the other plane, which
+   * becomes the average only once that frame has succeeded as a whole (refine_frame_begin) */
+  int flip, last_frame;
+  int pending;           /* the frame whose average waits in plane !flip (-1: none) */
+  unsigned pending_done; /* ysg_node_frames_done when it started */
   int d_work, d_state;
 } refine_state;
 
@@ -114,7 +118,7 @@ static ysg_status refine_infer(ysg_node *n) {
   st->blur = ysg_node_param_is_set(n, P_BLUR);
   st->temporal = ysg_node_param_is_set(n, P_TEMPORAL);
   st->guided = ysg_node_param_is_set(n, P_GUIDED);
-  st->last_frame = -1;
+  st->last_frame = st->pending = -1;
   int t = ysg_node_threads(n);
   st->workers = t < 1 ? 1 : (t > 64 ? 64 : t);
   st->h_a = st->h_b = st->h_c = st->h_blur_lines = st->h_grow_lines = st->h_labels = -1;
@@ -174,15 +178,21 @@ static void refine_op_make(const ysg_node *n, ysg_matte_refine_op *op) {
 }
 
 /* The temporal average continues only from the frame before; anything else (the first frame,
- * a seek, a frame run twice) restarts it, and a restart after the first frame is logged. */
+ * a seek, a frame run twice) restarts it, and a restart after the first frame is logged. The
+ * previous frame's average is committed here, once the pipeline counts that frame as done: a
+ * frame that failed or was interrupted after this node ran leaves the average as it was, so
+ * running it again (or the next one) gives what it would have without the failure. */
 static int refine_frame_begin(ysg_node *n, refine_state *st, int frame) {
   if (!st->temporal) return 0;
+  if (st->pending >= 0 && ysg_node_frames_done(n) == st->pending_done + 1u)
+    st->last_frame = st->pending, st->flip = !st->flip;
+  st->pending = frame;
+  st->pending_done = ysg_node_frames_done(n);
   int reset = st->last_frame < 0 || frame != st->last_frame + 1;
   if (reset && st->last_frame >= 0)
     ysg_node_log(n, YSG_LOG_INFO,
                  "temporal smoothing restarts at frame %d (the previous frame run was %d)", frame,
                  st->last_frame);
-  st->last_frame = frame;
   return reset;
 }
 
@@ -276,7 +286,6 @@ static ysg_status refine_run(ysg_node *n, const ysg_frame *frame) {
   if (st->temporal) {
     s.t_prev = ysg_node_scratch(n, st->h_state[st->flip]);
     s.t_next = ysg_node_scratch(n, st->h_state[!st->flip]);
-    st->flip = !st->flip;
   }
   ysg__matte_stream(n, &s);
   ysg__matte_tiles_on(out);
@@ -309,7 +318,7 @@ static ysg_status refine_device_infer(ysg_node *n) {
     s = ysg_node_request_device_scratch(n, ysg__cuda_matte_refine_work_bytes(W, H, &cfg), 0,
                                         &st->d_work);
   if (!s && st->temporal)
-    s = ysg_node_request_device_scratch(n, (size_t)W * H * sizeof(float), 1, &st->d_state);
+    s = ysg_node_request_device_scratch(n, 2 * (size_t)W * H * sizeof(float), 1, &st->d_state);
   return s;
 }
 
@@ -319,6 +328,7 @@ static ysg_status refine_prepare(ysg_node *n, const ysg_frame *f) {
   if (!op || !st) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
   refine_op_make(n, op);
   op->temporal_reset = refine_frame_begin(n, st, f->index);
+  op->temporal_src = st->flip;
   return YSG_OK;
 }
 
