@@ -48,7 +48,8 @@ typedef struct ysg_matte_refine_cfg {
   int components, grow, feather, blur, temporal, guided;
 } ysg_matte_refine_cfg;
 size_t ysg__cuda_matte_refine_work_bytes(int w, int h, const ysg_matte_refine_cfg *cfg);
-/* d_state: the temporal average (W×H floats, persistent) or NULL; d_guide: the guide image or
+/* d_state: the temporal average (2 × W×H floats, persistent: op->temporal_src says which plane is
+ * read, the other is written) or NULL; d_guide: the guide image or
  * NULL (then the guided stage is not configured). */
 ysg_status ysg__cuda_matte_refine(const uint16_t *d_in, const uint8_t *d_in_tiles,
                                   const uint16_t *d_guide, const uint8_t *d_guide_tiles, int w,

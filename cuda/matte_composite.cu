@@ -2,7 +2,7 @@
  * reference): the background blur and the light-wrap blur of the background run through the
  * blur node's launcher (cuda/blur.cu) with their settings in this node's parameter block, the
  * foreground's alpha is blurred by the matte family's single-channel blur, then one thread per
- * pixel composites (ysg_composite_px, engine/matte_math.h). Configured options launch every
+ * pixel composites (ysg_matte_composite_px, engine/matte_math.h). Configured options launch every
  * frame; a 0 this frame makes the blur a copy and the wrap weight 0, as on the CPU. */
 #include <stdint.h>
 
@@ -51,7 +51,7 @@ __global__ void comp_kernel(const uint16_t *fg, const uint8_t *fg_tiles, const u
   } else {
     bw[0] = b[0], bw[1] = b[1], bw[2] = b[2], bw[3] = b[3];
   }
-  ysg_composite_px(f, m ? ysg_clamp01(q[3]) : 1.0f, b, bw, mwv, wrap, o);
+  ysg_matte_composite_px(f, m ? ysg_clamp01(q[3]) : 1.0f, b, bw, mwv, wrap, o);
   ysg_store_px(out + ((size_t)y * w + x) * 4, o);
 }
 

@@ -3,9 +3,10 @@
  * is launched every frame and reads its settings from the parameter block; a stage whose value
  * is 0 this frame returns at once or passes the matte through, so one captured graph serves all
  * frames. Components: union-find with atomicMin (Playne & Hawick 2018) — the same components,
- * roots (smallest index) and areas as matte_cc.c. Grow/shrink: a direct loop over the disc
- * (O(r²) per pixel; the CPU's sliding maxima give the same values). Guided filter: box sums as
- * direct window loops over precomputed guide planes, O(r) per pixel. Blur: the filter as one
+ * roots (smallest index) and areas as matte_cc.c. Grow/shrink: range maxima of a per-row sparse
+ * table, one O(1) query per row of the disc (O(r) per pixel, the CPU's values exactly). Guided
+ * filter: window sums as running double sums down columns (bands) and along rows (segments),
+ * O(1) per pixel in the radius, rounded to float where the CPU rounds. Blur: the filter as one
  * kernel of taps (ysg_blur_tap). Math: engine/matte_math.h. */
 #include <stdint.h>
 
@@ -92,30 +93,73 @@ __global__ void store_kernel(const float *a, int w, int h, uint16_t *out, uint8_
   ysg_store_px(out + ((size_t)y * w + x) * 4, q);
 }
 
+/* Grow/shrink as range maxima: a sparse table per row, level k holding the maximum of sgn·src
+ * over [x, x + 2^k) clipped to the row (level 0 is sgn·src itself), so the maximum over any span
+ * of a row is the larger of two overlapping level-k entries. Each pixel then takes one such
+ * query per row of the disc: O(r) per pixel, and max is exact, so the values equal the CPU's
+ * sliding maxima (matte_filter.c) bit for bit. Levels above this frame's disc width return. */
+#define GROW_LEVELS 7 /* 2^7 = 128 ≤ 2·YSG_MATTE_RADIUS_MAX + 1 < 2^8 */
+
+__device__ static float grow_sign(const ysg_matte_refine_op *op) {
+  return op->grow < 0.0f ? -1.0f : 1.0f;
+}
+
+__device__ static float grow_radius(const ysg_matte_refine_op *op) {
+  float r = op->grow < 0.0f ? -op->grow : op->grow;
+  return r > (float)YSG_MATTE_RADIUS_MAX ? (float)YSG_MATTE_RADIUS_MAX : r;
+}
+
+/* level k (1 … GROW_LEVELS) of the table from level k − 1 (k = 1: sgn·src) */
+__global__ void grow_level_kernel(const float *src, float *levels, int w, int h, int k,
+                                  const ysg_matte_refine_op *op) {
+  int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y;
+  int R = (int)floorf(grow_radius(op));
+  if (op->grow == 0.0f || (1 << k) > 2 * R + 1 || x >= w) return;
+  size_t n = (size_t)w * h, i = (size_t)y * w + x;
+  int half = 1 << (k - 1);
+  float a, b;
+  if (k == 1) {
+    float sg = grow_sign(op);
+    a = sg * src[i];
+    b = x + 1 < w ? sg * src[i + 1] : a;
+  } else {
+    const float *prev = levels + (size_t)(k - 2) * n;
+    a = prev[i];
+    b = x + half < w ? prev[i + half] : a;
+  }
+  levels[(size_t)(k - 1) * n + i] = a > b ? a : b;
+}
+
 /* dst = max (grow > 0) or min (grow < 0) over the disc of radius |grow| inside the image. */
-__global__ void grow_kernel(const float *src, float *dst, int w, int h,
+__global__ void grow_kernel(const float *src, const float *levels, float *dst, int w, int h,
                             const ysg_matte_refine_op *op) {
   int x = blockIdx.x * YSG_TILE + threadIdx.x, y = blockIdx.y * YSG_TILE + threadIdx.y;
   if (x >= w || y >= h) return;
-  float g = op->grow, sgn = g < 0.0f ? -1.0f : 1.0f, r = g < 0.0f ? -g : g;
-  if (r > (float)YSG_MATTE_RADIUS_MAX) r = (float)YSG_MATTE_RADIUS_MAX;
-  if (g == 0.0f) {
+  if (op->grow == 0.0f) {
     dst[(size_t)y * w + x] = src[(size_t)y * w + x];
     return;
   }
+  float sg = grow_sign(op), r = grow_radius(op);
+  size_t n = (size_t)w * h;
   int R = (int)floorf(r);
   float best = -INFINITY;
   for (int dy = -R; dy <= R; dy++) {
     int sy = y + dy, hw = ysg_matte_span(r, dy);
     if (sy < 0 || sy >= h || hw < 0) continue;
-    const float *row = src + (size_t)sy * w;
-    int x0 = x - hw < 0 ? 0 : x - hw, x1 = x + hw > w - 1 ? w - 1 : x + hw;
-    for (int sx = x0; sx <= x1; sx++) {
-      float v = sgn * row[sx];
-      best = v > best ? v : best;
+    int a = x - hw < 0 ? 0 : x - hw, b = x + hw > w - 1 ? w - 1 : x + hw;
+    int k = 31 - __clz(b - a + 1); /* 2^k ≤ span length < 2^(k+1) */
+    size_t row = (size_t)sy * w;
+    float u, v;
+    if (k == 0) {
+      u = v = sg * src[row + a];
+    } else {
+      const float *lv = levels + (size_t)(k - 1) * n + row;
+      u = lv[a], v = lv[b - (1 << k) + 1];
     }
+    float m = u > v ? u : v;
+    best = m > best ? m : best;
   }
-  dst[(size_t)y * w + x] = sgn * best;
+  dst[(size_t)y * w + x] = sg * best;
 }
 
 __global__ void feather_kernel(float *a, const float *b, size_t n, const ysg_matte_refine_op *op) {
@@ -124,13 +168,17 @@ __global__ void feather_kernel(float *a, const float *b, size_t n, const ysg_mat
   a[i] = ysg_matte_feather(op->feather_mode, a[i], b[i]);
 }
 
+/* state: two planes; the average is read from plane temporal_src and written to the other, which
+ * the host makes the average only when the frame succeeds (nodes/matte_refine.c) */
 __global__ void temporal_kernel(float *a, float *state, size_t n, const ysg_matte_refine_op *op) {
   size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
+  const float *prev = state + (op->temporal_src ? n : 0);
+  float *next = state + (op->temporal_src ? 0 : n);
   float s = op->temporal_reset
                 ? a[i]
-                : ysg_matte_temporal(state[i], a[i], op->temporal, op->motion, op->deadband);
-  state[i] = s;
+                : ysg_matte_temporal(prev[i], a[i], op->temporal, op->motion, op->deadband);
+  next[i] = s;
   a[i] = s;
 }
 
@@ -226,63 +274,98 @@ __global__ void gf_guide_kernel(const uint16_t *img, const uint8_t *tiles, int w
   g[i] = c[0], g[n + i] = c[1], g[2 * n + i] = c[2];
 }
 
-/* Horizontal window sums of the pass's channels (pass 1: the 13 guide/matte terms from the
- * guide planes g and the matte p; pass 2: the 4 coefficient planes ab) into hs. */
-__global__ void gf_h_kernel(const float *g, const float *p, const float *ab, float *hs, int w,
-                            int h, int pass, const ysg_matte_refine_op *op) {
-  int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y;
-  if (op->guided <= 0 || x >= w) return;
-  int r = op->guided, x0 = x - r < 0 ? 0 : x - r, x1 = x + r > w - 1 ? w - 1 : x + r;
-  size_t n = (size_t)w * h, row = (size_t)y * w;
-  if (pass == 1) {
-    float s[YSG_GUIDED_SUMS] = {0};
-    for (int sx = x0; sx <= x1; sx++) {
-      size_t i = row + sx;
-      float gc[3] = {g[i], g[n + i], g[2 * n + i]}, t[YSG_GUIDED_SUMS];
-      ysg_guided_terms(gc, p[i], t);
-      for (int c = 0; c < YSG_GUIDED_SUMS; c++) s[c] += t[c];
-    }
-    for (int c = 0; c < YSG_GUIDED_SUMS; c++) hs[c * n + row + x] = s[c];
+/* Window sums as the CPU forms them (matte_guided.c): running sums in double, rounded to float
+ * only when stored. Vertical: one thread per column and band of GF_BAND rows starts its window
+ * by a direct sum and then adds the row entering it and subtracts the one leaving, storing the
+ * column sums (pass 1: the 13 guide/matte terms of ysg_guided_terms from the guide planes g and
+ * the matte p; pass 2: the 4 coefficient planes ab) into hs. A stored column sum is off by at
+ * most half a float ulp, so a row window of them is within about one ulp of the CPU's, however
+ * large the radius or the frame. */
+#define GF_BAND 32 /* rows per thread of the vertical pass */
+#define GF_SEG 32  /* columns per thread of the horizontal pass */
+
+template <int PASS>
+__device__ static void gf_add(double *v, const float *g, const float *p, const float *ab, size_t n,
+                              size_t i, double sign) {
+  if (PASS == 1) {
+    float gc[3] = {g[i], g[n + i], g[2 * n + i]}, t[YSG_GUIDED_SUMS];
+    ysg_guided_terms(gc, p[i], t);
+    for (int c = 0; c < YSG_GUIDED_SUMS; c++) v[c] += sign * (double)t[c];
   } else {
-    float s[4] = {0, 0, 0, 0};
-    for (int sx = x0; sx <= x1; sx++)
-      for (int c = 0; c < 4; c++) s[c] += ab[c * n + row + sx];
-    for (int c = 0; c < 4; c++) hs[c * n + row + x] = s[c];
+    for (int c = 0; c < 4; c++) v[c] += sign * (double)ab[c * n + i];
   }
 }
 
-/* Vertical window sums; pass 1: the coefficients into ab; pass 2: q = mean(a)·I + mean(b) into
- * dst (guided off this frame: dst = p). */
-__global__ void gf_v_kernel(const float *g, const float *p, const float *hs, float *ab, float *dst,
-                            int w, int h, int pass, const ysg_matte_refine_op *op) {
-  int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y;
-  if (x >= w) return;
-  size_t n = (size_t)w * h, i = (size_t)y * w + x;
+template <int PASS>
+__global__ void gf_v_kernel(const float *g, const float *p, const float *ab, float *hs, int w,
+                            int h, const ysg_matte_refine_op *op) {
+  int x = blockIdx.x * blockDim.x + threadIdx.x, y0 = blockIdx.y * GF_BAND;
+  if (op->guided <= 0 || x >= w || y0 >= h) return;
+  int r = op->guided, y1 = y0 + GF_BAND < h ? y0 + GF_BAND : h;
+  const int nc = PASS == 1 ? YSG_GUIDED_SUMS : 4;
+  size_t n = (size_t)w * h;
+  double v[YSG_GUIDED_SUMS];
+  for (int c = 0; c < YSG_GUIDED_SUMS; c++) v[c] = 0.0;
+  for (int yy = y0 - r < 0 ? 0 : y0 - r; yy <= y0 + r && yy < h; yy++)
+    gf_add<PASS>(v, g, p, ab, n, (size_t)yy * w + x, 1.0);
+  for (int y = y0; y < y1; y++) {
+    if (y > y0) {
+      if (y + r < h) gf_add<PASS>(v, g, p, ab, n, (size_t)(y + r) * w + x, 1.0);
+      if (y - r - 1 >= 0) gf_add<PASS>(v, g, p, ab, n, (size_t)(y - r - 1) * w + x, -1.0);
+    }
+    for (int c = 0; c < nc; c++) hs[c * n + (size_t)y * w + x] = (float)v[c];
+  }
+}
+
+/* Horizontal: one thread per row and segment of GF_SEG columns, running double sums of the
+ * column sums hs along the row, each window rounded to float as the CPU rounds it. Pass 1: the
+ * coefficients into ab; pass 2: q = mean(a)·I + mean(b) into dst, as matte_guided.c's output()
+ * computes it (guided off this frame: dst = p). */
+template <int PASS>
+__global__ void gf_h_kernel(const float *g, const float *p, const float *hs, float *ab, float *dst,
+                            int w, int h, const ysg_matte_refine_op *op) {
+  int x0 = (blockIdx.x * blockDim.x + threadIdx.x) * GF_SEG, y = blockIdx.y;
+  if (x0 >= w) return;
+  int x1 = x0 + GF_SEG < w ? x0 + GF_SEG : w;
+  size_t n = (size_t)w * h, row = (size_t)y * w;
   if (op->guided <= 0) {
-    if (pass == 2) dst[i] = p[i];
+    if (PASS == 2)
+      for (int x = x0; x < x1; x++) dst[row + x] = p[row + x];
     return;
   }
-  int r = op->guided, y0 = y - r < 0 ? 0 : y - r, y1 = y + r > h - 1 ? h - 1 : y + r;
-  int x0 = x - r < 0 ? 0 : x - r, x1 = x + r > w - 1 ? w - 1 : x + r;
-  float cnt = (float)((x1 - x0 + 1) * (y1 - y0 + 1));
-  if (pass == 1) {
-    float s[YSG_GUIDED_SUMS] = {0}, c4[4];
-    for (int sy = y0; sy <= y1; sy++)
-      for (int c = 0; c < YSG_GUIDED_SUMS; c++) s[c] += hs[c * n + (size_t)sy * w + x];
-    ysg_guided_coeffs(s, cnt, op->eps, c4);
-    for (int c = 0; c < 4; c++) ab[c * n + i] = c4[c];
-  } else {
-    float s[4] = {0, 0, 0, 0};
-    for (int sy = y0; sy <= y1; sy++)
-      for (int c = 0; c < 4; c++) s[c] += hs[c * n + (size_t)sy * w + x];
-    dst[i] = (s[0] * g[i] + s[1] * g[n + i] + s[2] * g[2 * n + i] + s[3]) / cnt;
+  const int r = op->guided, nc = PASS == 1 ? YSG_GUIDED_SUMS : 4;
+  int ny = (y + r < h - 1 ? y + r : h - 1) - (y - r < 0 ? 0 : y - r) + 1;
+  double v[YSG_GUIDED_SUMS];
+  for (int c = 0; c < YSG_GUIDED_SUMS; c++) v[c] = 0.0;
+  for (int sx = x0 - r < 0 ? 0 : x0 - r; sx <= x0 + r && sx < w; sx++)
+    for (int c = 0; c < nc; c++) v[c] += (double)hs[c * n + row + sx];
+  for (int x = x0; x < x1; x++) {
+    if (x > x0) {
+      if (x + r < w)
+        for (int c = 0; c < nc; c++) v[c] += (double)hs[c * n + row + x + r];
+      if (x - r - 1 >= 0)
+        for (int c = 0; c < nc; c++) v[c] -= (double)hs[c * n + row + x - r - 1];
+    }
+    int cnt = ((x + r < w - 1 ? x + r : w - 1) - (x - r < 0 ? 0 : x - r) + 1) * ny;
+    size_t i = row + x;
+    if (PASS == 1) {
+      float s[YSG_GUIDED_SUMS], c4[4];
+      for (int c = 0; c < YSG_GUIDED_SUMS; c++) s[c] = (float)v[c];
+      ysg_guided_coeffs(s, (float)cnt, op->eps, c4);
+      for (int c = 0; c < 4; c++) ab[c * n + i] = c4[c];
+    } else {
+      double inv = 1.0 / (double)cnt;
+      float m[4];
+      for (int c = 0; c < 4; c++) m[c] = (float)((double)(float)v[c] * inv);
+      dst[i] = m[0] * g[i] + m[1] * g[n + i] + m[2] * g[2 * n + i] + m[3];
+    }
   }
 }
 
 /* ---- the launcher ------------------------------------------------------------------------- */
 
 typedef struct refine_bufs {
-  float *a, *b, *c, *wf, *wb;
+  float *a, *b, *c, *wf, *wb, *levels;
   int32_t *lab, *area;
   float *g, *hs, *ab;
 } refine_bufs;
@@ -302,6 +385,7 @@ static size_t carve(char *base, int w, int h, const ysg_matte_refine_cfg *cfg, r
     TAKE(b, float, plane);
     TAKE(c, float, plane);
   }
+  if (cfg->grow) TAKE(levels, float, GROW_LEVELS *plane);
   if (cfg->feather) TAKE(wf, float, taps);
   if (cfg->blur) TAKE(wb, float, taps);
   if (cfg->components) {
@@ -349,7 +433,11 @@ extern "C" ysg_status ysg__cuda_matte_refine(const uint16_t *d_in, const uint8_t
     YSG_CUDA_CHECK(cudaGetLastError());
   }
   if (cfg->grow) {
-    grow_kernel<<<tg, tb, 0, st>>>(cur, other, w, h, d_op);
+    for (int k = 1; k <= GROW_LEVELS; k++) {
+      grow_level_kernel<<<rows, 128, 0, st>>>(cur, b.levels, w, h, k, d_op);
+      YSG_CUDA_CHECK(cudaGetLastError());
+    }
+    grow_kernel<<<tg, tb, 0, st>>>(cur, b.levels, other, w, h, d_op);
     YSG_CUDA_CHECK(cudaGetLastError());
     float *t = cur;
     cur = other, other = t;
@@ -372,13 +460,15 @@ extern "C" ysg_status ysg__cuda_matte_refine(const uint16_t *d_in, const uint8_t
   if (cfg->guided && d_guide) {
     gf_guide_kernel<<<tg, tb, 0, st>>>(d_guide, d_guide_tiles, w, h, b.g, d_op);
     YSG_CUDA_CHECK(cudaGetLastError());
-    gf_h_kernel<<<rows, 128, 0, st>>>(b.g, cur, b.ab, b.hs, w, h, 1, d_op);
+    dim3 bands(ysg_cuda_blocks((size_t)w, 128), (unsigned)((h + GF_BAND - 1) / GF_BAND));
+    dim3 segs(ysg_cuda_blocks((size_t)(w + GF_SEG - 1) / GF_SEG, 64), (unsigned)h);
+    gf_v_kernel<1><<<bands, 128, 0, st>>>(b.g, cur, b.ab, b.hs, w, h, d_op);
     YSG_CUDA_CHECK(cudaGetLastError());
-    gf_v_kernel<<<rows, 128, 0, st>>>(b.g, cur, b.hs, b.ab, other, w, h, 1, d_op);
+    gf_h_kernel<1><<<segs, 64, 0, st>>>(b.g, cur, b.hs, b.ab, other, w, h, d_op);
     YSG_CUDA_CHECK(cudaGetLastError());
-    gf_h_kernel<<<rows, 128, 0, st>>>(b.g, cur, b.ab, b.hs, w, h, 2, d_op);
+    gf_v_kernel<2><<<bands, 128, 0, st>>>(b.g, cur, b.ab, b.hs, w, h, d_op);
     YSG_CUDA_CHECK(cudaGetLastError());
-    gf_v_kernel<<<rows, 128, 0, st>>>(b.g, cur, b.hs, b.ab, other, w, h, 2, d_op);
+    gf_h_kernel<2><<<segs, 64, 0, st>>>(b.g, cur, b.hs, b.ab, other, w, h, d_op);
     YSG_CUDA_CHECK(cudaGetLastError());
     cur = other;
   }

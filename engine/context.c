@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "pool.h"
 
 #ifndef YSG_VERSION_STRING
 #define YSG_VERSION_STRING "0.2.0"
@@ -119,6 +120,7 @@ void ysg__context_ref(ysg_context *ctx) { __atomic_add_fetch(&ctx->refs, 1, __AT
 void ysg_context_destroy(ysg_context *ctx) {
   if (!ctx) return;
   if (__atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  ysg__pool_destroy(ctx->pool);
   ysg__free(ctx, (void *)ctx->types);
   ysg_allocator a = ctx->alloc;
   a.free(a.ud, ctx);

@@ -56,7 +56,7 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
   p->running = f;
   if (p->dev) { /* the CUDA backend: engine/exec_device.c */
     ysg_status st = ysg__device_frame(p, &f);
-    if (!st) p->frame = frame;
+    if (!st) p->frame = frame, p->frames_done++;
     return st;
   }
   for (int s = 0; s < p->n_steps; s++) {
@@ -77,5 +77,6 @@ ysg_status ysg__exec_frame(ysg_pipeline *p, int frame) {
     }
   }
   p->frame = frame;
+  p->frames_done++;
   return YSG_OK;
 }

@@ -28,6 +28,7 @@ struct ysg_context {
   void *log_ud;
   ysg_log_level log_level;
   int threads;
+  void *pool; /* ysg_pool (engine/pool.h) behind ysg_node_parallel_for, started on first use */
   ysg_status code;
   char msg[YSG_ERRMSG_CAP];
   const ysg_node_type **types; /* registry, in registration order */
@@ -193,6 +194,7 @@ struct ysg_pipeline {
   int frame;            /* last frame run, -1 before the first */
   ysg_frame running;    /* the frame being run (ysg__exec_frame), for ysg_node_input_at */
   unsigned param_stamp; /* changes when the host sets a param (ysg_node_input_seekable) */
+  unsigned frames_done; /* frames run to success (ysg_node_frames_done) */
   /* CUDA backend */
   int no_graphs, profile;    /* load options (or YSG_NO_CUDA_GRAPHS=1) */
   char *pipe;                /* load option: attach a raw sink to standard output (raw_pipe.c) */

@@ -4,9 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "pool.h"
 
 const char *ysg_node_name(const ysg_node *n) { return n->name; }
 const ysg_node_type *ysg_node_get_type(const ysg_node *n) { return n->type; }
@@ -30,6 +28,7 @@ void ysg_node_suggest_canvas(ysg_node *n, int width, int height, int frames, dou
 }
 void *ysg_node_state(const ysg_node *n) { return n->state; }
 int ysg_node_check_only(const ysg_node *n) { return n->p->check_only; }
+unsigned ysg_node_frames_done(const ysg_node *n) { return n->p->frames_done; }
 void ysg_node_set_state(ysg_node *n, void *state) { n->state = state; }
 
 void *ysg_node_alloc(ysg_node *n, size_t bytes) {
@@ -205,12 +204,24 @@ void ysg_node_set_info(ysg_node *n, const char *fmt, ...) {
 
 int ysg_node_threads(const ysg_node *n) { return n->p->ctx->threads; }
 
-/* the calling worker's index within ysg_node_parallel_for: kept per thread rather than asked of
- * OpenMP, whose answer outside our own team (a host calling from its parallel region) could
- * exceed the context's thread count */
-static _Thread_local int worker_index;
+/* the calling worker's index within ysg_node_parallel_for: kept per thread (the pool sets it
+ * for its workers; a host's own threads read 0), and whether this thread is inside a loop */
+static _Thread_local int worker_index, in_loop;
 
 int ysg_node_thread_index(void) { return worker_index; }
+
+typedef struct loop_job {
+  ysg_range_fn fn;
+  void *ud;
+} loop_job;
+
+static void loop_chunk(void *ud, int worker, int b, int e) {
+  const loop_job *j = ud;
+  int outer = worker_index, outer_in = in_loop;
+  worker_index = worker, in_loop = 1;
+  j->fn(j->ud, b, e);
+  worker_index = outer, in_loop = outer_in;
+}
 
 void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn fn, void *ud) {
   ysg__parallel_for(n->p->ctx, count, grain, fn, ud);
@@ -219,29 +230,27 @@ void ysg_node_parallel_for(const ysg_node *n, int count, int grain, ysg_range_fn
 void ysg__parallel_for(const ysg_context *ctx, int count, int grain, ysg_range_fn fn, void *ud) {
   if (count <= 0) return;
   if (grain < 1) grain = 1;
-  int chunks = (count + grain - 1) / grain;
-  int threads = ctx->threads;
-  int outer = worker_index;
-  if (threads <= 1 || chunks == 1) {
-    worker_index = 0;
+  int chunks = (int)(((int64_t)count + grain - 1) / grain);
+  if (in_loop) { /* nested: on this thread, which keeps its index */
     fn(ud, 0, count);
-    worker_index = outer;
     return;
   }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int c = 0; c < chunks; c++) {
-    int b = c * grain;
-    int e = b + grain < count ? b + grain : count;
-    int t = omp_get_thread_num();
-    worker_index = t < threads ? t : 0;
-    fn(ud, b, e);
+  if (ctx->threads > 1 && chunks > 1) {
+    void **slot = (void **)&((ysg_context *)ctx)->pool; /* started on first use */
+    if (!__atomic_load_n(slot, __ATOMIC_ACQUIRE)) {
+      void *fresh = ysg__pool_create(ctx->threads), *none = NULL;
+      if (fresh &&
+          !__atomic_compare_exchange_n(slot, &none, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ysg__pool_destroy(fresh); /* another thread started one first */
+    }
+    loop_job j = {fn, ud};
+    if (ysg__pool_run(__atomic_load_n(slot, __ATOMIC_ACQUIRE), count, grain, loop_chunk, &j))
+      return;
   }
-#else
-  worker_index = 0;
+  int outer = worker_index; /* one thread (or the pool is busy with another caller) */
+  worker_index = 0, in_loop = 1;
   fn(ud, 0, count);
-#endif
-  worker_index = outer;
+  worker_index = outer, in_loop = 0;
 }
 
 ysg_status ysg_node_write_begin(ysg_node *n, int nslots, int *slot) {

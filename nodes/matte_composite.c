@@ -136,56 +136,54 @@ typedef struct comp_job {
 
 static void alpha_rows(void *ud, int y0, int y1) {
   const comp_job *j = ud;
-  float f[4 * CHUNK], m[4 * CHUNK];
+  float m[CHUNK];
   int W = j->fg->width;
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      ysg__matte_load_span(j->fg, y, x0, n, f);
-      if (j->matte) ysg__matte_load_span(j->matte, y, x0, n, m);
-      for (int i = 0; i < n; i++)
-        j->a[(size_t)y * W + x0 + i] = f[4 * i + 3] * (j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f);
+      float *a = j->a + (size_t)y * W + x0;
+      ysg__matte_load_alpha(j->fg, y, x0, n, a);
+      if (j->matte) {
+        ysg__matte_load_alpha(j->matte, y, x0, n, m);
+        for (int i = 0; i < n; i++) a[i] *= ysg_clamp01(m[i]);
+      }
     }
 }
 
 /* One span through planes (see matte_key.c's chroma_span: interleaved RGBA costs 3× in lane
- * shuffles); f, b, bw, o are interleaved RGBA, m and mw planes. */
-static void comp_span(const float *restrict f, const float *restrict m, const float *restrict b,
-                      const float *restrict bw, const float *restrict mw, float wrap,
-                      float *restrict o, int n) {
-  float F[4][CHUNK], B[4][CHUNK], BW[3][CHUNK];
-  for (int i = 0; i < n; i++)
-    for (int c = 0; c < 4; c++) F[c][i] = f[4 * i + c], B[c][i] = b[4 * i + c];
-  for (int i = 0; i < n; i++)
-    for (int c = 0; c < 3; c++) BW[c][i] = bw[4 * i + c];
+ * shuffles): F (the foreground; gets the result), B, BW (RGB) planes, m and mw. */
+static void comp_span(float (*restrict F)[CHUNK], const float *restrict m,
+                      const float (*restrict B)[CHUNK], const float (*restrict BW)[CHUNK],
+                      const float *restrict mw, float wrap, int n) {
+  float *restrict F0 = F[0], *restrict F1 = F[1], *restrict F2 = F[2], *restrict F3 = F[3];
   for (int i = 0; i < n; i++) {
-    float fp[4] = {F[0][i], F[1][i], F[2][i], F[3][i]},
-          bp[4] = {B[0][i], B[1][i], B[2][i], B[3][i]};
+    float fp[4] = {F0[i], F1[i], F2[i], F3[i]}, bp[4] = {B[0][i], B[1][i], B[2][i], B[3][i]};
     float wp[4] = {BW[0][i], BW[1][i], BW[2][i], 0.0f}, op[4];
-    ysg_composite_px(fp, m[i], bp, wp, mw[i], wrap, op);
-    for (int c = 0; c < 4; c++) F[c][i] = op[c];
+    ysg_matte_composite_px(fp, m[i], bp, wp, mw[i], wrap, op);
+    F0[i] = op[0], F1[i] = op[1], F2[i] = op[2], F3[i] = op[3];
   }
-  for (int i = 0; i < n; i++)
-    for (int c = 0; c < 4; c++) o[4 * i + c] = F[c][i];
 }
 
 static void comp_rows(void *ud, int y0, int y1) {
   const comp_job *j = ud;
-  float f[4 * CHUNK], m[4 * CHUNK], b[4 * CHUNK], bw[4 * CHUNK], o[4 * CHUNK];
+  float F[4][CHUNK], B[4][CHUNK], BW[4][CHUNK], mm[CHUNK], mwv[CHUNK];
   int W = j->fg->width;
   float wrap = j->bgw ? j->op->wrap : 0.0f;
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      ysg__matte_load_span(j->fg, y, x0, n, f);
-      ysg__matte_load_span(j->bg, y, x0, n, b);
-      if (j->matte) ysg__matte_load_span(j->matte, y, x0, n, m);
-      if (j->bgw) ysg__matte_load_span(j->bgw, y, x0, n, bw);
-      float mm[CHUNK], mwv[CHUNK];
-      for (int i = 0; i < n; i++) mm[i] = j->matte ? ysg_clamp01(m[4 * i + 3]) : 1.0f;
+      ysg__matte_load_planes(j->fg, y, x0, n, F[0], F[1], F[2], F[3]);
+      ysg__matte_load_planes(j->bg, y, x0, n, B[0], B[1], B[2], B[3]);
+      if (j->bgw) ysg__matte_load_planes(j->bgw, y, x0, n, BW[0], BW[1], BW[2], BW[3]);
+      if (j->matte) {
+        ysg__matte_load_alpha(j->matte, y, x0, n, mm);
+        for (int i = 0; i < n; i++) mm[i] = ysg_clamp01(mm[i]);
+      } else {
+        for (int i = 0; i < n; i++) mm[i] = 1.0f;
+      }
       for (int i = 0; i < n; i++) mwv[i] = j->bgw ? j->mw[(size_t)y * W + x0 + i] : 1.0f;
-      comp_span(f, mm, b, j->bgw ? bw : b, mwv, wrap, o, n);
-      ysg_floats_to_halves(o, j->out->px + ((size_t)y * W + x0) * 4, 4 * n);
+      comp_span(F, mm, B, j->bgw ? BW : B, mwv, wrap, n);
+      ysg__matte_store_planes(j->out->px + ((size_t)y * W + x0) * 4, F[0], F[1], F[2], F[3], n);
     }
 }
 

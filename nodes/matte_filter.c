@@ -31,18 +31,99 @@ void ysg__matte_rgba_row(const ysg_value *v, int y, float *dst) {
   ysg__matte_load_span(v, y, 0, v->width, dst);
 }
 
-void ysg__matte_store_row(ysg_value *out, int y, const float *m) {
-  int w = out->width;
-  uint16_t *row = out->px + (size_t)y * (size_t)w * 4;
-  float quad[4 * 64];
-  for (int x0 = 0; x0 < w; x0 += 64) {
-    int n = w - x0 < 64 ? w - x0 : 64;
-    for (int i = 0; i < n; i++) {
-      float v = m[x0 + i];
-      quad[4 * i] = quad[4 * i + 1] = quad[4 * i + 2] = quad[4 * i + 3] = v;
+/* A pixel's four halves as one 64-bit word (the arena keeps pixels 8-byte aligned). */
+typedef uint64_t __attribute__((may_alias)) px64;
+
+void ysg__matte_load_alpha(const ysg_value *v, int y, int x0, int n, float *dst) {
+  const uint8_t *trow = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
+  const px64 *row = (const px64 *)(v->px + ((size_t)y * (size_t)v->width + (size_t)x0) * 4);
+  uint16_t a[256];
+  int o = 0;
+  while (o < n) {
+    int on = trow[(x0 + o) / YSG_TILE] != 0, e = o;
+    while (e < n && (trow[(x0 + e) / YSG_TILE] != 0) == on)
+      e = (x0 + e) / YSG_TILE * YSG_TILE + YSG_TILE - x0;
+    if (e > n) e = n;
+    if (!on) {
+      memset(dst + o, 0, (size_t)(e - o) * sizeof(float));
+      o = e;
+      continue;
     }
-    ysg_floats_to_halves(quad, row + (size_t)x0 * 4, 4 * n);
+    for (; o < e;) {
+      int m = e - o < 256 ? e - o : 256;
+      for (int i = 0; i < m; i++) a[i] = (uint16_t)(row[o + i] >> 48);
+      ysg_halves_to_floats(a, dst + o, m);
+      o += m;
+    }
   }
+}
+
+/* A span of one tile run as planes: 16-bit lanes split out of each 64-bit pixel, then F16C per
+ * plane — half the cost of converting RGBA to floats and transposing those. */
+static void split_run(const px64 *p, float *R, float *G, float *B, float *A, int n) {
+  uint16_t h[4][256];
+  for (int o = 0; o < n; o += 256) {
+    int m = n - o < 256 ? n - o : 256;
+    for (int i = 0; i < m; i++) {
+      uint64_t v = p[o + i];
+      h[0][i] = (uint16_t)v, h[1][i] = (uint16_t)(v >> 16), h[2][i] = (uint16_t)(v >> 32),
+      h[3][i] = (uint16_t)(v >> 48);
+    }
+    ysg_halves_to_floats(h[0], R + o, m);
+    ysg_halves_to_floats(h[1], G + o, m);
+    ysg_halves_to_floats(h[2], B + o, m);
+    ysg_halves_to_floats(h[3], A + o, m);
+  }
+}
+
+void ysg__matte_load_planes(const ysg_value *v, int y, int x0, int n, float *R, float *G, float *B,
+                            float *A) {
+  const uint8_t *trow = v->tiles + (size_t)(y / YSG_TILE) * (size_t)v->tiles_x;
+  const px64 *row = (const px64 *)(v->px + ((size_t)y * (size_t)v->width + (size_t)x0) * 4);
+  int o = 0;
+  while (o < n) {
+    int on = trow[(x0 + o) / YSG_TILE] != 0, e = o;
+    while (e < n && (trow[(x0 + e) / YSG_TILE] != 0) == on)
+      e = (x0 + e) / YSG_TILE * YSG_TILE + YSG_TILE - x0;
+    if (e > n) e = n;
+    if (on) {
+      split_run(row + o, R + o, G + o, B + o, A + o, e - o);
+    } else {
+      size_t b = (size_t)(e - o) * sizeof(float);
+      memset(R + o, 0, b), memset(G + o, 0, b), memset(B + o, 0, b), memset(A + o, 0, b);
+    }
+    o = e;
+  }
+}
+
+void ysg__matte_store_planes(uint16_t *dst, const float *R, const float *G, const float *B,
+                             const float *A, int n) {
+  px64 *out = (px64 *)dst;
+  uint16_t h[4][256];
+  for (int o = 0; o < n; o += 256) {
+    int m = n - o < 256 ? n - o : 256;
+    ysg_floats_to_halves(R + o, h[0], m);
+    ysg_floats_to_halves(G + o, h[1], m);
+    ysg_floats_to_halves(B + o, h[2], m);
+    ysg_floats_to_halves(A + o, h[3], m);
+    for (int i = 0; i < m; i++)
+      out[o + i] = (uint64_t)h[0][i] | (uint64_t)h[1][i] << 16 | (uint64_t)h[2][i] << 32 |
+                   (uint64_t)h[3][i] << 48;
+  }
+}
+
+void ysg__matte_store_span(uint16_t *dst, const float *m, int n) {
+  px64 *out = (px64 *)dst;
+  uint16_t h[256];
+  for (int x0 = 0; x0 < n; x0 += 256) {
+    int k = n - x0 < 256 ? n - x0 : 256;
+    ysg_floats_to_halves(m + x0, h, k);
+    for (int i = 0; i < k; i++) out[x0 + i] = (uint64_t)h[i] * 0x0001000100010001ull;
+  }
+}
+
+void ysg__matte_store_row(ysg_value *out, int y, const float *m) {
+  ysg__matte_store_span(out->px + (size_t)y * (size_t)out->width * 4, m, out->width);
 }
 
 void ysg__matte_tiles_on(ysg_value *out) {
@@ -109,6 +190,18 @@ static void filter_lanes(float *A, float *B, int n, int lanes, const ysg_blur_ke
     const float *lo = A - (ptrdiff_t)t * lanes, *hi = A + (ptrdiff_t)t * lanes;
     for (int j = 0; j < m; j++) B[j] += wt * (lo[j] + hi[j]);
   }
+}
+
+size_t ysg__matte_blur_row_floats(int w) { return 2 * ((size_t)w + 2 * (size_t)max_support()); }
+
+void ysg__matte_blur_row(const float *src, float *dst, int w, const ysg_blur_kernel *k,
+                         float *line) {
+  int pad = max_support(), S = k->support;
+  float *A = line + pad, *B = line + (size_t)w + 3 * (size_t)pad;
+  memcpy(A, src, (size_t)w * sizeof(float));
+  pad_clamp(A, w, 1, -S, w + S);
+  filter_lanes(A, k->box ? B : dst, w, 1, k);
+  if (k->box) memcpy(dst, B, (size_t)w * sizeof(float));
 }
 
 typedef struct blur_job {

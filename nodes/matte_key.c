@@ -29,47 +29,48 @@ typedef struct key_job {
 /* Pixels are split into planes (R, G, B, A) around the per-pixel math and the settings copied
  * into locals (no aliasing with the outputs): GCC then if-converts ysg_*_key_px into straight
  * SIMD code over 16 pixels at a time; on interleaved RGBA it spends its time shuffling lanes
- * (3× slower, measured). */
-static void chroma_span(const ysg_chroma_key *k, const float *restrict in, float *restrict fg,
-                        float *restrict m, int n) {
+ * (3× slower, measured). The planes are split straight out of the FP16 pixels and merged back
+ * into them (matte_filter.c). In place: P holds the frame's planes and gets the foreground's. */
+static void chroma_span(const ysg_chroma_key *k, float (*restrict P)[CHUNK], float *restrict m,
+                        int n) {
   const ysg_chroma_key kk = *k;
-  float R[CHUNK], G[CHUNK], B[CHUNK], A[CHUNK];
-  for (int i = 0; i < n; i++) R[i] = in[4 * i], G[i] = in[4 * i + 1], B[i] = in[4 * i + 2];
-  for (int i = 0; i < n; i++) A[i] = in[4 * i + 3];
+  float *restrict R = P[0], *restrict G = P[1], *restrict B = P[2], *restrict A = P[3];
   for (int i = 0; i < n; i++) {
     float p[4] = {R[i], G[i], B[i], A[i]}, o[4];
     ysg_chroma_key_px(&kk, p, o, m + i);
     R[i] = o[0], G[i] = o[1], B[i] = o[2], A[i] = o[3];
   }
-  for (int i = 0; i < n; i++) fg[4 * i] = R[i], fg[4 * i + 1] = G[i], fg[4 * i + 2] = B[i];
-  for (int i = 0; i < n; i++) fg[4 * i + 3] = A[i];
 }
 
-static void diff_span(const ysg_diff_key *k, const float *restrict in, const float *restrict pl,
-                      float *restrict fg, float *restrict m, int n) {
+static void diff_span(const ysg_diff_key *k, float (*restrict P)[CHUNK], float (*restrict Q)[CHUNK],
+                      float *restrict m, int n) {
   const ysg_diff_key kk = *k;
-  for (int i = 0; i < n; i++) ysg_diff_key_px(&kk, in + 4 * i, pl + 4 * i, fg + 4 * i, m + i);
+  float *restrict R = P[0], *restrict G = P[1], *restrict B = P[2], *restrict A = P[3];
+  const float *restrict QR = Q[0], *restrict QG = Q[1], *restrict QB = Q[2], *restrict QA = Q[3];
+  for (int i = 0; i < n; i++) {
+    float p[4] = {R[i], G[i], B[i], A[i]}, q[4] = {QR[i], QG[i], QB[i], QA[i]}, o[4];
+    ysg_diff_key_px(&kk, p, q, o, m + i);
+    R[i] = o[0], G[i] = o[1], B[i] = o[2], A[i] = o[3];
+  }
 }
 
 static void key_rows(void *ud, int y0, int y1) {
   const key_job *j = ud;
-  float in[4 * CHUNK], pl[4 * CHUNK], fg[4 * CHUNK], m[CHUNK], quad[4 * CHUNK];
+  float P[4][CHUNK], Q[4][CHUNK], m[CHUNK];
   int W = j->in->width;
   for (int y = y0; y < y1; y++)
     for (int x0 = 0; x0 < W; x0 += CHUNK) {
       int n = W - x0 < CHUNK ? W - x0 : CHUNK;
-      ysg__matte_load_span(j->in, y, x0, n, in);
+      ysg__matte_load_planes(j->in, y, x0, n, P[0], P[1], P[2], P[3]);
       if (j->diff) {
-        ysg__matte_load_span(j->plate, y, x0, n, pl);
-        diff_span(&j->dk, in, pl, fg, m, n);
+        ysg__matte_load_planes(j->plate, y, x0, n, Q[0], Q[1], Q[2], Q[3]);
+        diff_span(&j->dk, P, Q, m, n);
       } else {
-        chroma_span(&j->ck, in, fg, m, n);
+        chroma_span(&j->ck, P, m, n);
       }
       size_t off = ((size_t)y * (size_t)W + (size_t)x0) * 4;
-      ysg_floats_to_halves(fg, j->fg->px + off, 4 * n);
-      for (int i = 0; i < n; i++)
-        quad[4 * i] = quad[4 * i + 1] = quad[4 * i + 2] = quad[4 * i + 3] = m[i];
-      ysg_floats_to_halves(quad, j->matte->px + off, 4 * n);
+      ysg__matte_store_planes(j->fg->px + off, P[0], P[1], P[2], P[3], n);
+      ysg__matte_store_span(j->matte->px + off, m, n);
     }
 }
 

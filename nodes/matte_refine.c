@@ -3,12 +3,15 @@
  * or centred), blur, temporal smoothing (an exponential moving average kept in a persistent
  * buffer: its state; running a frame other than the one after the last restarts it, logged),
  * guided filter (snaps the matte to the edges of the `image` input). Stages whose parameter the
- * pipeline never sets get no buffers (and no kernels on the device). CPU filters:
- * nodes/matte_filter.c, matte_cc.c, matte_guided.c; CUDA: cuda/matte_refine.cu. */
+ * pipeline never sets get no buffers (and no kernels on the device). On the CPU the stages run
+ * as one streaming pass over rows (nodes/matte_stream.c, matte_guided.c); islands/holes, a
+ * large grow and box-cascade blurs first run on whole planes (matte_filter.c, matte_cc.c).
+ * CUDA: cuda/matte_refine.cu. */
 #include <string.h>
 
 #include "matte_filter.h"
 #include "matte_math.h"
+#include "matte_stream.h"
 #include "ysgraph/node.h"
 #ifdef YSG_HAVE_CUDA
 #include "../cuda/matte_api.h"
@@ -76,8 +79,15 @@ typedef struct refine_state {
   int cc, grow, feather, blur, temporal, guided; /* configured (parameter set by the pipeline) */
   int workers;
   int h_a, h_b, h_c, h_blur_lines, h_grow_lines, h_labels, h_area;
-  int h_state, h_ab, h_gcols, h_grows;
-  int last_frame; /* temporal: the frame the average last took in (-1: none yet) */
+  int h_state[2]; /* temporal: the average, read from one and written to the other */
+  int h_stream;
+  size_t stream_floats; /* per worker */
+  /* temporal: the committed average (after frame last_frame, -1: none yet) is in plane flip of
+   * h_state (on the device: of d_state); a frame reads it and writes the other plane, which
+   * becomes the average only once that frame has succeeded as a whole (refine_frame_begin) */
+  int flip, last_frame;
+  int pending;           /* the frame whose average waits in plane !flip (-1: none) */
+  unsigned pending_done; /* ysg_node_frames_done when it started */
   int d_work, d_state;
 } refine_state;
 
@@ -108,16 +118,19 @@ static ysg_status refine_infer(ysg_node *n) {
   st->blur = ysg_node_param_is_set(n, P_BLUR);
   st->temporal = ysg_node_param_is_set(n, P_TEMPORAL);
   st->guided = ysg_node_param_is_set(n, P_GUIDED);
-  st->last_frame = -1;
+  st->last_frame = st->pending = -1;
   int t = ysg_node_threads(n);
   st->workers = t < 1 ? 1 : (t > 64 ? 64 : t);
-  st->h_b = st->h_c = st->h_blur_lines = st->h_grow_lines = st->h_labels = st->h_area = -1;
-  st->h_state = st->h_ab = st->h_gcols = st->h_grows = -1;
+  st->h_a = st->h_b = st->h_c = st->h_blur_lines = st->h_grow_lines = st->h_labels = -1;
+  st->h_area = st->h_state[0] = st->h_state[1] = -1;
   int W = in->width > 0 ? in->width : 1, H = in->height > 0 ? in->height : 1;
   size_t plane = (size_t)W * (size_t)H * sizeof(float), w = (size_t)st->workers;
   ysg_status s;
-  if ((s = ysg_node_request_scratch(n, plane, 0, &st->h_a))) return s;
-  if ((st->grow || st->feather || st->blur || st->guided) &&
+  /* planes for the stages that may need them whole (refine_run) */
+  if ((st->cc || st->grow || st->feather || st->blur) &&
+      (s = ysg_node_request_scratch(n, plane, 0, &st->h_a)))
+    return s;
+  if ((st->grow || st->feather || st->blur) &&
       ((s = ysg_node_request_scratch(n, plane, 0, &st->h_b)) ||
        (s = ysg_node_request_scratch(n, plane, 0, &st->h_c))))
     return s;
@@ -131,13 +144,16 @@ static ysg_status refine_infer(ysg_node *n) {
   if (st->cc && ((s = ysg_node_request_scratch(n, (size_t)W * H * 4, 0, &st->h_labels)) ||
                  (s = ysg_node_request_scratch(n, (size_t)W * H * 4, 0, &st->h_area))))
     return s;
-  if (st->temporal && (s = ysg_node_request_scratch(n, plane, 1, &st->h_state))) return s;
-  if (st->guided &&
-      ((s = ysg_node_request_scratch(n, 4 * plane, 0, &st->h_ab)) ||
-       (s = ysg_node_request_scratch(n, w * ysg__matte_guided_cols(W) * 8, 0, &st->h_gcols)) ||
-       (s = ysg_node_request_scratch(n, w * ysg__matte_guided_rows(W) * 4, 0, &st->h_grows))))
+  if (st->temporal && ((s = ysg_node_request_scratch(n, plane, 1, &st->h_state[0])) ||
+                       (s = ysg_node_request_scratch(n, plane, 1, &st->h_state[1]))))
     return s;
-  return YSG_OK;
+  ysg_matte_stream cfg = {.grow = st->grow,
+                          .feather = st->feather,
+                          .blur = st->blur,
+                          .temporal = st->temporal,
+                          .guided = st->guided};
+  st->stream_floats = ysg__matte_stream_floats(&cfg, W, H);
+  return ysg_node_request_scratch(n, w * st->stream_floats * sizeof(float), 0, &st->h_stream);
 }
 
 /* This frame's settings (both backends); temporal_reset is decided by refine_frame_begin. */
@@ -162,115 +178,116 @@ static void refine_op_make(const ysg_node *n, ysg_matte_refine_op *op) {
 }
 
 /* The temporal average continues only from the frame before; anything else (the first frame,
- * a seek, a frame run twice) restarts it, and a restart after the first frame is logged. */
+ * a seek, a frame run twice) restarts it, and a restart after the first frame is logged. The
+ * previous frame's average is committed here, once the pipeline counts that frame as done: a
+ * frame that failed or was interrupted after this node ran leaves the average as it was, so
+ * running it again (or the next one) gives what it would have without the failure. */
 static int refine_frame_begin(ysg_node *n, refine_state *st, int frame) {
   if (!st->temporal) return 0;
+  if (st->pending >= 0 && ysg_node_frames_done(n) == st->pending_done + 1u)
+    st->last_frame = st->pending, st->flip = !st->flip;
+  st->pending = frame;
+  st->pending_done = ysg_node_frames_done(n);
   int reset = st->last_frame < 0 || frame != st->last_frame + 1;
   if (reset && st->last_frame >= 0)
     ysg_node_log(n, YSG_LOG_INFO,
                  "temporal smoothing restarts at frame %d (the previous frame run was %d)", frame,
                  st->last_frame);
-  st->last_frame = frame;
   return reset;
 }
 
 typedef struct refine_job {
   const ysg_matte_refine_op *op;
   const ysg_value *in;
-  ysg_value *out;
-  float *a, *state; /* distinct planes */
-  int w, reset;
+  float *a, *b; /* distinct planes */
+  int w;
 } refine_job;
 
 static void load_rows(void *ud, int y0, int y1) {
   const refine_job *j = ud;
-  float buf[4 * 256];
   const float t = j->op->threshold, soft = j->op->softness;
   for (int y = y0; y < y1; y++) {
     float *a = j->a + (size_t)y * j->w;
-    for (int x0 = 0; x0 < j->w; x0 += 256) {
-      int nx = j->w - x0 < 256 ? j->w - x0 : 256;
-      ysg__matte_load_span(j->in, y, x0, nx, buf);
-      for (int i = 0; i < nx; i++)
-        a[x0 + i] = ysg_matte_threshold(ysg_clamp01(buf[4 * i + 3]), t, soft);
-    }
+    ysg__matte_load_alpha(j->in, y, 0, j->w, a);
+    for (int x = 0; x < j->w; x++) a[x] = ysg_matte_threshold(ysg_clamp01(a[x]), t, soft);
   }
 }
 
 static void feather_rows(void *ud, int y0, int y1) {
   const refine_job *j = ud;
-  const float *restrict b = j->state; /* the blurred plane */
+  const float *restrict b = j->b; /* the blurred plane */
   float *restrict a = j->a;
   const int mode = j->op->feather_mode;
   for (size_t i = (size_t)y0 * j->w; i < (size_t)y1 * j->w; i++)
     a[i] = ysg_matte_feather(mode, a[i], b[i]);
 }
 
-static void temporal_rows(void *ud, int y0, int y1) {
-  const refine_job *j = ud;
-  float *restrict a = j->a, *restrict st = j->state;
-  const float strength = j->op->temporal, motion = j->op->motion, dead = j->op->deadband;
-  size_t i0 = (size_t)y0 * j->w, i1 = (size_t)y1 * j->w;
-  if (j->reset) {
-    memcpy(st + i0, a + i0, (i1 - i0) * sizeof(float));
-    return;
+/* The stages up to `last` (2 islands/holes, 3 grow, 4 feather, 5 blur) on whole planes; returns
+ * the plane holding the result. */
+static float *plane_stages(ysg_node *n, refine_state *st, const ysg_matte_refine_op *op,
+                           const ysg_value *in, int last) {
+  int W = in->width, H = in->height;
+  float *a = ysg_node_scratch(n, st->h_a);
+  float *b = st->h_b >= 0 ? ysg_node_scratch(n, st->h_b) : NULL;
+  float *c = st->h_c >= 0 ? ysg_node_scratch(n, st->h_c) : NULL;
+  refine_job j = {op, in, a, NULL, W};
+  ysg_node_parallel_for(n, H, 4, load_rows, &j);
+  if (st->cc && (op->islands > 0 || op->holes > 0))
+    ysg__matte_components(n, a, W, H, op->islands, op->holes, ysg_node_scratch(n, st->h_labels),
+                          ysg_node_scratch(n, st->h_area));
+  if (last >= 3 && st->grow && op->grow != 0.0f) {
+    ysg__matte_grow(n, a, b, c, ysg_node_scratch(n, st->h_grow_lines), W, H, op->grow, st->workers);
+    float *t = a;
+    a = b, b = t;
   }
-  for (size_t i = i0; i < i1; i++) {
-    float s = ysg_matte_temporal(st[i], a[i], strength, motion, dead);
-    st[i] = s;
-    a[i] = s;
+  float *lines = st->h_blur_lines >= 0 ? ysg_node_scratch(n, st->h_blur_lines) : NULL;
+  if (last >= 4 && st->feather && op->feather_on) {
+    ysg__matte_blur(n, a, b, c, W, H, &op->feather_k, lines, st->workers);
+    j.a = a, j.b = b;
+    ysg_node_parallel_for(n, H, 8, feather_rows, &j);
   }
-}
-
-static void store_rows(void *ud, int y0, int y1) {
-  const refine_job *j = ud;
-  for (int y = y0; y < y1; y++) ysg__matte_store_row(j->out, y, j->a + (size_t)y * j->w);
+  if (last >= 5 && st->blur && op->blur_on)
+    ysg__matte_blur(n, a, a, c, W, H, &op->blur_k, lines, st->workers);
+  return a;
 }
 
 static ysg_status refine_run(ysg_node *n, const ysg_frame *frame) {
   refine_state *st = ysg_node_state(n);
   const ysg_value *in = ysg_node_input(n, 0, 0);
   ysg_value *out = ysg_node_output(n, 0);
-  int W = in->width, H = in->height;
   ysg_matte_refine_op op;
   refine_op_make(n, &op);
   op.temporal_reset = refine_frame_begin(n, st, frame->index);
-  if (W <= 0 || H <= 0) return YSG_OK;
-  float *a = ysg_node_scratch(n, st->h_a);
-  float *b = st->h_b >= 0 ? ysg_node_scratch(n, st->h_b) : NULL;
-  float *c = st->h_c >= 0 ? ysg_node_scratch(n, st->h_c) : NULL;
-  refine_job j = {&op, in, out, a, NULL, W, 0};
-  ysg_node_parallel_for(n, H, 4, load_rows, &j);
-  if (st->cc && (op.islands > 0 || op.holes > 0))
-    ysg__matte_components(n, a, W, H, op.islands, op.holes, ysg_node_scratch(n, st->h_labels),
-                          ysg_node_scratch(n, st->h_area));
-  if (st->grow && op.grow != 0.0f) {
-    ysg__matte_grow(n, a, b, c, ysg_node_scratch(n, st->h_grow_lines), W, H, op.grow, st->workers);
-    float *t = a;
-    a = b, b = t;
-    j.a = a;
-  }
-  float *lines = st->h_blur_lines >= 0 ? ysg_node_scratch(n, st->h_blur_lines) : NULL;
-  if (st->feather && op.feather_on) {
-    ysg__matte_blur(n, a, b, c, W, H, &op.feather_k, lines, st->workers);
-    j.state = b;
-    ysg_node_parallel_for(n, H, 8, feather_rows, &j);
-  }
-  if (st->blur && op.blur_on) ysg__matte_blur(n, a, a, c, W, H, &op.blur_k, lines, st->workers);
+  if (in->width <= 0 || in->height <= 0) return YSG_OK;
+  int cc_on = st->cc && (op.islands > 0 || op.holes > 0);
+  int grow_on = st->grow && op.grow != 0.0f;
+  int feather_on = st->feather && op.feather_on, blur_on = st->blur && op.blur_on;
+  /* the last stage that needs whole planes; the stages after it stream */
+  int last = blur_on && op.blur_k.box                         ? 5
+             : feather_on && op.feather_k.box                 ? 4
+             : grow_on && !ysg__matte_grow_is_direct(op.grow) ? 3
+             : cc_on                                          ? 2
+                                                              : 0;
+  ysg_matte_stream s = {
+      .op = &op,
+      .in = in,
+      .plane = last ? plane_stages(n, st, &op, in, last) : NULL,
+      .grow = grow_on && last < 3,
+      .feather = feather_on && last < 4,
+      .blur = blur_on && last < 5,
+      .temporal = st->temporal,
+      .guided = st->guided && op.guided > 0,
+      .guide = ysg_node_input(n, 1, 0),
+      .out = out,
+      .mem = ysg_node_scratch(n, st->h_stream),
+      .worker_floats = st->stream_floats,
+      .workers = st->workers,
+  };
   if (st->temporal) {
-    j.state = ysg_node_scratch(n, st->h_state);
-    j.reset = op.temporal_reset;
-    ysg_node_parallel_for(n, H, 8, temporal_rows, &j);
+    s.t_prev = ysg_node_scratch(n, st->h_state[st->flip]);
+    s.t_next = ysg_node_scratch(n, st->h_state[!st->flip]);
   }
-  if (st->guided && op.guided > 0) {
-    ysg__matte_guided(n, ysg_node_input(n, 1, 0), a, b, W, H, op.guided, op.eps,
-                      ysg_node_scratch(n, st->h_ab), ysg_node_scratch(n, st->h_gcols),
-                      ysg_node_scratch(n, st->h_grows), st->workers);
-    float *t = a;
-    a = b, b = t;
-    j.a = a;
-  }
-  ysg_node_parallel_for(n, H, 8, store_rows, &j);
+  ysg__matte_stream(n, &s);
   ysg__matte_tiles_on(out);
   return YSG_OK;
 }
@@ -301,7 +318,7 @@ static ysg_status refine_device_infer(ysg_node *n) {
     s = ysg_node_request_device_scratch(n, ysg__cuda_matte_refine_work_bytes(W, H, &cfg), 0,
                                         &st->d_work);
   if (!s && st->temporal)
-    s = ysg_node_request_device_scratch(n, (size_t)W * H * sizeof(float), 1, &st->d_state);
+    s = ysg_node_request_device_scratch(n, 2 * (size_t)W * H * sizeof(float), 1, &st->d_state);
   return s;
 }
 
@@ -311,6 +328,7 @@ static ysg_status refine_prepare(ysg_node *n, const ysg_frame *f) {
   if (!op || !st) return ysg_node_fail(n, YSG_ERR_INVALID, "no parameter block to prepare");
   refine_op_make(n, op);
   op->temporal_reset = refine_frame_begin(n, st, f->index);
+  op->temporal_src = st->flip;
   return YSG_OK;
 }
 

@@ -9,7 +9,9 @@
  *   KEY_TOL 1e-3 — matte_math.h on both sides, no FMA contraction (-fmad=false): the same floats
  *     but for powf (mask_in's sRGB) and FP16 rounding; the auto key's sums are exact integers.
  *   REFINE_TOL 2e-3 — the 3-box blur runs as running sums on the CPU and as its equivalent
- *     kernel on the device, the guided filter sums in double on the CPU and float on the device.
+ *     kernel on the device; the guided filter's window sums run in double on both and are
+ *     rounded to float where the CPU rounds them (within about an ulp, at any size: the 4K test);
+ *     grow/shrink is exact on both.
  *   COMP_TOL 4e-3 — two chained blurs (cuda/blur.cu's own bound is 2e-3 each). */
 #include <math.h>
 
@@ -157,6 +159,19 @@ Test(matte_cuda, every_refine_stage_matches) {
              stages[i], strstr(stages[i], "image=g") ? "guided=2, image=g" : stages[i]);
     match(src, KEEP("m", "r"), 2, in_order, 5, REFINE_TOL, "m,r");
   }
+}
+
+/* At 4K the device's window sums stay within the CPU's (long float sums would drift), and the
+ * grow's range maxima equal the CPU's sliding maxima at the largest radius. */
+Test(matte_cuda, guided_filter_and_grow_match_at_4k) {
+  const char *src =
+      "canvas{width=3840,height=2160,frames=2}\n"
+      "local g = gscreen{speed=3, noise=0.04}\n"
+      "local k = chroma_key{image=g, key='#3da94a'}\n"
+      "matte{matte=k.matte, guided=16, guided_eps=0.0001, image=g, name='m'}\n"
+      "matte{matte=k.matte, grow=-64, name='s'}\n"
+      "matte{matte=k.matte, grow=23.5, guided=64, image=g, name='b'}\n";
+  match(src, KEEP("m", "s", "b"), 3, in_order, 2, REFINE_TOL, "m,s,b");
 }
 
 /* a seek restarts the average on both backends alike */

@@ -3,8 +3,8 @@
  * formulas; grow/shrink against a brute-force disc (exact); islands/holes against a flood fill
  * (exact); the blur against direct 2-D sums (the exact Gaussian and the 3-box cascade); feather
  * modes, thresholds; temporal smoothing on a static noisy clip (mean frame-to-frame change ≤
- * 1/255, no pixel flipping back and forth) and its restart on a seek (the log line); the limits
- * with their exact messages. */
+ * 1/255, no pixel flipping back and forth), its restart on a seek (the log line), a failed frame
+ * leaving the average untouched; the limits with their exact messages. */
 #include <math.h>
 
 #include "blur_math.h"
@@ -442,6 +442,63 @@ Test(matte_refine, temporal_smoothing_restarts_on_a_seek) {
   ysg_pipeline_destroy(p);
   ysg_pipeline_destroy(q);
   ysg_pipeline_destroy(r);
+  ysg_context_destroy(ctx);
+}
+
+/* A frame that fails after the matte node ran (a later node's per-frame function errors the first
+ * time it sees frame 2) leaves the average as it was: running frame 2 again continues from frame
+ * 1 and frame 3 follows, exactly as in a run without the failure; and a frame after the failed
+ * one restarts the average (frame 2 never completed), like a fresh run of that frame. */
+static const char *fail_src =
+    "canvas{width=40,height=24,frames=6}\n"
+    "local g = gscreen{speed=3, noise=0.05}\n"
+    "local k = chroma_key{image=g, key='#3da94a'}\n"
+    "local m = matte{matte=k.matte, temporal=0.8, name='m'}\n"
+    "local tries = 0\n"
+    "matte{matte=m, name='after', threshold=function(f, t)\n"
+    "  if f == 2 and FAIL then tries = tries + 1; if tries == 1 then error('boom') end end\n"
+    "  return 0.5 end}\n";
+
+static ysg_pipeline *fail_load(ysg_context *ctx, int fail) {
+  char src[1024];
+  snprintf(src, sizeof src, "local FAIL = %s\n%s", fail ? "true" : "false", fail_src);
+  static const char *keep[] = {"m", "after"};
+  return ysgt_matte_load(ctx, src, keep, 2, YSG_BACKEND_CPU, 0);
+}
+
+static float *run_frames(ysg_pipeline *p, const int *frames, int n) {
+  for (int i = 0; i < n; i++) cr_assert_eq(ysg_pipeline_run_frame(p, frames[i]), YSG_OK);
+  return ysgt_floats(p, "m", NULL, NULL);
+}
+
+Test(matte_refine, temporal_smoothing_ignores_a_failed_frame) {
+  ysg_context *ctx = ysgt_matte_ctx();
+  const size_t bytes = sizeof(float) * 40 * 24 * 4;
+  ysg_pipeline *clean = fail_load(ctx, 0);
+  float *clean2 = run_frames(clean, (const int[]){0, 1, 2}, 3);
+  float *clean3 = run_frames(clean, (const int[]){3}, 1);
+  ysg_pipeline *p = fail_load(ctx, 1);
+  free(run_frames(p, (const int[]){0, 1}, 2));
+  cr_assert_neq(ysg_pipeline_run_frame(p, 2), YSG_OK, "frame 2 should fail once");
+  cr_expect(strstr(ysg_errmsg(ctx), "boom"), "%s", ysg_errmsg(ctx));
+  float *retry2 = run_frames(p, (const int[]){2}, 1);
+  float *then3 = run_frames(p, (const int[]){3}, 1);
+  cr_expect_eq(memcmp(retry2, clean2, bytes), 0, "frame 2 run again differs from a clean run");
+  cr_expect_eq(memcmp(then3, clean3, bytes), 0, "frame 3 differs from a clean run");
+  /* after the failed frame 2, frame 3 restarts: it equals frame 3 run alone */
+  ysg_pipeline *q = fail_load(ctx, 1);
+  free(run_frames(q, (const int[]){0, 1}, 2));
+  cr_assert_neq(ysg_pipeline_run_frame(q, 2), YSG_OK);
+  float *skip3 = run_frames(q, (const int[]){3}, 1);
+  ysg_pipeline *alone = fail_load(ctx, 0);
+  float *alone3 = run_frames(alone, (const int[]){3}, 1);
+  cr_expect_eq(memcmp(skip3, alone3, bytes), 0, "frame 3 after a failed frame 2 did not restart");
+  cr_expect_neq(memcmp(skip3, clean3, bytes), 0, "the average should matter on this clip");
+  free(clean2), free(clean3), free(retry2), free(then3), free(skip3), free(alone3);
+  ysg_pipeline_destroy(clean);
+  ysg_pipeline_destroy(p);
+  ysg_pipeline_destroy(q);
+  ysg_pipeline_destroy(alone);
   ysg_context_destroy(ctx);
 }
 

@@ -203,6 +203,10 @@ YSG_API void *ysg_node_state(const ysg_node *n);
 /* 1 when the pipeline is loaded with check_only (ysgraph check/plan/graph): init and infer must
  * then leave the disk as it is (no output directories, files or temporaries) */
 YSG_API int ysg_node_check_only(const ysg_node *n);
+/* How many frames of the pipeline have run to success so far (it does not move on a failed or
+ * interrupted frame): a node keeping state across frames compares it at its next frame to commit
+ * what the previous one computed only when that frame as a whole succeeded. */
+YSG_API unsigned ysg_node_frames_done(const ysg_node *n);
 YSG_API void ysg_node_set_state(ysg_node *n, void *state);
 YSG_API void *ysg_node_alloc(ysg_node *n,
                              size_t bytes); /* zeroed, context allocator; NULL + error */
