@@ -1,6 +1,6 @@
 /* png_io.h — PNG decode/encode (libpng 1.6) and the file helpers every writer shares: atomic
- * writes (temporary file + rename), printf-style frame patterns in output paths ("%04d") and
- * mkdir -p for an output's parent directories. Messages go into caller buffers; nothing prints.
+ * writes (temporary file + rename); frame patterns and mkdir -p are in paths.h (included here).
+ * Messages go into caller buffers; nothing prints.
  * Used by nodes/image.c, nodes/png.c and engine/dump.c. */
 #ifndef YSG_PNG_IO_H
 #define YSG_PNG_IO_H
@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "paths.h"
 #include "ysgraph.h"
 
 /* Memory for decoded pixels and decode temporaries; alloc returns NULL on failure. */
@@ -71,15 +72,6 @@ ysg_status ysg__atomic_commit(ysg_atomic_file *af, char *err, size_t errcap);
 /* Close and remove the temporary (after a failed write). */
 void ysg__atomic_abort(ysg_atomic_file *af);
 
-/* ---- output paths ------------------------------------------------------------------------- */
-/* 1 when pattern holds a frame pattern (%d, %04d, %5d); %% is a literal percent, not a pattern. */
-int ysg__has_frame_pattern(const char *pattern);
-/* Replace the one frame pattern by frame and %% by %. Errors (YSG_ERR_INVALID): a second pattern,
- * any other % sequence, or a result longer than cap. Never uses pattern as a printf format. */
-ysg_status ysg__format_frame_path(const char *pattern, int frame, char *out, size_t cap, char *err,
-                                  size_t errcap);
-/* mkdir -p of path's parent directories. Error: "cannot create directory 'DIR': reason". */
-ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap);
 /* Thread-safe strerror into buf; returns buf. */
 const char *ysg__strerror(int e, char *buf, size_t cap);
 

@@ -1,0 +1,31 @@
+/* paths.h — file names every file-reading and file-writing node shares: printf-style frame
+ * patterns ("%04d": one validating, non-truncating formatter for png, image sequences, --dump and
+ * any later sink), mkdir -p for an output's parent directories, and the sandbox's rules for paths
+ * (URL schemes refused, symbolic links kept inside the pipeline or output directory, FFmpeg given
+ * a "file:" URL). Messages go into caller buffers; nothing prints. */
+#ifndef YSG_PATHS_H
+#define YSG_PATHS_H
+
+#include <stddef.h>
+
+#include "ysgraph.h"
+
+/* The widest a frame number may be padded: "%016d". Wider patterns are errors (a width is also
+ * what a 32-bit frame number can need at most, 11 characters, with room to spare). */
+#define YSG_FRAME_WIDTH_MAX 16
+
+/* 1 when pattern holds a frame pattern: '%' [0] [digits] 'd' (valid or too wide); %% is a literal
+ * percent sign, not a pattern. */
+int ysg__has_frame_pattern(const char *pattern);
+/* Check pattern without formatting: at most one frame pattern, of width <= YSG_FRAME_WIDTH_MAX,
+ * and no other % sequence than %%. YSG_ERR_INVALID with the reason in err (as the formatter). */
+ysg_status ysg__check_frame_pattern(const char *pattern, char *err, size_t errcap);
+/* Replace the one frame pattern by frame and %% by %. Errors (YSG_ERR_INVALID): those of
+ * ysg__check_frame_pattern, or a result that does not fit in cap (never truncated). Never uses
+ * pattern as a printf format. */
+ysg_status ysg__format_frame_path(const char *pattern, int frame, char *out, size_t cap, char *err,
+                                  size_t errcap);
+/* mkdir -p of path's parent directories. Error: "cannot create directory 'DIR': reason". */
+ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap);
+
+#endif /* YSG_PATHS_H */
