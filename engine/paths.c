@@ -1,13 +1,17 @@
 /* paths.c — frame patterns in file names, mkdir -p, and the sandbox's rules for the paths that
  * nodes read and write (see paths.h). */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "paths.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "png_io.h"
 
@@ -156,4 +160,70 @@ ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap) {
     buf[i] = '/';
   }
   return YSG_OK;
+}
+
+/* ---- the sandbox ---------------------------------------------------------------------------- */
+int ysg__path_url_scheme(const char *path, char *scheme, size_t cap) {
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.";
+  size_t n = strspn(path, chars);
+  int url = n > 0 && path[n] == ':';
+  if (!url && strncmp(path, "subfile,", 8) == 0 && strchr(path + 8, ':')) url = 1, n = 7;
+  if (url && scheme && cap) snprintf(scheme, cap, "%.*s", (int)n, path);
+  return url;
+}
+
+/* 1 when real (an absolute, link-free path) is root or lies under it */
+static int inside(const char *real, const char *root) {
+  size_t n = strlen(root);
+  if (n == 1 && root[0] == '/') return 1;
+  return strncmp(real, root, n) == 0 && (real[n] == 0 || real[n] == '/');
+}
+
+ysg_status ysg__path_confine(const char *root, const char *path, char *real, size_t realcap) {
+  char rroot[PATH_MAX], buf[PATH_MAX], rp[PATH_MAX];
+  if (real && realcap) real[0] = 0;
+  if (!realpath(root, rroot)) return YSG_OK;
+  size_t len = strlen(path);
+  if (len == 0) return YSG_OK;
+  if (len >= sizeof buf) {
+    if (real && realcap) snprintf(real, realcap, "a path longer than %d bytes", PATH_MAX - 1);
+    return YSG_ERR_PIPELINE;
+  }
+  memcpy(buf, path, len + 1);
+  /* the longest prefix that exists (lstat: a dangling link exists too) */
+  struct stat st;
+  while (lstat(buf, &st) != 0) {
+    char *slash = strrchr(buf, '/');
+    while (slash && slash > buf && slash[-1] == '/') slash--; /* "a//b" */
+    if (!slash) {
+      snprintf(buf, sizeof buf, ".");
+      break;
+    }
+    if (slash == buf) {
+      snprintf(buf, sizeof buf, "/");
+      break;
+    }
+    *slash = 0;
+  }
+  if (!realpath(buf, rp)) {
+    if (real && realcap) snprintf(real, realcap, "a missing file");
+    return YSG_ERR_PIPELINE;
+  }
+  if (inside(rp, rroot)) return YSG_OK;
+  if (real && realcap) snprintf(real, realcap, "%s", rp);
+  return YSG_ERR_PIPELINE;
+}
+
+ysg_status ysg__file_url(const char *path, char *out, size_t cap) {
+  int n;
+  if (path[0] == '/') {
+    n = snprintf(out, cap, "file:%s", path);
+  } else {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return YSG_ERR_INVALID;
+    const char *rel = path;
+    while (rel[0] == '.' && rel[1] == '/') rel += 2; /* "./x" */
+    n = snprintf(out, cap, "file:%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", rel);
+  }
+  return n < 0 || (size_t)n >= cap ? YSG_ERR_INVALID : YSG_OK;
 }

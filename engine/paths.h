@@ -28,4 +28,26 @@ ysg_status ysg__format_frame_path(const char *pattern, int frame, char *out, siz
 /* mkdir -p of path's parent directories. Error: "cannot create directory 'DIR': reason". */
 ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap);
 
+/* ---- the sandbox: what a sandboxed pipeline's paths may reach ------------------------------
+ * Paths are plain relative file names (checked when params are resolved, engine/graph.c); these
+ * are the pieces that need the file system or FFmpeg's view. */
+
+/* The URL scheme FFmpeg would see at the start of path ("http" for "http://h/x", "file" for
+ * "file:x", "subfile" for "subfile,,0,10,:x"): a run of letters, digits, '+', '-' and '.' followed
+ * by ':' (or FFmpeg's "subfile," form). Copies it into scheme (cap bytes) and returns 1; 0 when
+ * path is a plain file name. */
+int ysg__path_url_scheme(const char *path, char *scheme, size_t cap);
+
+/* Where path really is: its longest existing prefix (the whole path when it exists, else the
+ * nearest existing parent, so outputs that do not exist yet can be checked), with every symbolic
+ * link followed, must be root or lie inside root (also taken with links followed). YSG_OK when it
+ * does, or when root does not exist (nothing under it can lead anywhere yet); YSG_ERR_PIPELINE
+ * otherwise, with the real location (or "a missing file" for a dangling link) in real. */
+ysg_status ysg__path_confine(const char *root, const char *path, char *real, size_t realcap);
+
+/* The URL FFmpeg is handed for a file: "file:" + its absolute path (relative paths are taken from
+ * the working directory), so that no part of the name is parsed as a protocol or an option.
+ * YSG_ERR_INVALID when it does not fit in cap or the working directory is unknown. */
+ysg_status ysg__file_url(const char *path, char *out, size_t cap);
+
 #endif /* YSG_PATHS_H */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exr_io.h"
+#include "internal.h"
 #include "png_io.h"
 #include "ysgraph/node.h"
 
@@ -70,6 +71,7 @@ static ysg_status sequence_init(ysg_node *n, image_state *st, const char *patter
         !file_exists(st->file))
       break;
   }
+  if ((s = ysg__node_confine(n, P_PATH, 0, st->first))) return s;
   ysg_png_alloc a = {alloc_cb, free_cb, n};
   const char *kind;
   s = ysg__picture_read(st->first, &a, &st->px, &st->w, &st->h, &kind, err, sizeof err);
@@ -117,10 +119,13 @@ static ysg_status sequence_load(ysg_node *n, image_state *st, int f) {
                          "load (the sequence has frames 0..%d)",
                          f, st->file, gap, st->count - 1);
   }
+  /* each file of a sequence is opened under the sandbox's rule on symbolic links */
+  ysg_status s = ysg__node_confine(n, P_PATH, 0, st->file);
+  if (s) return s;
   int w, h;
   const char *kind;
-  ysg_status s = ysg__picture_decode(&st->dec, st->exr, st->file, st->px, st->w, st->h, &w, &h,
-                                     &kind, err, sizeof err);
+  s = ysg__picture_decode(&st->dec, st->exr, st->file, st->px, st->w, st->h, &w, &h, &kind, err,
+                          sizeof err);
   if (s && w > 0 && (w != st->w || h != st->h))
     return ysg_node_fail(n, s, "frame %d: '%s' is %dx%d, but the sequence is %dx%d (from '%s')", f,
                          st->file, w, h, st->w, st->h, st->first);

@@ -39,9 +39,10 @@ static const ysg_port_def inputs[] = {
 };
 
 typedef struct png_state {
-  int bits;        /* 8 or 16 */
-  int dir_pattern; /* the frame pattern is in a directory name: create directories per frame */
-  int w, h;        /* slot capacity in pixels */
+  int bits;         /* 8 or 16 */
+  int dir_pattern;  /* the frame pattern is in a directory name: create directories per frame */
+  const char *root; /* sandboxed: the output directory each frame's directories must stay in */
+  int w, h;         /* slot capacity in pixels */
   unsigned char *buf[NSLOTS]; /* (h, w, 4) samples of bits/8 bytes, sRGB straight alpha */
   char *path[NSLOTS];         /* PATH_CAP each: the file this slot goes to */
   int sw[NSLOTS], sh[NSLOTS], level[NSLOTS];
@@ -92,6 +93,7 @@ static ysg_status png_init(ysg_node *n) {
     dir[len] = 0;
     st->dir_pattern = ysg__has_frame_pattern(dir);
   }
+  st->root = ysg__sandbox_root(n, 1);
   if (!st->dir_pattern && !ysg_node_check_only(n)) {
     s = ysg__mkdirs_for(first, err, sizeof err);
     if (s) return ysg_node_param_fail(n, P_PATH, s, "%s", err);
@@ -156,6 +158,15 @@ static void convert_rows(void *ud, int begin, int end) {
 static ysg_status png_write_slot(const png_state *st, int slot, const unsigned char *px, char *err,
                                  size_t errcap) {
   if (st->dir_pattern) {
+    /* directories named per frame may exist already: as links leading out of the sandbox */
+    char real[1024];
+    if (st->root && ysg__path_confine(st->root, st->path[slot], real, sizeof real)) {
+      snprintf(err, errcap,
+               "cannot write '%s': it leads to '%s' through a symbolic link: sandboxed pipelines "
+               "may not leave the output directory (run with --unsafe to allow it)",
+               st->path[slot], real);
+      return YSG_ERR_PIPELINE;
+    }
     ysg_status s = ysg__mkdirs_for(st->path[slot], err, errcap);
     if (s) return s;
   }

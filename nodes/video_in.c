@@ -61,14 +61,28 @@ static int has_cuda_hwaccel(const AVCodec *c) {
 static ysg_status open_input(ysg_node *n, vin_state *s, const AVCodec **codec) {
   char e[256];
   if (!(s->fmt = avformat_alloc_context())) return YSG_ERR_NOMEM;
-  s->fmt->opaque = &s->log_key; /* before opening: the demuxer logs while probing */
-  int r = avformat_open_input(&s->fmt, s->path, NULL, NULL);
+  s->fmt->opaque = &s->guard; /* before opening: the demuxer logs while probing */
+  int r = ysg__av_open_input(&s->fmt, s->path, &s->guard, ysg__sandbox_root(n, 0));
+  if (r == AVERROR(EPERM) && s->guard.refused_format)
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE,
+                               "'%s' is a %s file, which makes FFmpeg open other files: sandboxed "
+                               "pipelines read self-contained video files only (run with --unsafe "
+                               "to allow it)",
+                               s->path, s->guard.refused);
+  if (r == AVERROR(EPERM) && s->guard.refused[0])
+    return ysg_node_param_fail(
+        n, P_PATH, YSG_ERR_PIPELINE,
+        "'%s' makes FFmpeg open '%s', outside the pipeline's directory: "
+        "sandboxed pipelines may not leave it (run with --unsafe to allow it)",
+        s->path, s->guard.refused);
   if (r < 0)
-    return ysg_node_param_fail(n, P_PATH, r == AVERROR(ENOENT) ? YSG_ERR_NOT_FOUND : YSG_ERR_IO,
-                               "cannot open '%s': %s", s->path, ysg__av_err(r, e, sizeof e));
+    return ysg_node_param_fail(n, P_PATH, ysg__av_status(r), "cannot open '%s': %s", s->path,
+                               ysg__av_err(r, e, sizeof e));
   if ((r = avformat_find_stream_info(s->fmt, NULL)) < 0)
-    return ysg_node_param_fail(n, P_PATH, YSG_ERR_DATA, "cannot read the streams of '%s': %s",
-                               s->path, ysg__av_err(r, e, sizeof e));
+    return ysg_node_param_fail(n, P_PATH, s->guard.refused[0] ? YSG_ERR_PIPELINE : YSG_ERR_DATA,
+                               "cannot read the streams of '%s': %s%s%s", s->path,
+                               ysg__av_err(r, e, sizeof e),
+                               s->guard.refused[0] ? ", refused to open " : "", s->guard.refused);
   s->stream = av_find_best_stream(s->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
   if (s->stream < 0) {
     int audio = 0, other = 0;
@@ -129,7 +143,7 @@ static ysg_status open_decoder(ysg_node *n, vin_state *s, const AVCodec *c) {
                                  why);
   }
   if (!(s->dec = avcodec_alloc_context3(c))) return YSG_ERR_NOMEM;
-  s->dec->opaque = &s->log_key;
+  s->dec->opaque = &s->guard;
   int r = avcodec_parameters_to_context(s->dec, st->codecpar);
   if (r < 0) return YSG_ERR_NOMEM;
   s->dec->pkt_timebase = st->time_base;
@@ -231,7 +245,7 @@ static ysg_status vin_init(ysg_node *n) {
   vin_state *st = ysg_node_alloc(n, sizeof *st);
   if (!st) return YSG_ERR_NOMEM;
   ysg_node_set_state(n, st);
-  ysg__av_log_bind(&st->log_key, n);
+  ysg__av_log_bind(&st->guard, n);
   st->path = ysg_node_string(n, P_PATH);
   st->sws_fmt = AV_PIX_FMT_NONE;
   st->pkt = av_packet_alloc();
@@ -721,9 +735,9 @@ static void vin_destroy(ysg_node *n) {
   av_frame_free(&st->kept);
   av_packet_free(&st->pkt);
   avcodec_free_context(&st->dec);
-  avformat_close_input(&st->fmt);
+  ysg__av_close_input(&st->fmt, &st->guard);
   av_buffer_unref(&st->hw);
-  ysg__av_log_unbind(&st->log_key);
+  ysg__av_log_unbind(&st->guard);
 #ifdef YSG_HAVE_CUDA
   ysg__vin_device_release(st);
   ysg__cuda_free(st->d_px);

@@ -7,6 +7,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
+#include "video_io.h"
 #include "yuv.h"
 #include "ysgraph/node.h"
 
@@ -16,7 +17,7 @@
 struct SwsContext;
 
 typedef struct vin_state {
-  char log_key; /* its address is the FFmpeg contexts' opaque: their log goes to this node */
+  ysg_av_guard guard; /* the FFmpeg contexts' opaque: sandboxed opens, and their log goes here */
   const char *path;
   AVFormatContext *fmt;
   AVCodecContext *dec;

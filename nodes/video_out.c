@@ -6,6 +6,7 @@
  * file grows under ".NAME.part-PID" and finish() renames it into place. */
 #ifdef YSG_HAVE_FFMPEG
 #include <errno.h>
+#include <fcntl.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
@@ -95,6 +96,7 @@ typedef struct vout_state {
   int first, last; /* frames of this run */
   int failed;      /* the writer hit an error: later jobs do nothing */
   /* audio source (stream copy) */
+  ysg_av_guard guard; /* ain's opaque: sandboxed opens, log routing */
   AVFormatContext *ain;
   int ain_stream;
   AVPacket *apkt;
@@ -320,12 +322,15 @@ static ysg_status open_audio(ysg_node *n, vout_state *st, const char *ext) {
                                name, src->type->name);
   const char *file = ysg_node_string(src, ysg__param_index(src->type, "path"));
   if (!(st->ain = avformat_alloc_context())) return YSG_ERR_NOMEM;
-  st->ain->opaque = st;
-  int r = avformat_open_input(&st->ain, file, NULL, NULL);
+  st->ain->opaque = &st->guard;
+  ysg__av_log_bind(&st->guard, n);
+  int r = ysg__av_open_input(&st->ain, file, &st->guard, ysg__sandbox_root(n, 0));
   if (r >= 0) r = avformat_find_stream_info(st->ain, NULL);
   if (r < 0)
-    return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_IO, "cannot read '%s' (the video of '%s'): %s",
-                               file, name, ysg__av_err(r, eb, sizeof eb));
+    return ysg_node_param_fail(
+        n, P_AUDIO, r == AVERROR(EPERM) ? YSG_ERR_PIPELINE : ysg__av_status(r),
+        "cannot read '%s' (the video of '%s'): %s%s%s", file, name, ysg__av_err(r, eb, sizeof eb),
+        st->guard.refused[0] ? ", refused to open " : "", st->guard.refused);
   st->ain_stream = av_find_best_stream(st->ain, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
   if (st->ain_stream < 0)
     return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_DATA,
@@ -402,9 +407,29 @@ static void close_file(vout_state *st, int discard) {
 /* First frame of a run: create the temporary file, write the header, position the audio. */
 static ysg_status open_file(ysg_node *n, vout_state *st) {
   char eb[128];
-  int r = avformat_alloc_output_context2(&st->oc, NULL, st->mux, st->tmp);
-  if (r < 0 || !st->oc) return YSG_ERR_NOMEM;
+  char url[4200];
+  if (ysg__file_url(st->tmp, url, sizeof url))
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_IO, "cannot write '%s': %s", st->path,
+                               "the path is too long");
+  /* The temporary is created here, as a new file (never through a link left under its name);
+   * FFmpeg then opens exactly that file with its file protocol only. */
+  int fd = -1;
+  for (int tries = 0; fd < 0 && tries < 2; tries++) {
+    fd = open(st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && tries == 0) unlink(st->tmp); /* a crashed run's leftover */
+  }
+  if (fd < 0)
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_IO, "cannot write '%s': %s", st->path,
+                               ysg__strerror(errno, eb, sizeof eb));
+  close(fd);
+  int r = avformat_alloc_output_context2(&st->oc, NULL, st->mux, url);
+  if (r < 0 || !st->oc) {
+    unlink(st->tmp);
+    return YSG_ERR_NOMEM;
+  }
   st->oc->opaque = st;
+  st->oc->protocol_whitelist = av_strdup("file");
+  if (!st->oc->protocol_whitelist) goto nomem;
   st->vst = avformat_new_stream(st->oc, NULL);
   if (!st->vst) goto nomem;
   r = avcodec_parameters_from_context(st->vst->codecpar, st->enc);
@@ -420,7 +445,10 @@ static ysg_status open_file(ysg_node *n, vout_state *st) {
     st->ast->codecpar->codec_tag = 0;
     st->ast->time_base = is->time_base;
   }
-  r = avio_open(&st->oc->pb, st->tmp, AVIO_FLAG_WRITE);
+  AVDictionary *o = NULL;
+  av_dict_set(&o, "protocol_whitelist", "file", 0);
+  r = avio_open2(&st->oc->pb, url, AVIO_FLAG_WRITE, NULL, &o);
+  av_dict_free(&o);
   if (r >= 0) r = avformat_write_header(st->oc, NULL);
   if (r < 0) {
     close_file(st, 1);
@@ -645,7 +673,8 @@ static void vout_destroy(ysg_node *n) {
   for (int i = 0; i < NSLOTS; i++) av_frame_free(&st->frame[i]);
   av_packet_free(&st->pkt);
   av_packet_free(&st->apkt);
-  avformat_close_input(&st->ain);
+  ysg__av_close_input(&st->ain, &st->guard);
+  ysg__av_log_unbind(&st->guard);
   if (st->lut) ysg_node_free(n, st->lut);
   if (st->tmp) ysg_node_free(n, st->tmp);
   ysg__vpass_free(n, &st->pass);

@@ -483,7 +483,7 @@ static void expect_load_fail(const char *src, ysg_status st, const char *msg) {
 }
 
 Test(video_in, missing_file) {
-  expect_load_fail("video_in { path = 'missing.mp4', name = 'v' }", YSG_ERR_NOT_FOUND,
+  expect_load_fail("video_in { path = 'missing.mp4', name = 'v' }", YSG_ERR_IO,
                    PRE "parameter 'path': cannot open 'missing.mp4': No such file or directory");
 }
 
@@ -501,7 +501,7 @@ Test(video_in, truncated_files) {
   char *bytes = ysgt_read("full.mp4", &n);
   /* mp4 keeps its index (moov) at the end: half a file has none */
   write_bytes("half.mp4", bytes, n / 2);
-  expect_load_fail("video_in { path = 'half.mp4', name = 'v' }", YSG_ERR_IO,
+  expect_load_fail("video_in { path = 'half.mp4', name = 'v' }", YSG_ERR_DATA,
                    PRE
                    "parameter 'path': cannot open 'half.mp4': Invalid data found when "
                    "processing input");
@@ -544,7 +544,7 @@ Test(video_in, corrupt_file) {
     junk[i] = (unsigned char)(x >> 24);
   }
   write_bytes("junk.mp4", junk, sizeof junk);
-  expect_load_fail("video_in { path = 'junk.mp4', name = 'v' }", YSG_ERR_IO,
+  expect_load_fail("video_in { path = 'junk.mp4', name = 'v' }", YSG_ERR_DATA,
                    PRE
                    "parameter 'path': cannot open 'junk.mp4': Invalid data found when "
                    "processing input");
@@ -685,7 +685,7 @@ Test(video_in, ffmpeg_messages_go_to_the_node_log) {
   fflush(stderr);
   dup2(saved, 2);
   close(saved);
-  cr_assert_eq(s, YSG_ERR_IO);
+  cr_assert_eq(s, YSG_ERR_DATA);
   cr_assert(strstr(ff_log, PRE "ffmpeg: [mov,mp4,m4a,3gp,3g2,mj2 @ 0x") == ff_log, "%s", ff_log);
   cr_assert(strstr(ff_log, "] moov atom not found"), "%s", ff_log);
   long len = ftell(cap);
