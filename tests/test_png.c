@@ -620,7 +620,7 @@ Test(png_node, frame_patterns) {
                             "canvas{width=8,height=4,frames=3}\n"
                             "local im = image{path='in.png', name='im'}\n"
                             "png{image=im, path='out/%04d.png'}\n"
-                            "png{image=im, path='same.png'}\n"
+                            "png{image=im, path='same.png', overwrite=true}\n"
                             "png{image=im, path='f%02d/x.png'}\n");
   cr_assert_eq(ysg_pipeline_run_range(p, 5, 7, NULL, NULL), YSG_OK, "%s", ysg_errmsg(ctx));
   ysg_pipeline_destroy(p);
