@@ -137,6 +137,12 @@ int ysg__video_matrix(enum AVColorSpace cs, int height) {
   }
 }
 
+int ysg__video_transfer(enum AVColorTransferCharacteristic trc) {
+  return trc == AVCOL_TRC_SMPTE2084      ? YSG_TRC_PQ
+         : trc == AVCOL_TRC_ARIB_STD_B67 ? YSG_TRC_HLG
+                                         : YSG_TRC_SDR;
+}
+
 int ysg__video_full_range(enum AVColorRange range, enum AVPixelFormat fmt) {
   if (range == AVCOL_RANGE_JPEG) return 1;
   if (range == AVCOL_RANGE_MPEG) return 0;

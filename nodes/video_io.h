@@ -47,6 +47,9 @@ const char *ysg__av_err(int averror, char *buf, size_t cap);
 /* Matrix (YSG_YUV_*) of a stream from its tag; untagged: BT.601 below 720 lines, else BT.709. */
 int ysg__video_matrix(enum AVColorSpace cs, int height);
 /* 1: full range ("pc"/JPEG: tagged so, or a yuvj* format); untagged: limited. */
+/* YSG_TRC_* of a transfer tag: PQ (SMPTE ST 2084), HLG (ARIB STD-B67); every other tag,
+ * untagged included, is SDR and decoded with the sRGB curve. */
+int ysg__video_transfer(enum AVColorTransferCharacteristic trc);
 int ysg__video_full_range(enum AVColorRange range, enum AVPixelFormat fmt);
 const char *ysg__video_matrix_name(int matrix); /* "BT.601", "BT.709", "BT.2020" */
 /* Chroma siting within its sample block as ysg_yuv_params wants it (0 left/top, 0.5 centre,

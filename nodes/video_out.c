@@ -24,7 +24,19 @@
 #include "video_out_pass.h"
 #include "yuv.h"
 
-enum { P_PATH, P_CODEC, P_ENCODER, P_CRF, P_BITRATE, P_PRESET, P_PIX_FMT, P_AUDIO, P_RANGE };
+enum {
+  P_PATH,
+  P_CODEC,
+  P_ENCODER,
+  P_CRF,
+  P_BITRATE,
+  P_PRESET,
+  P_PIX_FMT,
+  P_AUDIO,
+  P_RANGE,
+  P_TRC_TAG,
+  N_PARAMS
+};
 enum { C_H264, C_HEVC, C_AV1, C_VP9, C_PRORES };
 enum { E_AUTO, E_NVENC, E_SOFTWARE };
 enum { F_YUV420P, F_YUV420P10, F_YUV444P };
@@ -54,6 +66,9 @@ static const ysg_param_def params[] = {
      "a video_in node (or its name) whose audio is copied for the rendered frames; empty: none"},
     {"range", YSG_PARAM_ENUM, "limited", 0, 0, "limited|full", YSG_PARAM_STATIC,
      "code-value range: limited (16..235 at 8 bits) or full (0..255)"},
+    {"transfer_tag", YSG_PARAM_ENUM, "bt709", 0, 0, "bt709|srgb", YSG_PARAM_STATIC,
+     "the transfer the file is tagged with (the code values are the sRGB encoding either way, as "
+     "a PNG of the frame): bt709, what players expect of SDR video, or srgb (iec61966-2-1)"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -177,7 +192,9 @@ static AVCodecContext *open_encoder(ysg_node *n, vout_state *st, const AVCodec *
   e->color_range = full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
   e->colorspace = AVCOL_SPC_BT709;
   e->color_primaries = AVCOL_PRI_BT709;
-  e->color_trc = AVCOL_TRC_IEC61966_2_1; /* the sRGB OETF is what the frames carry */
+  /* The frames carry the sRGB encoding (R'G'B' as in a PNG of the frame); tagged BT.709 unless
+   * asked otherwise: the delivery convention, what players and FFmpeg's RGB conversions assume. */
+  e->color_trc = ysg_node_enum(n, P_TRC_TAG) == 1 ? AVCOL_TRC_IEC61966_2_1 : AVCOL_TRC_BT709;
   if (l->p.sx) /* 2×2 box average; passthrough: most samples keep the source's siting */
     e->chroma_sample_location =
         st->pass.src ? (enum AVChromaLocation)st->pass.chroma_loc : AVCHROMA_LOC_CENTER;
@@ -339,7 +356,7 @@ static ysg_status open_audio(ysg_node *n, vout_state *st, const char *ext) {
     if ((int)i != st->ain_stream) st->ain->streams[i]->discard = AVDISCARD_ALL;
   enum AVCodecID id = st->ain->streams[st->ain_stream]->codecpar->codec_id;
   if (avformat_query_codec(av_guess_format(st->mux, NULL, NULL), id, FF_COMPLIANCE_NORMAL) != 1)
-    return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_UNSUPPORTED,
+    return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_PIPELINE,
                                "the audio of '%s' is %s, which a %s file cannot hold", name,
                                avcodec_get_name(id), ext);
   st->apkt = av_packet_alloc();
@@ -536,7 +553,7 @@ static ysg_status vout_init(ysg_node *n) {
     for (int i = 0, k = 0; i < 5; i++)
       if (avformat_query_codec(of, ids[i], FF_COMPLIANCE_NORMAL) == 1)
         snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", k++ ? ", " : "", codec_names[i]);
-    return ysg_node_param_fail(n, P_CODEC, YSG_ERR_UNSUPPORTED,
+    return ysg_node_param_fail(n, P_CODEC, YSG_ERR_PIPELINE,
                                "a %s file cannot hold %s video (it holds %s)", dot,
                                codec_names[st->codec], ok);
   }
@@ -690,8 +707,10 @@ const ysg_node_type ysg__node_video_out = {
         "Encodes its input into a video file (.mp4, .mkv, .mov, .webm) at the canvas fps: "
         "with NVENC when the GPU has an encoder (h264/hevc), else with FFmpeg's software "
         "encoders; logs the encoder it uses and why. Pixels are composited over black, "
-        "encoded with the sRGB transfer function and the BT.709 matrix (tagged so), chroma "
-        "averaged over 2x2 pixels. `audio` copies a video_in's audio for the rendered frames. "
+        "encoded with the sRGB transfer function and the BT.709 matrix, tagged BT.709 "
+        "(primaries, matrix, transfer, range; transfer_tag = 'srgb' tags the transfer sRGB), "
+        "chroma averaged over 2x2 pixels. `audio` copies a video_in's audio for the rendered "
+        "frames. "
         "`source` names the video_in the image overlays: where the image equals its frame "
         "(16x16 tiles, bit for bit) the decoder's own Y'CbCr is encoded, so the video outside "
         "the graphics is not converted twice (needs the same subsampling, bits, range, BT.709). "
@@ -702,7 +721,7 @@ const ysg_node_type ysg__node_video_out = {
     .outputs = NULL,
     .n_outputs = 0,
     .params = params,
-    .n_params = 9,
+    .n_params = N_PARAMS,
     .flags = YSG_NODE_SINK | YSG_NODE_HOST,
     .init = vout_init,
     .infer = vout_infer,

@@ -3,7 +3,8 @@
 # Required: a C compiler, CMake, Lua 5.4, libpng, FreeType, HarfBuzz, fontconfig, FriBidi and the
 # DejaVu fonts (the text node), Criterion (tests), WenQuanYi Micro Hei (the text tests' CJK
 # fallback). Optional features: Qhull, FAISS, FFmpeg libraries, ffnvcodec and DLPack headers,
-# Cairo (benchmark comparison only), libdeflate and OpenEXR; the ffmpeg CLI for the --pipe tests;
+# Cairo (benchmark comparison only), libdeflate and OpenEXR; the ffmpeg CLI for the --pipe tests,
+# test inputs and FFmpeg's side of the colour round-trip tests;
 # OpenCV's DNN module (the segment node; its tests build ONNX models with python3-onnx and check
 # them with numpy, as the matte tests do), libavfilter (bench_matte's FFmpeg comparison); Python 3
 # with pytest, torch, pip and setuptools for the Python package and the ComfyUI pack.
