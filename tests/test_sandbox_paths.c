@@ -25,18 +25,23 @@
 static char root[256];    /* the test's directory: the pipeline's directory (cwd) */
 static char outside[512]; /* a directory beside it that the pipeline may not reach */
 
+static ysg_context *lctx; /* the context load() uses */
+
 static void setup(void) {
   snprintf(root, sizeof root, "%s", ysgt_tmpdir());
   cr_assert_eq(chdir(root), 0);
   snprintf(outside, sizeof outside, "%s", ysgt_tmpdir());
+  lctx = ysgt_ctx();
 }
-TestSuite(sandbox_paths, .init = setup);
+static void teardown(void) { ysg_context_destroy(lctx); }
+TestSuite(sandbox_paths, .init = setup, .fini = teardown);
 
 static int exists(const char *path) { return access(path, F_OK) == 0; }
 
-/* Load src in the test's directory (sandboxed unless unsafe); returns the status, message in msg */
+/* Load src in the test's directory (sandboxed unless unsafe); returns the status, message in msg.
+ * keep: the pipeline is handed over (destroy it before the test ends). */
 static ysg_status load(const char *src, int unsafe, char *msg, size_t cap, ysg_pipeline **keep) {
-  ysg_context *ctx = ysgt_ctx();
+  ysg_context *ctx = lctx;
   ysg_load_options lo;
   ysg_load_options_init(&lo);
   lo.unsafe = unsafe;
@@ -44,11 +49,10 @@ static ysg_status load(const char *src, int unsafe, char *msg, size_t cap, ysg_p
   ysg_status s = ysg_pipeline_load_string(ctx, src, "test.lua", &lo, &p);
   snprintf(msg, cap, "%s", ysg_errmsg(ctx));
   if (s == YSG_OK && keep) {
-    *keep = p; /* the caller destroys it, and leaks the context: tests are short processes */
+    *keep = p;
     return s;
   }
   if (p) ysg_pipeline_destroy(p);
-  ysg_context_destroy(ctx);
   return s;
 }
 
