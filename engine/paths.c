@@ -162,6 +162,43 @@ ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap) {
   return YSG_OK;
 }
 
+/* ---- sinks that write a file per frame ------------------------------------------------------ */
+/* "name_%04d.png" for "dir/name.png": the pattern the message suggests. */
+static void suggest_pattern(const char *path, char *out, size_t cap) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  const char *dot = strrchr(base, '.');
+  if (!dot || dot == base) dot = base + strlen(base);
+  snprintf(out, cap, "%.*s_%%04d%s", (int)(dot - base), base, dot);
+}
+
+ysg_status ysg__sink_single_file(ysg_node *n, int path_param, int overwrite, int frame,
+                                 int *written) {
+  const char *path = ysg_node_string(n, path_param);
+  if (overwrite || ysg__has_frame_pattern(path)) return YSG_OK;
+  if (*written >= 0 && *written != frame) {
+    char hint[512];
+    suggest_pattern(path, hint, sizeof hint);
+    return ysg_node_param_fail(n, path_param, YSG_ERR_PIPELINE,
+                               "'%s' has no frame pattern, so frame %d would replace frame %d's "
+                               "file: number the files (e.g. '%s') or set overwrite = true to keep "
+                               "only the last frame",
+                               path, frame, *written, hint);
+  }
+  *written = frame;
+  return YSG_OK;
+}
+
+ysg_status ysg__confine_frame_dir(const char *root, const char *file, char *err, size_t errcap) {
+  char real[1024];
+  if (!root || ysg__path_confine(root, file, real, sizeof real) == YSG_OK) return YSG_OK;
+  snprintf(err, errcap,
+           "cannot write '%s': it leads to '%s' through a symbolic link: sandboxed pipelines may "
+           "not leave the output directory (run with --unsafe to allow it)",
+           file, real);
+  return YSG_ERR_PIPELINE;
+}
+
 /* ---- the sandbox ---------------------------------------------------------------------------- */
 int ysg__path_url_scheme(const char *path, char *scheme, size_t cap) {
   static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.";

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ysgraph.h"
+#include "ysgraph/node.h"
 
 /* The widest a frame number may be padded: "%016d". Wider patterns are errors (a width is also
  * what a 32-bit frame number can need at most, 11 characters, with room to spare). */
@@ -27,6 +28,19 @@ ysg_status ysg__format_frame_path(const char *pattern, int frame, char *out, siz
                                   size_t errcap);
 /* mkdir -p of path's parent directories. Error: "cannot create directory 'DIR': reason". */
 ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap);
+
+/* ---- sinks that write a file per frame (png, exr) ------------------------------------------ */
+/* Without a frame pattern, a second frame of a run would replace the first one's file: that is an
+ * error unless overwrite is set. *written: the frame written since the run began (-1: none; reset
+ * it in the sink's finish). YSG_OK and *written = frame, or YSG_ERR_PIPELINE with the node's
+ * message ("'o.png' has no frame pattern, so frame 1 would replace frame 0's file: number the
+ * files (e.g. 'o_%04d.png') or set overwrite = true to keep only the last frame"). */
+ysg_status ysg__sink_single_file(ysg_node *n, int path_param, int overwrite, int frame,
+                                 int *written);
+/* Writer threads, before creating a frame's directories (a pattern in a directory name): with a
+ * sandbox root, file's existing directories must not lead out of it (ysg__path_confine). Error
+ * YSG_ERR_PIPELINE with "cannot write 'FILE': it leads to 'REAL' through a symbolic link: …". */
+ysg_status ysg__confine_frame_dir(const char *root, const char *file, char *err, size_t errcap);
 
 /* ---- the sandbox: what a sandboxed pipeline's paths may reach ------------------------------
  * Paths are plain relative file names (checked when params are resolved, engine/graph.c); these

@@ -45,7 +45,6 @@ typedef struct png_state {
   int bits;         /* 8 or 16 */
   int dir_pattern;  /* the frame pattern is in a directory name: create directories per frame */
   const char *root; /* sandboxed: the output directory each frame's directories must stay in */
-  int pattern;      /* the path numbers its files */
   int written;      /* no pattern: the frame whose file was written since the last finish, or -1 */
   int w, h;         /* slot capacity in pixels */
   unsigned char *buf[NSLOTS]; /* (h, w, 4) samples of bits/8 bytes, sRGB straight alpha */
@@ -99,7 +98,6 @@ static ysg_status png_init(ysg_node *n) {
     st->dir_pattern = ysg__has_frame_pattern(dir);
   }
   st->root = ysg__sandbox_root(n, 1);
-  st->pattern = ysg__has_frame_pattern(path);
   st->written = -1;
   if (!st->dir_pattern && !ysg_node_check_only(n)) {
     s = ysg__mkdirs_for(first, err, sizeof err);
@@ -166,14 +164,8 @@ static ysg_status png_write_slot(const png_state *st, int slot, const unsigned c
                                  size_t errcap) {
   if (st->dir_pattern) {
     /* directories named per frame may exist already: as links leading out of the sandbox */
-    char real[1024];
-    if (st->root && ysg__path_confine(st->root, st->path[slot], real, sizeof real)) {
-      snprintf(err, errcap,
-               "cannot write '%s': it leads to '%s' through a symbolic link: sandboxed pipelines "
-               "may not leave the output directory (run with --unsafe to allow it)",
-               st->path[slot], real);
-      return YSG_ERR_PIPELINE;
-    }
+    ysg_status c = ysg__confine_frame_dir(st->root, st->path[slot], err, errcap);
+    if (c) return c;
     ysg_status s = ysg__mkdirs_for(st->path[slot], err, errcap);
     if (s) return s;
   }
@@ -186,39 +178,20 @@ static ysg_status png_encode(void *ud, int slot, char *err, size_t errcap) {
   return png_write_slot(st, slot, st->buf[slot], err, errcap);
 }
 
-/* "name_%04d.png" for "name.png": the pattern the message about a missing one suggests. */
-static void suggest_pattern(const char *path, char *out, size_t cap) {
-  const char *slash = strrchr(path, '/');
-  const char *base = slash ? slash + 1 : path;
-  const char *dot = strrchr(base, '.');
-  if (!dot || dot == base) dot = base + strlen(base);
-  snprintf(out, cap, "%.*s_%%04d%s", (int)(dot - base), base, dot);
-}
-
 /* The file of this frame: file number start + index through the path's pattern. Without a
  * pattern, a second frame would replace the first's file: an error unless overwrite = true. */
 static ysg_status png_frame_file(ysg_node *n, const ysg_frame *frame, char file[PATH_CAP]) {
   png_state *st = ysg_node_state(n);
-  if (!st->pattern && !ysg_node_bool(n, P_OVERWRITE)) {
-    if (st->written >= 0 && st->written != frame->index) {
-      char hint[PATH_CAP];
-      const char *path = ysg_node_string(n, P_PATH);
-      suggest_pattern(path, hint, sizeof hint);
-      return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE,
-                                 "'%s' has no frame pattern, so frame %d would replace frame %d's "
-                                 "file: number the files (e.g. '%s') or set overwrite = true to "
-                                 "keep only the last frame",
-                                 path, frame->index, st->written, hint);
-    }
-    st->written = frame->index;
-  }
+  ysg_status s =
+      ysg__sink_single_file(n, P_PATH, ysg_node_bool(n, P_OVERWRITE), frame->index, &st->written);
+  if (s) return s;
   char err[512];
   long number = (long)ysg_node_int(n, P_START) + frame->index;
   if (number > 2147483647L)
     return ysg_node_fail(n, YSG_ERR_INVALID, "frame %d: file number %ld is too large", frame->index,
                          number);
-  ysg_status s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, PATH_CAP,
-                                        err, sizeof err);
+  s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, PATH_CAP, err,
+                             sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
   return YSG_OK;
 }

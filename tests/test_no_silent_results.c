@@ -1,7 +1,8 @@
 /* test_no_silent_results.c — sources and sinks that once gave a wrong result without a word: a
- * png path without a frame pattern over more than one frame (each frame silently replaced the
- * last: now an error, or the last frame only with overwrite = true, through the library and the
- * CLI's exit code), CSV sources with a frame column (the canvas kept 1 frame: now the last frame
+ * png (or exr) path without a frame pattern over more than one frame (each frame silently
+ * replaced the last: now an error, or the last frame only with overwrite = true, through the
+ * library and the CLI's exit code), CSV sources with a frame column (the canvas kept 1 frame: now
+ * the last frame
  * + 1, like tracks), and image sequences numbered from 1 (not found: now the first of 0..4 that
  * exists, as FFmpeg's image2 does, or an error that says start = N). */
 #define _GNU_SOURCE
@@ -82,6 +83,26 @@ Test(png_single_file, cli_exit_status) {
   cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
   free(out);
   free(err);
+}
+
+Test(png_single_file, exr_sink_too) {
+#ifndef YSG_HAVE_OPENEXR
+  cr_skip_test("built without OpenEXR: no exr sink");
+#else
+  enter_tmp();
+  ysg_context *ctx = ysgt_ctx();
+  ysg_pipeline *p = load_ok(ctx, TWO_FRAMES "exr{image=f, path='o.exr', name='o'}\n");
+  cr_assert_eq(ysg_pipeline_run_range(p, 0, 2, NULL, NULL), YSG_ERR_PIPELINE);
+  cr_assert_str_eq(ysg_errmsg(ctx),
+                   "test.lua:3: node 'o' (exr): parameter 'path': 'o.exr' has no frame pattern, so "
+                   "frame 1 would replace frame 0's file: number the files (e.g. 'o_%04d.exr') or "
+                   "set overwrite = true to keep only the last frame");
+  ysg_pipeline_destroy(p);
+  p = load_ok(ctx, TWO_FRAMES "exr{image=f, path='o.exr', overwrite=true}\n");
+  cr_assert_eq(ysg_pipeline_run_range(p, 0, 2, NULL, NULL), YSG_OK, "%s", ysg_errmsg(ctx));
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+#endif
 }
 
 /* ---- CSV sources with a frame column set the frame count --------------------------------- */

@@ -286,6 +286,33 @@ Test(sandbox_paths, linked_per_frame_directory) {
   ysg_context_destroy(ctx);
 }
 
+Test(sandbox_paths, linked_per_frame_directory_exr) {
+#ifndef YSG_HAVE_OPENEXR
+  cr_skip_test("built without OpenEXR: no exr sink");
+#else
+  cr_assert_eq(symlink(outside, "f0001"), 0);
+  ysg_context *ctx = ysgt_ctx();
+  ysg_pipeline *p = NULL;
+  cr_assert_eq(ysgt_load(ctx,
+                         "canvas{width=8,height=8,frames=2}\n"
+                         "exr{image=fill{}, path='f%04d/x.exr', name='o'}\n",
+                         &p),
+               YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_eq(ysg_pipeline_run_range(p, 0, 1, NULL, NULL), YSG_ERR_PIPELINE);
+  char want[2048];
+  snprintf(want, sizeof want,
+           "test.lua:2: node 'o' (exr): cannot write 'f0001/x.exr': it leads to '%s' through a "
+           "symbolic link: sandboxed pipelines may not leave the output directory" UNSAFE_HINT,
+           outside);
+  cr_assert_str_eq(ysg_errmsg(ctx), want);
+  char probe[1024];
+  snprintf(probe, sizeof probe, "%s/x.exr", outside);
+  cr_assert(!exists(probe), "wrote through the link");
+  ysg_pipeline_destroy(p);
+  ysg_context_destroy(ctx);
+#endif
+}
+
 Test(sandbox_paths, video_out_temporary_is_created_afresh) {
   /* a link waiting under the temporary's name is replaced, not written through */
   char target[1024], tmp[256];

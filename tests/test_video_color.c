@@ -124,6 +124,26 @@ Test(video_color, pq_input_is_display_light) {
 
 Test(video_color, hlg_input_is_display_light) { check_hdr("arib-std-b67", 1); }
 
+Test(video_color, hdr_is_not_passed_through) {
+  enter_tmp();
+  /* BT.709 matrix and layout, so only the transfer tells it from SDR */
+  sh("ffmpeg -v error -y -f lavfi -i testsrc2=size=32x16:rate=10 -frames:v 2 -c:v ffv1 -pix_fmt "
+     "yuv420p -color_trc smpte2084 -color_primaries bt709 -colorspace bt709 -color_range tv "
+     "pq.mkv");
+  ysg_context *ctx = ysgt_ctx();
+  cr_assert_eq(ysgt_load(ctx,
+                         "local v = video_in{path='pq.mkv', name='v'}\n"
+                         "video_out{image=v, source=v, path='o.mp4', name='o'}\n",
+                         NULL),
+               YSG_ERR_PIPELINE);
+  cr_assert_str_eq(
+      ysg_errmsg(ctx),
+      "test.lua:2: node 'o' (video_out): input 'source': the video of 'v' is HDR (PQ), "
+      "but this video is SDR BT.709: its pictures cannot be passed through (leave "
+      "'source' unconnected)");
+  ysg_context_destroy(ctx);
+}
+
 /* ---- tags of what video_out writes ------------------------------------------------------------
  */
 typedef struct tags {
