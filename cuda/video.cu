@@ -1,6 +1,6 @@
 /* video.cu — the NVDEC surface conversion (video_api.h): NV12 / P010 / P016 -> FP16
  * premultiplied linear RGBA, one thread per pixel and one 16×16 block per occupancy tile. The
- * per-pixel math (bilinear chroma by siting, Y'CbCr -> R'G'B' -> sRGB EOTF) is engine/yuv.h,
+ * per-pixel math (chroma taps, Y'CbCr -> R'G'B' -> transfer -> ysg_yuv_finish) is engine/yuv.h,
  * which nodes/video_in.c runs on the CPU, so the CPU test of yuv.h covers this kernel's math. */
 #include <stdint.h>
 
@@ -26,8 +26,8 @@ __global__ void yuv_to_rgba_kernel(const uint8_t *luma, const uint8_t *chroma, i
   const int cw = (width + 1) / 2, ch = (height + 1) / 2;
   int x0, x1, y0, y1;
   float wx, wy;
-  ysg_chroma_taps(x, 1, p.chroma_x, cw, &x0, &x1, &wx);
-  ysg_chroma_taps(y, 1, p.chroma_y, ch, &y0, &y1, &wy);
+  ysg_chroma_taps_p(&p, 0, x, 1, cw, &x0, &x1, &wx);
+  ysg_chroma_taps_p(&p, 1, y, 1, ch, &y0, &y1, &wy);
   const size_t r0 = (size_t)y0 * (size_t)pitch_c, r1 = (size_t)y1 * (size_t)pitch_c;
   const size_t c0 = (size_t)x0 * 2 * bps, c1 = (size_t)x1 * 2 * bps;
   float cb =

@@ -158,6 +158,30 @@ YSG_HD void ysg_store_px(uint16_t *px, const float in[4]) {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #define YSG_F16C_PATH 1
+#if defined(__F16C__) && defined(__AVX__)
+/* built for F16C (-march=native on such a CPU): no run-time check */
+static inline int ysg__cpu_has_f16c(void) { return 1; }
+#else
+#include <cpuid.h>
+/* CPUID says F16C and AVX, and the OS saves the YMM registers (XCR0 bits 1-2). Asked once per
+ * translation unit; the answer is the same from every thread, so the relaxed race is benign.
+ * (__builtin_cpu_supports("f16c") would be shorter, but clang 14 does not know "f16c".) */
+static inline int ysg__cpu_has_f16c(void) {
+  static int known; /* 0: not asked yet, 1: no, 2: yes */
+  int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+  if (!k) {
+    unsigned a, b, c, d;
+    k = 1;
+    if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) && (c & bit_AVX) && (c & bit_OSXSAVE)) {
+      unsigned lo, hi;
+      __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+      if ((lo & 6u) == 6u) k = 2;
+    }
+    __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+  }
+  return k == 2;
+}
+#endif
 __attribute__((target("avx,f16c"))) static inline void ysg__f16c_to_floats(const uint16_t *src,
                                                                            float *dst, int n) {
   int i = 0;
@@ -216,7 +240,7 @@ __attribute__((target("avx,f16c"))) static inline void ysg__f16c_planes_to_halve
 
 static inline void ysg_halves_to_floats(const uint16_t *src, float *dst, int n) {
 #if defined(YSG_F16C_PATH)
-  if (__builtin_cpu_supports("f16c")) {
+  if (ysg__cpu_has_f16c()) {
     ysg__f16c_to_floats(src, dst, n);
     return;
   }
@@ -226,7 +250,7 @@ static inline void ysg_halves_to_floats(const uint16_t *src, float *dst, int n) 
 
 static inline void ysg_floats_to_halves(const float *src, uint16_t *dst, int n) {
 #if defined(YSG_F16C_PATH)
-  if (__builtin_cpu_supports("f16c")) {
+  if (ysg__cpu_has_f16c()) {
     ysg__f16c_to_halves(src, dst, n);
     return;
   }

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "internal.h"
+#include "paths.h"
+
+#define PATH_BUF 4096
 
 static char *dirname_of(ysg_context *ctx, const char *file) {
   const char *slash = file ? strrchr(file, '/') : NULL;
@@ -395,37 +398,69 @@ ysg_status ysg__link_set_param_anim(ysg_node *n, int port, ysg_link *l, int para
 }
 
 /* Sandboxed pipelines may only reach files under their own directory (inputs) or the output
- * directory (outputs): no absolute paths, no ".." components. */
+ * directory (outputs): plain relative file names — no absolute paths, no ".." components, no URL
+ * schemes ("file:", "http:", …: FFmpeg would open those as protocols) — whose real location, with
+ * symbolic links followed, stays inside that directory. With --unsafe any path is taken, and one
+ * that starts with a URL scheme is kept as written for FFmpeg. */
 ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *path, char **out) {
   ysg_pipeline *p = n->p;
   *out = NULL;
+  char scheme[32] = "";
+  const int url = ysg__path_url_scheme(path, scheme, sizeof scheme);
+  const char *where = output ? "the output directory" : "the pipeline's directory";
+  char pre[512], why[PATH_BUF + 256];
+  ysg__node_prefix(n, 0, pre, sizeof pre);
+  why[0] = 0;
   if (!p->unsafe) {
-    const char *why = NULL;
-    if (path[0] == '/') why = "absolute paths are not allowed in sandboxed pipelines";
-    for (const char *c = path; !why && *c;) {
+    if (path[0] == '/')
+      snprintf(why, sizeof why, "absolute paths are not allowed in sandboxed pipelines");
+    if (!why[0] && url)
+      snprintf(why, sizeof why,
+               "URLs ('%s:') are not allowed in sandboxed pipelines, only relative file paths",
+               scheme);
+    for (const char *c = path; !why[0] && *c;) {
       const char *e = strchr(c, '/');
       size_t len = e ? (size_t)(e - c) : strlen(c);
       if (len == 2 && c[0] == '.' && c[1] == '.')
-        why = output ? "'..' may not leave the output directory in sandboxed pipelines"
-                     : "'..' may not leave the pipeline's directory in sandboxed pipelines";
+        snprintf(why, sizeof why, "'..' may not leave %s in sandboxed pipelines", where);
       c += len;
       while (*c == '/') c++;
     }
-    if (why) {
-      char pre[512];
-      ysg__node_prefix(n, 0, pre, sizeof pre);
+    if (why[0])
       return ysg__seterr(p->ctx, YSG_ERR_PIPELINE,
                          "%sparameter '%s': '%s': %s (run with --unsafe to allow it)", pre,
                          n->type->params[param].name, path, why);
-    }
   }
   const char *base = output ? p->out_dir : p->dir;
-  if (path[0] == '/' || (base[0] == '.' && base[1] == 0)) {
+  if (path[0] == '/' || (base[0] == '.' && base[1] == 0) || url) {
     *out = ysg__strdup(p->ctx, path);
   } else {
     size_t len = strlen(base) + strlen(path) + 2;
     *out = ysg__alloc(p->ctx, len);
     if (*out) snprintf(*out, len, "%s/%s", base, path);
   }
-  return *out ? YSG_OK : YSG_ERR_NOMEM;
+  if (!*out) return YSG_ERR_NOMEM;
+  ysg_status s = ysg__node_confine(n, param, output, *out);
+  if (s) {
+    ysg__free(p->ctx, *out);
+    *out = NULL;
+  }
+  return s;
+}
+
+const char *ysg__sandbox_root(const ysg_node *n, int output) {
+  if (n->p->unsafe) return NULL;
+  return output ? n->p->out_dir : n->p->dir;
+}
+
+ysg_status ysg__node_confine(ysg_node *n, int param, int output, const char *file) {
+  const char *root = ysg__sandbox_root(n, output);
+  char real[PATH_BUF], pre[512];
+  if (!root || ysg__path_confine(root, file, real, sizeof real) == YSG_OK) return YSG_OK;
+  ysg__node_prefix(n, 0, pre, sizeof pre);
+  return ysg__seterr(n->p->ctx, YSG_ERR_PIPELINE,
+                     "%sparameter '%s': '%s' leads to '%s' through a symbolic link: sandboxed "
+                     "pipelines may not leave %s (run with --unsafe to allow it)",
+                     pre, n->type->params[param].name, file, real,
+                     output ? "the output directory" : "the pipeline's directory");
 }

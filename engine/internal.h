@@ -318,6 +318,13 @@ ysg_status ysg__arena_fail(ysg_pipeline *p, unsigned where, ysg_status st, const
                            size_t bytes, const char *detail);
 /* resolve a path param relative to the pipeline dir (input) or output dir; sandbox rules */
 ysg_status ysg__resolve_path(ysg_node *n, int param, int output, const char *path, char **out);
+/* The directory a sandboxed node's files must stay in (its pipeline's directory for inputs, the
+ * output directory for outputs); NULL with --unsafe. */
+const char *ysg__sandbox_root(const ysg_node *n, int output);
+/* A file the node opens (e.g. one file of a sequence) against the sandbox's symbolic-link rule
+ * (paths.h, ysg__path_confine): YSG_OK, or YSG_ERR_PIPELINE with the message on the context
+ * naming the node and param. Always YSG_OK with --unsafe. */
+ysg_status ysg__node_confine(ysg_node *n, int param, int output, const char *file);
 /* bytes of a value with the given shape (sub-arrays aligned) and the views into memory */
 size_t ysg__value_bytes(const ysg_value *shape);
 void ysg__value_bind(ysg_value *v, unsigned char *mem);

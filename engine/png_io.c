@@ -1,12 +1,14 @@
-/* png_io.c — PNG decode into linear premultiplied RGBA and atomic PNG encode with libpng 1.6, plus
- * the output-path helpers (atomic temporary + rename, frame patterns, mkdir -p). libpng reports
- * errors through our error function, which copies the message and longjmps out of a "guarded"
- * function that holds nothing but libpng calls; cleanup happens in its caller. */
+/* png_io.c — PNG decode into linear premultiplied RGBA (bounded: the header is checked before
+ * anything is allocated, and only the part of the picture asked for is kept, a row at a time) and
+ * atomic PNG encode with libpng 1.6, plus atomic files (temporary + rename). libpng reports errors
+ * through our error function, which copies the message and longjmps out of a "guarded" function;
+ * everything it allocates is reachable from its state, and cleanup happens in its caller. */
 #define _POSIX_C_SOURCE 200809L
 #include "png_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -86,19 +88,55 @@ typedef struct reader {
   png_structp png;
   png_infop info;
   const ysg_png_alloc *a;
-  unsigned char *raw; /* (h, rowbytes) big-endian 16-bit RGB or RGBA */
-  png_bytep *rows;
   int w, h, channels;
-  int fixed_w, fixed_h; /* > 0: raw and rows are the caller's, for images of exactly this size */
+  int fixed_w, fixed_h; /* > 0: the image must be exactly this size (sequences) */
+  ysg_png_rect rect;    /* the part converted into out (clamped to the image by read_guarded) */
+  ysg_png_format fmt;
+  void *out;            /* (rect.h, rect.w, 4) of fmt */
+  const float *lut;     /* (65536) 16-bit sRGB sample -> linear */
+  unsigned char *row;   /* (w * 8) one row; the decoder's or allocated here (own_row) */
+  unsigned char *ilace; /* interlaced: (rect.h, w * 8); the decoder's or allocated (own_ilace) */
+  unsigned char **ilace_slot; /* where an interlace buffer allocated here is handed back */
+  int own_row, own_ilace;
 } reader;
 
-/* Only libpng calls and the allocations they need; a libpng error longjmps back here. */
+/* One decoded row (16-bit big-endian R'G'B'(A)) -> row oy of out, columns rect.x .. +rect.w. */
+static void convert_row(const reader *r, int oy, const unsigned char *row) {
+  const int ch = r->channels;
+  const float *lut = r->lut;
+  const unsigned char *src = row + (size_t)r->rect.x * (size_t)ch * 2;
+  const size_t o0 = (size_t)oy * (size_t)r->rect.w * 4;
+  for (int x = 0; x < r->rect.w; x++, src += ch * 2) {
+    float a01 = ch == 4 ? (float)((src[6] << 8) | src[7]) / 65535.0f : 1.0f;
+    float p[4] = {lut[(src[0] << 8) | src[1]] * a01, lut[(src[2] << 8) | src[3]] * a01,
+                  lut[(src[4] << 8) | src[5]] * a01, a01};
+    size_t o = o0 + (size_t)x * 4;
+    if (r->fmt == YSG_PNG_F16)
+      ysg_store_px((uint16_t *)r->out + o, p);
+    else
+      memcpy((float *)r->out + o, p, sizeof p);
+  }
+}
+
+static void *reader_alloc(reader *r, size_t bytes, const char *what) {
+  void *p = r->a->alloc(r->a->ud, bytes);
+  if (!p) {
+    snprintf(r->e.err, r->e.errcap, "out of memory (%s: %zu bytes)", what, bytes);
+    r->e.status = YSG_ERR_NOMEM;
+  }
+  return p;
+}
+
+/* libpng calls and the row loop; a libpng error longjmps back here, and everything allocated is
+ * reachable from r for the caller to release. */
 static int read_guarded(reader *r) {
   if (setjmp(r->e.jb)) return -1;
   r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->e, on_error, on_warning);
   if (!r->png) return -1;
   r->info = png_create_info_struct(r->png);
   if (!r->info) return -1;
+  png_set_user_limits(r->png, YSG_PNG_MAX_SIDE, YSG_PNG_MAX_SIDE);
+  png_set_chunk_malloc_max(r->png, YSG_PNG_CHUNK_MAX);
   png_set_read_fn(r->png, &r->e, read_fn);
   png_set_sig_bytes(r->png, 8);
   png_read_info(r->png, r->info);
@@ -122,33 +160,100 @@ static int read_guarded(reader *r) {
   if (ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
     png_set_gray_to_rgb(r->png);
   png_set_expand_16(r->png);
-  png_set_interlace_handling(r->png);
+  const int passes = png_set_interlace_handling(r->png);
   png_read_update_info(r->png, r->info);
 
   r->channels = png_get_channels(r->png, r->info);
-  size_t rowbytes = png_get_rowbytes(r->png, r->info);
+  const size_t rowbytes = png_get_rowbytes(r->png, r->info);
   if ((r->channels != 3 && r->channels != 4) || png_get_bit_depth(r->png, r->info) != 16 ||
       rowbytes != (size_t)w * (size_t)r->channels * 2) {
     snprintf(r->e.err, r->e.errcap, "unexpected pixel layout after conversion");
     r->e.status = YSG_ERR_DATA;
     return -1;
   }
-  if (r->fixed_w <= 0) {
-    r->raw = r->a->alloc(r->a->ud, rowbytes * h);
-    r->rows = r->a->alloc(r->a->ud, sizeof(png_bytep) * h);
-    if (!r->raw || !r->rows) {
-      snprintf(r->e.err, r->e.errcap, "out of memory (%ux%u pixels)", (unsigned)w, (unsigned)h);
-      r->e.status = YSG_ERR_NOMEM;
-      return -1;
-    }
+  const ysg_png_rect q = r->rect; /* clamped by the caller to the header's size */
+  if (q.w <= 0 || q.h <= 0) return 0;
+  if (q.x + q.w > (int)w || q.y + q.h > (int)h) {
+    snprintf(r->e.err, r->e.errcap, "the image changed while it was read");
+    r->e.status = YSG_ERR_IO;
+    return -1;
   }
-  for (png_uint_32 y = 0; y < h; y++) r->rows[y] = r->raw + (size_t)y * rowbytes;
-  png_read_image(r->png, r->rows);
+  if (!r->row) {
+    r->row = reader_alloc(r, (size_t)w * 8, "a row");
+    if (!r->row) return -1;
+    r->own_row = 1;
+  }
+  if (passes <= 1) {
+    /* rows above the part are decoded (each needs the one before) but not kept; rows below it
+     * are never decoded */
+    for (int y = 0; y < q.y + q.h; y++) {
+      png_read_row(r->png, r->row, NULL);
+      if (y >= q.y) convert_row(r, y - q.y, r->row);
+    }
+    if (q.y + q.h == (int)h) png_read_end(r->png, NULL);
+    return 0;
+  }
+  /* Adam7: every pass goes over every row, so the part's rows are kept until the last pass
+   * (libpng fills in each pass's pixels); rows outside it share one scratch row. */
+  if (!r->ilace) {
+    r->ilace = reader_alloc(r, (size_t)q.h * (size_t)w * 8, "interlaced rows");
+    if (!r->ilace) return -1;
+    r->own_ilace = 1;
+  }
+  for (int pass = 0; pass < passes; pass++)
+    for (int y = 0; y < (int)h; y++)
+      png_read_row(r->png,
+                   y >= q.y && y < q.y + q.h ? r->ilace + (size_t)(y - q.y) * rowbytes : r->row,
+                   NULL);
+  for (int y = 0; y < q.h; y++) convert_row(r, y, r->ilace + (size_t)y * rowbytes);
   png_read_end(r->png, NULL);
   return 0;
 }
 
-/* Open path and check the PNG signature ourselves: libpng's message for a non-PNG is cryptic. */
+static uint32_t be32(const unsigned char *b) {
+  return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Bytes of filtered image data (before deflate) a header declares, interlacing aside (Adam7's
+ * passes only add filter bytes): a lower bound on what the IDAT chunks must inflate to. */
+static double declared_bytes(uint32_t w, uint32_t h, int depth, int ctype) {
+  int channels = ctype == 2 ? 3 : ctype == 4 ? 2 : ctype == 6 ? 4 : 1;
+  double bits = (double)w * channels * depth;
+  return (double)h * (ceil(bits / 8.0) + 1.0);
+}
+
+/* The IHDR's size against the limits (png_io.h) before libpng allocates anything for it. A header
+ * that is not there or not valid is left to libpng, whose message is the better one. */
+static ysg_status check_header(reader *r, long long file_bytes) {
+  unsigned char b[8 + 13];
+  size_t got = fread(b, 1, sizeof b, r->e.f);
+  if (got != sizeof b || be32(b) != 13 || memcmp(b + 4, "IHDR", 4) != 0) return YSG_OK;
+  const uint32_t w = be32(b + 8), h = be32(b + 12);
+  const int depth = b[16], ctype = b[17];
+  if (w == 0 || h == 0 || w > 0x7fffffffu || h > 0x7fffffffu) return YSG_OK;
+  const double data = declared_bytes(w, h, depth, ctype);
+  if (data > (double)YSG_PNG_MAX_RATIO * (double)file_bytes + 1024.0) {
+    snprintf(r->e.err, r->e.errcap,
+             "the header declares %ux%u pixels (%.0f bytes of image data), more than a "
+             "%lld-byte file can hold (it is damaged, or made to exhaust memory)",
+             (unsigned)w, (unsigned)h, data, file_bytes);
+    return YSG_ERR_DATA;
+  }
+  if (w > YSG_PNG_MAX_SIDE || h > YSG_PNG_MAX_SIDE ||
+      (long long)w * (long long)h > YSG_PNG_MAX_PIXELS) {
+    snprintf(r->e.err, r->e.errcap,
+             "the image is %ux%u pixels, more than ysgraph decodes (at most %lld pixels, %d on a "
+             "side)",
+             (unsigned)w, (unsigned)h, (long long)YSG_PNG_MAX_PIXELS, YSG_PNG_MAX_SIDE);
+    return YSG_ERR_DATA;
+  }
+  r->w = (int)w;
+  r->h = (int)h;
+  return YSG_OK;
+}
+
+/* Open path, check the PNG signature ourselves (libpng's message for a non-PNG is cryptic) and
+ * the header's size; leaves the file just past the signature, as libpng expects. */
 static ysg_status open_png(reader *r, const char *path) {
   r->e.f = fopen(path, "rb");
   if (!r->e.f) {
@@ -157,43 +262,33 @@ static ysg_status open_png(reader *r, const char *path) {
   }
   unsigned char sig[8];
   size_t got = fread(sig, 1, 8, r->e.f);
+  ysg_status s = YSG_OK;
   if (got != 8 || png_sig_cmp(sig, 0, 8) != 0) {
-    ysg_status s = YSG_ERR_DATA;
+    s = YSG_ERR_DATA;
     if (got != 8 && ferror(r->e.f)) {
       ysg__strerror(errno, r->e.err, r->e.errcap);
       s = YSG_ERR_IO;
     } else {
       snprintf(r->e.err, r->e.errcap, "not a PNG file");
     }
+  }
+  struct stat st;
+  if (!s && fstat(fileno(r->e.f), &st) == 0) s = check_header(r, (long long)st.st_size);
+  if (!s && fseek(r->e.f, 8, SEEK_SET) != 0) {
+    ysg__strerror(errno, r->e.err, r->e.errcap);
+    s = YSG_ERR_IO;
+  }
+  if (s) {
     fclose(r->e.f);
     r->e.f = NULL;
-    return s;
   }
-  return YSG_OK;
+  return s;
 }
 
 /* All PNGs are treated as sRGB: gAMA, cHRM and iCCP are ignored on purpose. Overlays are authored
  * in sRGB and the rare file with another profile is not worth a colour engine. */
 static void fill_lut(float *lut) {
   for (int i = 0; i < 65536; i++) lut[i] = ysg_srgb_to_linear((float)i / 65535.0f);
-}
-
-/* r's decoded 16-bit samples -> linear premultiplied pixels in px */
-static void to_linear(const reader *r, const float *lut, ysg_png_format fmt, void *px) {
-  int ch = r->channels;
-  for (int y = 0; y < r->h; y++) {
-    const unsigned char *src = r->raw + (size_t)y * (size_t)r->w * (size_t)ch * 2;
-    for (int x = 0; x < r->w; x++, src += ch * 2) {
-      float a01 = ch == 4 ? (float)((src[6] << 8) | src[7]) / 65535.0f : 1.0f;
-      float p[4] = {lut[(src[0] << 8) | src[1]] * a01, lut[(src[2] << 8) | src[3]] * a01,
-                    lut[(src[4] << 8) | src[5]] * a01, a01};
-      size_t o = ((size_t)y * (size_t)r->w + (size_t)x) * 4;
-      if (fmt == YSG_PNG_F16)
-        ysg_store_px((uint16_t *)px + o, p);
-      else
-        memcpy((float *)px + o, p, sizeof p);
-    }
-  }
 }
 
 static void reader_init(reader *r, const ysg_png_alloc *a, char **err, size_t *errcap,
@@ -206,8 +301,53 @@ static void reader_init(reader *r, const ysg_png_alloc *a, char **err, size_t *e
   r->a = a;
 }
 
-ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_format fmt, void **out,
-                         int *width, int *height, char *err, size_t errcap) {
+/* clamp rect to the image */
+static ysg_png_rect clamp_rect(ysg_png_rect q, int w, int h) {
+  int x0 = q.x < 0 ? 0 : q.x, y0 = q.y < 0 ? 0 : q.y;
+  long long x1 = (long long)q.x + q.w, y1 = (long long)q.y + q.h;
+  if (x1 > w) x1 = w;
+  if (y1 > h) y1 = h;
+  ysg_png_rect c = {x0, y0, x1 > x0 ? (int)(x1 - x0) : 0, y1 > y0 ? (int)(y1 - y0) : 0};
+  return c;
+}
+
+/* Finish a read: the status, a default reason, libpng's state and the file. */
+static ysg_status reader_end(reader *r, int rc) {
+  ysg_status s = YSG_OK;
+  if (rc != 0) {
+    s = r->e.status != YSG_OK ? r->e.status : YSG_ERR_NOMEM;
+    if (!r->e.err[0]) snprintf(r->e.err, r->e.errcap, "out of memory");
+  }
+  if (r->own_row && r->row) r->a->free(r->a->ud, r->row);
+  if (r->own_ilace && r->ilace) {
+    if (r->ilace_slot)
+      *r->ilace_slot = r->ilace; /* the decoder keeps it for the next interlaced file */
+    else
+      r->a->free(r->a->ud, r->ilace);
+  }
+  if (r->png) png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
+  if (r->e.f) fclose(r->e.f);
+  r->e.f = NULL;
+  return s;
+}
+
+ysg_status ysg__png_info(const char *path, int *width, int *height, char *err, size_t errcap) {
+  char dummy[1];
+  reader r;
+  static const ysg_png_alloc none = {NULL, NULL, NULL};
+  reader_init(&r, &none, &err, &errcap, dummy);
+  *width = *height = 0;
+  ysg_status s = open_png(&r, path);
+  if (s) return s;
+  r.rect.w = r.rect.h = 0; /* read the header only */
+  s = reader_end(&r, read_guarded(&r));
+  if (s == YSG_OK) *width = r.w, *height = r.h;
+  return s;
+}
+
+ysg_status ysg__png_read_rect(const char *path, const ysg_png_alloc *a, ysg_png_format fmt,
+                              ysg_png_rect *rect, void **out, int *width, int *height, char *err,
+                              size_t errcap) {
   char dummy[1];
   reader r;
   reader_init(&r, a, &err, &errcap, dummy);
@@ -215,50 +355,51 @@ ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_forma
   *width = *height = 0;
   ysg_status s = open_png(&r, path);
   if (s) return s;
-
-  int rc = read_guarded(&r);
+  ysg_png_rect whole = {0, 0, r.w, r.h};
+  r.rect = clamp_rect(rect ? *rect : whole, r.w, r.h);
+  r.fmt = fmt;
   float *lut = NULL;
-  void *px = NULL;
-  if (rc != 0) {
-    s = r.e.status != YSG_OK ? r.e.status : YSG_ERR_NOMEM;
-    if (!err[0]) snprintf(err, errcap, "out of memory");
-  } else {
-    size_t n = (size_t)r.w * (size_t)r.h;
-    lut = a->alloc(a->ud, 65536 * sizeof(float));
-    px = a->alloc(a->ud, n * 4 * (fmt == YSG_PNG_F16 ? sizeof(uint16_t) : sizeof(float)));
-    if (!lut || !px) {
-      snprintf(err, errcap, "out of memory (%dx%d pixels)", r.w, r.h);
-      s = YSG_ERR_NOMEM;
+  if (r.rect.w > 0 && r.rect.h > 0) {
+    lut = reader_alloc(&r, 65536 * sizeof(float), "the sRGB table");
+    size_t px = (size_t)r.rect.w * (size_t)r.rect.h * 4;
+    r.out = lut ? reader_alloc(&r, px * (fmt == YSG_PNG_F16 ? 2 : 4), "the picture") : NULL;
+    if (!r.out) {
+      if (lut) a->free(a->ud, lut);
+      return reader_end(&r, -1);
     }
-  }
-  if (s == YSG_OK) {
     fill_lut(lut);
-    to_linear(&r, lut, fmt, px);
-    *out = px;
-    *width = r.w;
-    *height = r.h;
-    px = NULL;
+    r.lut = lut;
   }
-  if (px) a->free(a->ud, px);
+  s = reader_end(&r, read_guarded(&r));
   if (lut) a->free(a->ud, lut);
-  if (r.rows) a->free(a->ud, r.rows);
-  if (r.raw) a->free(a->ud, r.raw);
-  if (r.png) png_destroy_read_struct(&r.png, r.info ? &r.info : NULL, NULL);
-  fclose(r.e.f);
-  return s;
+  if (s) {
+    if (r.out) a->free(a->ud, r.out);
+    return s;
+  }
+  *out = r.out;
+  *width = r.w;
+  *height = r.h;
+  if (rect) *rect = r.rect;
+  return YSG_OK;
 }
 
-ysg_status ysg__png_decoder_init(ysg_png_decoder *d, const ysg_png_alloc *a, int width,
-                                 int height) {
+ysg_status ysg__png_read(const char *path, const ysg_png_alloc *a, ysg_png_format fmt, void **out,
+                         int *width, int *height, char *err, size_t errcap) {
+  return ysg__png_read_rect(path, a, fmt, NULL, out, width, height, err, errcap);
+}
+
+ysg_status ysg__png_decoder_init(ysg_png_decoder *d, const ysg_png_alloc *a, int width, int height,
+                                 const ysg_png_rect *rect) {
   memset(d, 0, sizeof *d);
   if (width <= 0 || height <= 0) return YSG_ERR_INVALID;
   d->a = *a;
   d->width = width;
   d->height = height;
-  d->raw = a->alloc(a->ud, (size_t)width * (size_t)height * 8);
-  d->rows = a->alloc(a->ud, sizeof(unsigned char *) * (size_t)height);
+  ysg_png_rect whole = {0, 0, width, height};
+  d->rect = clamp_rect(rect ? *rect : whole, width, height);
+  d->row = a->alloc(a->ud, (size_t)width * 8);
   d->lut = a->alloc(a->ud, 65536 * sizeof(float));
-  if (!d->raw || !d->rows || !d->lut) {
+  if (!d->row || !d->lut) {
     ysg__png_decoder_free(d);
     return YSG_ERR_NOMEM;
   }
@@ -267,11 +408,10 @@ ysg_status ysg__png_decoder_init(ysg_png_decoder *d, const ysg_png_alloc *a, int
 }
 
 void ysg__png_decoder_free(ysg_png_decoder *d) {
-  void *bufs[] = {d->raw, d->rows, d->lut};
+  void *bufs[] = {d->row, d->ilace, d->lut};
   for (int i = 0; i < 3; i++)
     if (bufs[i]) d->a.free(d->a.ud, bufs[i]);
-  d->raw = NULL;
-  d->rows = NULL;
+  d->row = d->ilace = NULL;
   d->lut = NULL;
 }
 
@@ -283,21 +423,21 @@ ysg_status ysg__png_decode(ysg_png_decoder *d, const char *path, ysg_png_format 
   *width = *height = 0;
   r.fixed_w = d->width;
   r.fixed_h = d->height;
-  r.raw = d->raw;
-  r.rows = (png_bytep *)d->rows;
+  r.rect = d->rect;
+  r.fmt = fmt;
+  r.out = out;
+  r.lut = d->lut;
+  r.row = d->row;
+  r.ilace = d->ilace;
+  r.ilace_slot = &d->ilace;
   ysg_status s = open_png(&r, path);
-  if (s) return s;
-  int rc = read_guarded(&r);
+  if (s) {
+    *width = r.w, *height = r.h;
+    return s;
+  }
+  s = reader_end(&r, read_guarded(&r));
   *width = r.w;
   *height = r.h;
-  if (rc != 0) {
-    s = r.e.status != YSG_OK ? r.e.status : YSG_ERR_NOMEM;
-    if (!err[0]) snprintf(err, errcap, "out of memory");
-  } else {
-    to_linear(&r, d->lut, fmt, out);
-  }
-  if (r.png) png_destroy_read_struct(&r.png, r.info ? &r.info : NULL, NULL);
-  fclose(r.e.f);
   return s;
 }
 
@@ -441,120 +581,4 @@ void ysg__atomic_abort(ysg_atomic_file *af) {
   af->f = NULL;
   if (af->tmp[0]) unlink(af->tmp);
   af->tmp[0] = 0;
-}
-
-/* ---- output paths ---------------------------------------------------------------------------- */
-/* Parse a % sequence at s (s[0] == '%'). Returns its length; *kind: 0 literal %%, 1 frame pattern,
- * -1 unsupported. */
-static int parse_pct(const char *s, int *kind, int *zero, int *width) {
-  int i = 1;
-  *zero = 0;
-  *width = 0;
-  if (s[1] == '%') {
-    *kind = 0;
-    return 2;
-  }
-  if (s[i] == '0') *zero = 1, i++;
-  for (int d = 0; d < 2 && s[i] >= '0' && s[i] <= '9'; d++, i++) *width = *width * 10 + s[i] - '0';
-  if (s[i] == 'd') {
-    *kind = 1;
-    return i + 1;
-  }
-  *kind = -1;
-  return s[i] ? i + 1 : i; /* include the offending character in the message */
-}
-
-int ysg__has_frame_pattern(const char *pattern) {
-  for (const char *c = pattern; *c; c++) {
-    if (*c != '%') continue;
-    int kind, zero, width;
-    int len = parse_pct(c, &kind, &zero, &width);
-    if (kind == 1) return 1;
-    c += len - 1;
-  }
-  return 0;
-}
-
-ysg_status ysg__format_frame_path(const char *pattern, int frame, char *out, size_t cap, char *err,
-                                  size_t errcap) {
-  char dummy[1];
-  if (!err || !errcap) err = dummy, errcap = sizeof dummy;
-  size_t o = 0;
-  const char *first = NULL;
-  int first_len = 0;
-  for (const char *c = pattern; *c;) {
-    char piece[32];
-    size_t plen;
-    if (*c != '%') {
-      piece[0] = *c;
-      plen = 1;
-      c++;
-    } else {
-      int kind, zero, width;
-      int len = parse_pct(c, &kind, &zero, &width);
-      if (kind < 0) {
-        snprintf(err, errcap,
-                 "unsupported pattern '%.*s' (a frame number is written %%d, %%04d or %%5d; a "
-                 "percent sign %%%%)",
-                 len, c);
-        return YSG_ERR_INVALID;
-      }
-      if (kind == 0) {
-        piece[0] = '%';
-        plen = 1;
-      } else {
-        if (first) {
-          snprintf(err, errcap,
-                   "only one %%d-style frame pattern is allowed, found '%.*s' and '%.*s'",
-                   first_len, first, len, c);
-          return YSG_ERR_INVALID;
-        }
-        first = c;
-        first_len = len;
-        int n = snprintf(piece, sizeof piece, zero ? "%0*d" : "%*d", width, frame);
-        plen = n < 0 ? 0 : (size_t)n;
-      }
-      c += len;
-    }
-    if (o + plen >= cap) {
-      snprintf(err, errcap, "path is too long (more than %zu bytes)", cap ? cap - 1 : 0);
-      return YSG_ERR_INVALID;
-    }
-    memcpy(out + o, piece, plen);
-    o += plen;
-  }
-  if (cap) out[o] = 0;
-  return YSG_OK;
-}
-
-ysg_status ysg__mkdirs_for(const char *path, char *err, size_t errcap) {
-  char buf[4096];
-  char why[128];
-  size_t len = strlen(path);
-  if (len >= sizeof buf) {
-    snprintf(err, errcap, "path is too long (more than %zu bytes)", sizeof buf - 1);
-    return YSG_ERR_INVALID;
-  }
-  memcpy(buf, path, len + 1);
-  for (size_t i = 1; i < len; i++) {
-    if (buf[i] != '/' || buf[i - 1] == '/') continue;
-    buf[i] = 0;
-    const char *last = strrchr(buf, '/');
-    last = last ? last + 1 : buf;
-    int skip = strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
-    if (!skip && mkdir(buf, 0777) != 0) {
-      int e = errno;
-      struct stat st;
-      if (e == EEXIST && stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
-        /* already there */
-      } else {
-        if (e == EEXIST) e = ENOTDIR;
-        snprintf(err, errcap, "cannot create directory '%s': %s", buf,
-                 ysg__strerror(e, why, sizeof why));
-        return YSG_ERR_IO;
-      }
-    }
-    buf[i] = '/';
-  }
-  return YSG_OK;
 }

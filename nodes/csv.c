@@ -636,6 +636,11 @@ void ysg__frame_index_free(ysg_node *n, ysg_frame_index *fi) {
   fi->n_frames = 0;
 }
 
+void ysg__frame_index_suggest(ysg_node *n, const ysg_frame_index *fi) {
+  if (fi->all || fi->n_frames <= 0 || fi->frames[fi->n_frames - 1] >= 0x7fffffff) return;
+  ysg_node_suggest_canvas(n, 0, 0, fi->frames[fi->n_frames - 1] + 1, 0);
+}
+
 int ysg__frame_index_find(const ysg_frame_index *fi, int f, int *first) {
   *first = 0;
   if (fi->all) return fi->n_rows;

@@ -119,6 +119,9 @@ ysg_status ysg__csv_sort_by_frame(const ysg_csv *c, int col_frame, int32_t *perm
 ysg_status ysg__frame_index_build(ysg_node *n, const int32_t *frames, int n_rows,
                                   ysg_frame_index *out);
 void ysg__frame_index_free(ysg_node *n, ysg_frame_index *fi);
+/* A source with a frame column suggests the canvas frame count its data spans: the last frame
+ * + 1 (frames count from 0), as tracks do. Nothing without a frame column or rows. */
+void ysg__frame_index_suggest(ysg_node *n, const ysg_frame_index *fi);
 /* Rows of frame f: *first within the sorted rows, returns the count (0 for frames without rows). */
 int ysg__frame_index_find(const ysg_frame_index *fi, int f, int *first);
 

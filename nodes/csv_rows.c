@@ -147,7 +147,10 @@ ysg_status ysg__csv_rows_init(ysg_node *n, int param, const ysg_csv_spec *spec,
     st->ip = ip;
     double min_conf = ip && ip->min_conf >= 0 ? ysg_node_number(n, ip->min_conf) : -1e300;
     s = rows_fill(n, st, &c, cols, min_conf);
-    if (s) ysg__csv_rows_destroy(n);
+    if (s)
+      ysg__csv_rows_destroy(n);
+    else
+      ysg__frame_index_suggest(n, &st->fi);
   }
   ysg__csv_free(&c);
   return s;

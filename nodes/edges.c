@@ -92,7 +92,10 @@ static ysg_status edges_init(ysg_node *n) {
   if (st) {
     ysg_node_set_state(n, st);
     s = fill(n, st, &c);
-    if (s) edges_destroy(n);
+    if (s)
+      edges_destroy(n);
+    else
+      ysg__frame_index_suggest(n, &st->fi);
   }
   ysg__csv_free(&c);
   return s;
@@ -132,8 +135,9 @@ const ysg_node_type ysg__node_edges = {
         "Edges from a CSV file with a header line naming i,j (non-negative point indices, "
         "i != j) and optionally frame. Each frame's edges are stored with i < j, without "
         "duplicates, sorted by (i, j). Indices are checked against the points by the nodes "
-        "that use them. Without a frame column every frame shows every edge. Other columns are "
-        "skipped with a warning (strict = true: an error); `columns` renames.",
+        "that use them. Without a frame column every frame shows every edge; with one, the "
+        "canvas frame count defaults to the last frame + 1. Other columns are skipped with a "
+        "warning (strict = true: an error); `columns` renames.",
     .outputs = outputs,
     .n_outputs = 1,
     .params = params,

@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "exr_io.h"
+#include "internal.h"
 #include "png_io.h"
 #include "ysgraph/node.h"
 
-enum { P_PATH, P_COMPRESSION, P_DWA_LEVEL, P_START, N_PARAMS };
+enum { P_PATH, P_COMPRESSION, P_DWA_LEVEL, P_START, P_OVERWRITE, N_PARAMS };
 
 #define NSLOTS 2
 #define PATH_CAP 4096
@@ -24,6 +25,9 @@ static const ysg_param_def params[] = {
      "dwaa/dwab: quantisation level (OpenEXR's default 45; higher is smaller and lossier)"},
     {"start", YSG_PARAM_INT, "0", 0, 100000000, NULL, YSG_PARAM_STATIC,
      "the number frame 0's file gets: frame f is written as file start + f"},
+    {"overwrite", YSG_PARAM_BOOL, "false", 0, 0, NULL, YSG_PARAM_STATIC,
+     "a path without a frame pattern: true lets every frame rewrite the one file (the last "
+     "frame stays); false makes a second frame an error"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -32,8 +36,10 @@ static const ysg_port_def inputs[] = {
 };
 
 typedef struct exr_state {
-  int dir_pattern; /* the frame pattern is in a directory name: create directories per frame */
-  int w, h;        /* slot capacity in pixels */
+  int dir_pattern;  /* the frame pattern is in a directory name: create directories per frame */
+  const char *root; /* sandboxed: the output directory each frame's directories must stay in */
+  int written;      /* no pattern: the frame written since the run began, or -1 */
+  int w, h;         /* slot capacity in pixels */
   int compression;
   float dwa_level;
   uint16_t *buf[NSLOTS]; /* (h, w, 4) FP16 */
@@ -63,6 +69,8 @@ static ysg_status exr_init(ysg_node *n) {
     dir[len] = 0;
     st->dir_pattern = ysg__has_frame_pattern(dir);
   }
+  st->root = ysg__sandbox_root(n, 1);
+  st->written = -1;
   if (!st->dir_pattern && !ysg_node_check_only(n) && (s = ysg__mkdirs_for(first, err, sizeof err)))
     return ysg_node_param_fail(n, P_PATH, s, "%s", err);
   /* OpenEXR compresses a file's chunks on its own (process-wide) pool */
@@ -135,6 +143,9 @@ static void copy_rows(void *ud, int begin, int end) {
 static ysg_status exr_encode(void *ud, int slot, char *err, size_t errcap) {
   const exr_state *st = ud;
   if (st->dir_pattern) {
+    /* directories named per frame may exist already: as links leading out of the sandbox */
+    ysg_status c = ysg__confine_frame_dir(st->root, st->path[slot], err, errcap);
+    if (c) return c;
     ysg_status s = ysg__mkdirs_for(st->path[slot], err, errcap);
     if (s) return s;
   }
@@ -152,13 +163,16 @@ static ysg_status exr_run(ysg_node *n, const ysg_frame *frame) {
                          "input 'image' is %dx%d, but the node was planned for %dx%d", in->width,
                          in->height, st->w, st->h);
   /* everything that can fail comes before write_begin: a taken slot is always submitted */
+  ysg_status s =
+      ysg__sink_single_file(n, P_PATH, ysg_node_bool(n, P_OVERWRITE), frame->index, &st->written);
+  if (s) return s;
   char file[PATH_CAP], err[512];
   long number = (long)ysg_node_int(n, P_START) + frame->index;
   if (number > 2147483647L)
     return ysg_node_fail(n, YSG_ERR_INVALID, "frame %d: file number %ld is too large", frame->index,
                          number);
-  ysg_status s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, sizeof file,
-                                        err, sizeof err);
+  s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, sizeof file, err,
+                             sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
   int slot;
   if ((s = ysg_node_write_begin(n, NSLOTS, &slot))) return s;
@@ -169,6 +183,13 @@ static ysg_status exr_run(ysg_node *n, const ysg_frame *frame) {
   st->sw[slot] = in->width;
   st->sh[slot] = in->height;
   return ysg_node_write_submit(n, slot, exr_encode, st);
+}
+
+/* the run is complete: the next frame starts a new one (which may write the file again) */
+static ysg_status exr_finish(ysg_node *n) {
+  exr_state *st = ysg_node_state(n);
+  if (st) st->written = -1;
+  return YSG_OK;
 }
 
 static void exr_destroy(ysg_node *n) {
@@ -187,8 +208,8 @@ const ysg_node_type ysg__node_exr = {
         "premultiplied — the engine's own pixels, unconverted, and what compositors expect of "
         "linear frames. Files are compressed on a background thread (and OpenEXR's thread "
         "pool) and renamed into place, so a reader never sees a partial file. A %d-style "
-        "pattern in path numbers the files start + frame; without one every frame rewrites one "
-        "file.",
+        "pattern in path numbers the files start + frame; without one, a run of more than one "
+        "frame is an error unless overwrite = true (every frame rewrites the one file).",
     .inputs = inputs,
     .n_inputs = 1,
     .outputs = NULL,
@@ -199,6 +220,7 @@ const ysg_node_type ysg__node_exr = {
     .init = exr_init,
     .infer = exr_infer,
     .run = exr_run,
+    .finish = exr_finish,
     .destroy = exr_destroy,
     .userdata = NULL,
 };

@@ -213,7 +213,7 @@ static int draw_particle(const ysg_particle_prim *o, const part_box *clip, int t
         for (int x = 0; x < YSG_TILE; x++) {
           float cov = ysg_particle_capsule_cov(o, cj[k], dist[x], h[x]);
           float m = cov > row[x] ? cov : row[x];
-          row[x] = (x >= c0) & (x <= c1) ? m : row[x];
+          row[x] = ((x >= c0) & (x <= c1)) ? m : row[x];
         }
       }
     }
@@ -246,7 +246,7 @@ static int draw_particle(const ysg_particle_prim *o, const part_box *clip, int t
 #pragma omp simd
         for (int x = 0; x < YSG_TILE; x++) {
           float g = ysg_dot_glow_profile((a[x] - d->r) * d->inv_glow, d->gi);
-          a[x] = (x >= h0) & (x <= h1) ? g : 0.0f;
+          a[x] = ((x >= h0) & (x <= h1)) ? g : 0.0f;
         }
         if (y >= db.y0 && y <= db.y1)
           for (int x = db.x0; x <= db.x1; x++) a[x - tx0] = ysg_dot_alpha(d, (float)x - d->cx, Y0);

@@ -18,7 +18,7 @@
 #include "../cuda/cuda_api.h"
 #endif
 
-enum { P_PATH, P_BITS, P_COMPRESSION, P_START, N_PARAMS };
+enum { P_PATH, P_BITS, P_COMPRESSION, P_START, P_OVERWRITE, N_PARAMS };
 
 #define NSLOTS 3
 #define PATH_CAP 4096
@@ -32,6 +32,9 @@ static const ysg_param_def params[] = {
      "(zlib without it) at that level, smaller and slower"},
     {"start", YSG_PARAM_INT, "0", 0, 100000000, NULL, YSG_PARAM_STATIC,
      "the number frame 0's file gets: frame f is written as file start + f"},
+    {"overwrite", YSG_PARAM_BOOL, "false", 0, 0, NULL, YSG_PARAM_STATIC,
+     "a path without a frame pattern: true lets every frame rewrite the one file (the last "
+     "frame stays); false makes a second frame an error"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -39,9 +42,11 @@ static const ysg_port_def inputs[] = {
 };
 
 typedef struct png_state {
-  int bits;        /* 8 or 16 */
-  int dir_pattern; /* the frame pattern is in a directory name: create directories per frame */
-  int w, h;        /* slot capacity in pixels */
+  int bits;         /* 8 or 16 */
+  int dir_pattern;  /* the frame pattern is in a directory name: create directories per frame */
+  const char *root; /* sandboxed: the output directory each frame's directories must stay in */
+  int written;      /* no pattern: the frame whose file was written since the last finish, or -1 */
+  int w, h;         /* slot capacity in pixels */
   unsigned char *buf[NSLOTS]; /* (h, w, 4) samples of bits/8 bytes, sRGB straight alpha */
   char *path[NSLOTS];         /* PATH_CAP each: the file this slot goes to */
   int sw[NSLOTS], sh[NSLOTS], level[NSLOTS];
@@ -92,6 +97,8 @@ static ysg_status png_init(ysg_node *n) {
     dir[len] = 0;
     st->dir_pattern = ysg__has_frame_pattern(dir);
   }
+  st->root = ysg__sandbox_root(n, 1);
+  st->written = -1;
   if (!st->dir_pattern && !ysg_node_check_only(n)) {
     s = ysg__mkdirs_for(first, err, sizeof err);
     if (s) return ysg_node_param_fail(n, P_PATH, s, "%s", err);
@@ -156,6 +163,9 @@ static void convert_rows(void *ud, int begin, int end) {
 static ysg_status png_write_slot(const png_state *st, int slot, const unsigned char *px, char *err,
                                  size_t errcap) {
   if (st->dir_pattern) {
+    /* directories named per frame may exist already: as links leading out of the sandbox */
+    ysg_status c = ysg__confine_frame_dir(st->root, st->path[slot], err, errcap);
+    if (c) return c;
     ysg_status s = ysg__mkdirs_for(st->path[slot], err, errcap);
     if (s) return s;
   }
@@ -168,15 +178,20 @@ static ysg_status png_encode(void *ud, int slot, char *err, size_t errcap) {
   return png_write_slot(st, slot, st->buf[slot], err, errcap);
 }
 
-/* The file of this frame: file number start + index through the path's pattern. */
+/* The file of this frame: file number start + index through the path's pattern. Without a
+ * pattern, a second frame would replace the first's file: an error unless overwrite = true. */
 static ysg_status png_frame_file(ysg_node *n, const ysg_frame *frame, char file[PATH_CAP]) {
+  png_state *st = ysg_node_state(n);
+  ysg_status s =
+      ysg__sink_single_file(n, P_PATH, ysg_node_bool(n, P_OVERWRITE), frame->index, &st->written);
+  if (s) return s;
   char err[512];
   long number = (long)ysg_node_int(n, P_START) + frame->index;
   if (number > 2147483647L)
     return ysg_node_fail(n, YSG_ERR_INVALID, "frame %d: file number %ld is too large", frame->index,
                          number);
-  ysg_status s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, PATH_CAP,
-                                        err, sizeof err);
+  s = ysg__format_frame_path(ysg_node_string(n, P_PATH), (int)number, file, PATH_CAP, err,
+                             sizeof err);
   if (s) return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE, "%s", err);
   return YSG_OK;
 }
@@ -349,6 +364,13 @@ static const ysg_device_ops png_device = {
 };
 #endif
 
+/* the run is complete: the next frame starts a new one (which may write the file again) */
+static ysg_status png_finish(ysg_node *n) {
+  png_state *st = ysg_node_state(n);
+  if (st) st->written = -1;
+  return YSG_OK;
+}
+
 static void png_destroy(ysg_node *n) {
   png_state *st = ysg_node_state(n);
   if (!st) return;
@@ -369,7 +391,8 @@ const ysg_node_type ysg__node_png = {
         "Writes its input image every frame as a PNG (sRGB, straight alpha, 8 or 16 bits). "
         "Files are encoded on a background thread and renamed into place, so a reader never "
         "sees a partial file. A %d-style pattern in path numbers the files start + frame; "
-        "without one every frame rewrites one file.",
+        "without one, a run of more than one frame is an error unless overwrite = true (every "
+        "frame rewrites the one file).",
     .inputs = inputs,
     .n_inputs = 1,
     .outputs = NULL,
@@ -382,6 +405,7 @@ const ysg_node_type ysg__node_png = {
     .run = png_run,
     .destroy = png_destroy,
     .userdata = NULL,
+    .finish = png_finish,
 #ifdef YSG_HAVE_CUDA
     .device = &png_device,
 #endif

@@ -54,7 +54,8 @@ const ysg_node_type ysg__node_points = {
         "optionally frame, id, radius (pixels), r,g,b[,a] (sRGB 0..1, straight alpha), conf "
         "(or score, confidence) and label (or class, name: text). Without a frame column every "
         "frame shows every row; with one, frame f shows the rows whose frame is f, in file "
-        "order. Read once at load; other columns are skipped with a warning (strict = true: an "
+        "order, and the canvas frame count defaults to the last frame + 1. Read once at load; "
+        "other columns are skipped with a warning (strict = true: an "
         "error); `columns` renames, `min_conf` drops rows, and normalized/scale/offset/from map "
         "the coordinates onto the canvas.",
     .outputs = outputs,

@@ -28,7 +28,7 @@
 #define AV_CUDA_USE_PRIMARY_CONTEXT (1 << 0)
 #endif
 
-enum { P_PATH, P_DECODER, P_THREADS };
+enum { P_PATH, P_DECODER, P_THREADS, P_CHROMA, N_PARAMS };
 enum { DEC_AUTO, DEC_NVDEC, DEC_SOFTWARE };
 
 static const ysg_param_def params[] = {
@@ -39,6 +39,9 @@ static const ysg_param_def params[] = {
      "auto: NVDEC when a CUDA device is usable and libavcodec has a CUDA hwaccel for the codec"},
     {"threads", YSG_PARAM_INT, "0", 0, 64, NULL, YSG_PARAM_STATIC,
      "software decoding threads; 0: libavcodec picks"},
+    {"chroma", YSG_PARAM_ENUM, "nearest", 0, 0, "nearest|bilinear", YSG_PARAM_STATIC,
+     "4:2:0 / 4:2:2 chroma: nearest gives each pixel its block's sample (FFmpeg's default; a "
+     "video_out round trip keeps the chroma), bilinear interpolates by the stream's siting"},
 };
 
 static const ysg_port_def outputs[] = {
@@ -61,14 +64,28 @@ static int has_cuda_hwaccel(const AVCodec *c) {
 static ysg_status open_input(ysg_node *n, vin_state *s, const AVCodec **codec) {
   char e[256];
   if (!(s->fmt = avformat_alloc_context())) return YSG_ERR_NOMEM;
-  s->fmt->opaque = &s->log_key; /* before opening: the demuxer logs while probing */
-  int r = avformat_open_input(&s->fmt, s->path, NULL, NULL);
+  s->fmt->opaque = &s->guard; /* before opening: the demuxer logs while probing */
+  int r = ysg__av_open_input(&s->fmt, s->path, &s->guard, ysg__sandbox_root(n, 0));
+  if (r == AVERROR(EPERM) && s->guard.refused_format)
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_PIPELINE,
+                               "'%s' is a %s file, which makes FFmpeg open other files: sandboxed "
+                               "pipelines read self-contained video files only (run with --unsafe "
+                               "to allow it)",
+                               s->path, s->guard.refused);
+  if (r == AVERROR(EPERM) && s->guard.refused[0])
+    return ysg_node_param_fail(
+        n, P_PATH, YSG_ERR_PIPELINE,
+        "'%s' makes FFmpeg open '%s', outside the pipeline's directory: "
+        "sandboxed pipelines may not leave it (run with --unsafe to allow it)",
+        s->path, s->guard.refused);
   if (r < 0)
-    return ysg_node_param_fail(n, P_PATH, r == AVERROR(ENOENT) ? YSG_ERR_NOT_FOUND : YSG_ERR_IO,
-                               "cannot open '%s': %s", s->path, ysg__av_err(r, e, sizeof e));
+    return ysg_node_param_fail(n, P_PATH, ysg__av_status(r), "cannot open '%s': %s", s->path,
+                               ysg__av_err(r, e, sizeof e));
   if ((r = avformat_find_stream_info(s->fmt, NULL)) < 0)
-    return ysg_node_param_fail(n, P_PATH, YSG_ERR_DATA, "cannot read the streams of '%s': %s",
-                               s->path, ysg__av_err(r, e, sizeof e));
+    return ysg_node_param_fail(n, P_PATH, s->guard.refused[0] ? YSG_ERR_PIPELINE : YSG_ERR_DATA,
+                               "cannot read the streams of '%s': %s%s%s", s->path,
+                               ysg__av_err(r, e, sizeof e),
+                               s->guard.refused[0] ? ", refused to open " : "", s->guard.refused);
   s->stream = av_find_best_stream(s->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
   if (s->stream < 0) {
     int audio = 0, other = 0;
@@ -129,7 +146,7 @@ static ysg_status open_decoder(ysg_node *n, vin_state *s, const AVCodec *c) {
                                  why);
   }
   if (!(s->dec = avcodec_alloc_context3(c))) return YSG_ERR_NOMEM;
-  s->dec->opaque = &s->log_key;
+  s->dec->opaque = &s->guard;
   int r = avcodec_parameters_to_context(s->dec, st->codecpar);
   if (r < 0) return YSG_ERR_NOMEM;
   s->dec->pkt_timebase = st->time_base;
@@ -227,12 +244,20 @@ static ysg_status build_index(ysg_node *n, vin_state *s) {
   return YSG_OK;
 }
 
+/* st->lut: the transfer trc's per-channel part at R'G'B' = i / LUT_N */
+static void fill_lut(vin_state *st, int trc) {
+  for (int i = 0; i <= LUT_N; i++)
+    st->lut[i] = ysg_transfer_to_linear(trc, (float)i / (float)LUT_N);
+  st->lut_trc = trc;
+}
+
 static ysg_status vin_init(ysg_node *n) {
   vin_state *st = ysg_node_alloc(n, sizeof *st);
   if (!st) return YSG_ERR_NOMEM;
   ysg_node_set_state(n, st);
-  ysg__av_log_bind(&st->log_key, n);
+  ysg__av_log_bind(&st->guard, n);
   st->path = ysg_node_string(n, P_PATH);
+  st->chroma_filter = ysg_node_enum(n, P_CHROMA) == 1 ? YSG_CHROMA_BILINEAR : YSG_CHROMA_NEAREST;
   st->sws_fmt = AV_PIX_FMT_NONE;
   st->pkt = av_packet_alloc();
   st->frame = av_frame_alloc();
@@ -256,7 +281,18 @@ static ysg_status vin_init(ysg_node *n) {
   st->tapw = ysg_node_alloc(n, sizeof(float) * (size_t)st->w);
   st->lut = ysg_node_alloc(n, sizeof(float) * (LUT_N + 1));
   if (!st->scratch || !st->tap0 || !st->tap1 || !st->tapw || !st->lut) return YSG_ERR_NOMEM;
-  for (int i = 0; i <= LUT_N; i++) st->lut[i] = ysg_srgb_to_linear((float)i / (float)LUT_N);
+  const AVCodecParameters *par = st->fmt->streams[st->stream]->codecpar;
+  fill_lut(st, ysg__video_transfer(par->color_trc));
+  if (st->lut_trc != YSG_TRC_SDR || par->color_primaries == AVCOL_PRI_BT2020)
+    ysg_node_log(n, YSG_LOG_INFO,
+                 "'%s' is %s with %s primaries: decoded to display light (1.0 = reference white, "
+                 "%g cd/m²) in BT.709 primaries, components outside BT.709 clipped",
+                 st->path,
+                 st->lut_trc == YSG_TRC_PQ    ? "HDR (PQ)"
+                 : st->lut_trc == YSG_TRC_HLG ? "HDR (HLG)"
+                                              : "SDR",
+                 par->color_primaries == AVCOL_PRI_BT2020 ? "BT.2020" : "BT.709",
+                 (double)YSG_HDR_WHITE_NITS);
 #ifdef YSG_HAVE_CUDA
   if (st->hw) {
     ysg__vin_device_probe(n, st);
@@ -418,9 +454,10 @@ typedef struct conv_job {
   ptrdiff_t rgb_stride;  /* in uint16 */
 } conv_job;
 
-/* The sRGB EOTF of v in 0..1 (clamped by the caller) with v rounded to 16 bits: the result is
- * ysg_srgb_to_linear(round(v·65535) / 65535), off the exact curve by at most 2e-5 (a tenth of an
- * FP16 step near 1, 6e-7 near black) — one table lookup instead of a powf per channel. */
+/* The transfer's per-channel value (the sRGB EOTF for SDR) of v in 0..1 (clamped by the caller)
+ * with v rounded to 16 bits: for SDR ysg_srgb_to_linear(round(v·65535) / 65535), off the exact
+ * curve by at most 2e-5 (a tenth of an FP16 step near 1, 6e-7 near black) — one table lookup
+ * instead of a powf per channel. */
 static inline float eotf(const float *lut, float v) { return lut[(int)(v * (float)LUT_N + 0.5f)]; }
 
 /* Y'CbCr rows -> R'G'B' rows; chroma = top + (bottom - top)·wy as in ysg_chroma_mix. Separate
@@ -458,7 +495,7 @@ static void convert_row(const conv_job *j, int y, float *buf) {
   } else if (j->chroma) {
     int y0, y1;
     float wy;
-    ysg_chroma_taps(y, j->lh, yuv.chroma_y, j->ch, &y0, &y1, &wy);
+    ysg_chroma_taps_p(&yuv, 1, y, j->lh, j->ch, &y0, &y1, &wy);
     read_row(&j->c[1], y0, cw, c);
     read_row(&j->c[1], y1, cw, c + cw);
     read_row(&j->c[2], y0, cw, c + 2 * cw);
@@ -477,10 +514,20 @@ static void convert_row(const conv_job *j, int y, float *buf) {
     matrix_row(&yuv, W, Y, T, T, T, T, 0.0f, P, P + W, P + 2 * W);
   }
   const float inv_a = j->alpha ? 1.0f / (float)j->c[3].mask : 1.0f;
-  for (int x = 0; x < W; x++) {
-    float a = j->alpha ? A[x] * inv_a : 1.0f;
-    for (int k = 0; k < 3; k++) q[4 * x + k] = eotf(st->lut, P[k * W + x] * scale[k]) * a;
-    q[4 * x + 3] = a;
+  if (yuv.transfer == YSG_TRC_SDR && !yuv.bt2020) {
+    for (int x = 0; x < W; x++) {
+      float a = j->alpha ? A[x] * inv_a : 1.0f;
+      for (int k = 0; k < 3; k++) q[4 * x + k] = eotf(st->lut, P[k * W + x] * scale[k]) * a;
+      q[4 * x + 3] = a;
+    }
+  } else { /* HDR or BT.2020: the per-channel table, then what mixes channels */
+    for (int x = 0; x < W; x++) {
+      float a = j->alpha ? A[x] * inv_a : 1.0f, rgb[3];
+      for (int k = 0; k < 3; k++) rgb[k] = eotf(st->lut, P[k * W + x] * scale[k]);
+      ysg_yuv_finish(&yuv, rgb);
+      for (int k = 0; k < 3; k++) q[4 * x + k] = rgb[k] * a;
+      q[4 * x + 3] = a;
+    }
   }
   ysg_floats_to_halves(q, j->out->px + (size_t)y * (size_t)W * 4, 4 * W);
 }
@@ -506,16 +553,22 @@ static void rgb_rows(void *ud, int begin, int end) {
     for (int x = 0; x < W; x++, src += 4) {
       float p[4];
       p[3] = (float)src[3] * (1.0f / 65535.0f);
-      for (int k = 0; k < 3; k++) p[k] = j->st->lut[src[k]] * p[3]; /* exact: 16-bit R'G'B' */
+      for (int k = 0; k < 3; k++) p[k] = j->st->lut[src[k]]; /* exact: 16-bit R'G'B' */
+      ysg_yuv_finish(&j->yuv, p);
+      for (int k = 0; k < 3; k++) p[k] *= p[3];
       ysg_store_px(row + (size_t)x * 4, p);
     }
   }
 }
 
-void ysg__vin_frame_yuv_params(const AVFrame *fr, int fmt, int bits, ysg_yuv_params *p) {
+void ysg__vin_frame_yuv_params(const vin_state *st, const AVFrame *fr, int fmt, int bits,
+                               ysg_yuv_params *p) {
   ysg_yuv_params_init(p, ysg__video_matrix(fr->colorspace, fr->height),
                       ysg__video_full_range(fr->color_range, (enum AVPixelFormat)fmt), bits);
   ysg__video_chroma_site(fr->chroma_location, &p->chroma_x, &p->chroma_y);
+  p->chroma_filter = st->chroma_filter;
+  p->transfer = ysg__video_transfer(fr->color_trc);
+  p->bt2020 = fr->color_primaries == AVCOL_PRI_BT2020;
 }
 
 /* Pixel formats read directly: native-endian integer Y'CbCr (planar, semi-planar or packed),
@@ -540,6 +593,8 @@ static ysg_status convert_sws(ysg_node *n, vin_state *st, const AVFrame *fr, con
   int full = ysg__video_full_range(fr->color_range, (enum AVPixelFormat)fr->format);
   const AVPixFmtDescriptor *d = av_pix_fmt_desc_get((enum AVPixelFormat)fr->format);
   if (d && (d->flags & AV_PIX_FMT_FLAG_RGB)) full = 1, matrix = YSG_YUV_BT709; /* no matrix */
+  ysg__vin_frame_yuv_params(st, fr, fr->format, 16, &j->yuv); /* transfer and primaries */
+  if (j->yuv.transfer != st->lut_trc) fill_lut(st, j->yuv.transfer);
   if (!st->sws || st->sws_fmt != fr->format || st->sws_matrix != matrix || st->sws_full != full) {
     /* made once per source format (normally at the first frame) */
     ysg__av_log_unbind(st->sws);
@@ -578,7 +633,8 @@ static ysg_status convert_host(ysg_node *n, vin_state *st, const AVFrame *fr, ys
   j.out = out;
   const AVPixFmtDescriptor *d = av_pix_fmt_desc_get((enum AVPixelFormat)fr->format);
   if (!direct_layout(d)) return convert_sws(n, st, fr, &j);
-  ysg__vin_frame_yuv_params(fr, fr->format, d->comp[0].depth, &j.yuv);
+  ysg__vin_frame_yuv_params(st, fr, fr->format, d->comp[0].depth, &j.yuv);
+  if (j.yuv.transfer != st->lut_trc) fill_lut(st, j.yuv.transfer); /* a frame tagged otherwise */
   int nc = d->nb_components;
   j.rgb_in = (d->flags & AV_PIX_FMT_FLAG_RGB) != 0;
   j.chroma = nc >= 3 && !j.rgb_in;
@@ -598,8 +654,8 @@ static ysg_status convert_host(ysg_node *n, vin_state *st, const AVFrame *fr, ys
   j.cw = AV_CEIL_RSHIFT(st->w, d->log2_chroma_w);
   j.ch = AV_CEIL_RSHIFT(st->h, j.lh);
   for (int x = 0; x < st->w; x++) /* horizontal chroma taps, the same for every row */
-    ysg_chroma_taps(x, d->log2_chroma_w, j.yuv.chroma_x, j.cw, &st->tap0[x], &st->tap1[x],
-                    &st->tapw[x]);
+    ysg_chroma_taps_p(&j.yuv, 0, x, d->log2_chroma_w, j.cw, &st->tap0[x], &st->tap1[x],
+                      &st->tapw[x]);
   ysg_node_parallel_for(n, st->bands, 1, convert_bands, &j);
   return YSG_OK;
 }
@@ -612,7 +668,7 @@ static ysg_status convert_device(ysg_node *n, vin_state *st, const AVFrame *fr, 
                                  ysg_value *out) {
   char err[512];
   ysg_yuv_params p;
-  ysg__vin_frame_yuv_params(fr, AV_PIX_FMT_NV12, bits, &p);
+  ysg__vin_frame_yuv_params(st, fr, AV_PIX_FMT_NV12, bits, &p);
   ysg_status s = YSG_OK;
   if (memcmp(&p, &st->dev_params, sizeof p) != 0) {
     s = ysg__cuda_upload(st->d_params, &p, sizeof p, NULL, err, sizeof err);
@@ -721,9 +777,9 @@ static void vin_destroy(ysg_node *n) {
   av_frame_free(&st->kept);
   av_packet_free(&st->pkt);
   avcodec_free_context(&st->dec);
-  avformat_close_input(&st->fmt);
+  ysg__av_close_input(&st->fmt, &st->guard);
   av_buffer_unref(&st->hw);
-  ysg__av_log_unbind(&st->log_key);
+  ysg__av_log_unbind(&st->guard);
 #ifdef YSG_HAVE_CUDA
   ysg__vin_device_release(st);
   ysg__cuda_free(st->d_px);
@@ -758,7 +814,7 @@ const ysg_node_type ysg__node_video_in = {
     .outputs = outputs,
     .n_outputs = 1,
     .params = params,
-    .n_params = 3,
+    .n_params = N_PARAMS,
     .flags = YSG_NODE_HOST,
     .init = vin_init,
     .infer = vin_infer,

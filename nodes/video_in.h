@@ -7,16 +7,17 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
+#include "video_io.h"
 #include "yuv.h"
 #include "ysgraph/node.h"
 
-#define LUT_N 65535 /* the sRGB EOTF is tabulated at R'G'B' = i / LUT_N */
+#define LUT_N 65535 /* the transfer function is tabulated at R'G'B' = i / LUT_N */
 #define END_OF_STREAM ((ysg_status)-1)
 
 struct SwsContext;
 
 typedef struct vin_state {
-  char log_key; /* its address is the FFmpeg contexts' opaque: their log goes to this node */
+  ysg_av_guard guard; /* the FFmpeg contexts' opaque: sandboxed opens, and their log goes here */
   const char *path;
   AVFormatContext *fmt;
   AVCodecContext *dec;
@@ -30,16 +31,18 @@ typedef struct vin_state {
   int stream;  /* index of the video stream */
   int w, h, n; /* size and frame count */
   double fps;
-  int64_t *pts;     /* (n) sorted presentation time stamps; ordinal mode: 0..n-1 */
-  int ordinal;      /* packets without time stamps: frames counted from the start */
-  int64_t ord;      /* ordinal mode: pictures decoded since the last seek */
-  int next;         /* index the next decoded picture has; -1 after errors: seek */
-  int eof;          /* the demuxer reached the end and the decoder was drained */
-  int told_sw;      /* logged that NVDEC handed back software frames */
-  float *lut;       /* (LUT_N + 1) ysg_srgb_to_linear(i / LUT_N) */
-  int *tap0, *tap1; /* (w) horizontal chroma taps of each column */
-  float *tapw;      /* (w) weight of tap1 */
-  float *scratch;   /* (bands, band_floats): rows of one band being converted */
+  int64_t *pts;      /* (n) sorted presentation time stamps; ordinal mode: 0..n-1 */
+  int ordinal;       /* packets without time stamps: frames counted from the start */
+  int64_t ord;       /* ordinal mode: pictures decoded since the last seek */
+  int next;          /* index the next decoded picture has; -1 after errors: seek */
+  int eof;           /* the demuxer reached the end and the decoder was drained */
+  int told_sw;       /* logged that NVDEC handed back software frames */
+  float *lut;        /* (LUT_N + 1) ysg_transfer_to_linear(lut_trc, i / LUT_N) */
+  int lut_trc;       /* YSG_TRC_* the table holds */
+  int chroma_filter; /* YSG_CHROMA_* (param chroma) */
+  int *tap0, *tap1;  /* (w) horizontal chroma taps of each column */
+  float *tapw;       /* (w) weight of tap1 */
+  float *scratch;    /* (bands, band_floats): rows of one band being converted */
   int bands;
   size_t band_floats;
   void *d_px;                           /* NVDEC: (h, w, 4) FP16 device image */
@@ -67,8 +70,10 @@ ysg_status ysg__vin_fetch(ysg_node *n, vin_state *st, int f);
 const AVFrame *ysg__vin_picture(const ysg_node *n, int f);
 /* The video stream's parameters (pixel format, colour tags, size) as the container states them. */
 const AVCodecParameters *ysg__vin_codecpar(const ysg_node *n);
-/* The conversion parameters of a decoded frame: matrix, range, chroma siting, bits. */
-void ysg__vin_frame_yuv_params(const AVFrame *fr, int fmt, int bits, ysg_yuv_params *p);
+/* The conversion parameters of a decoded frame: matrix, range, chroma siting and filter, transfer,
+ * primaries, bits. */
+void ysg__vin_frame_yuv_params(const vin_state *st, const AVFrame *fr, int fmt, int bits,
+                               ysg_yuv_params *p);
 
 #ifdef YSG_HAVE_CUDA
 extern const ysg_device_ops ysg__video_in_device_ops;

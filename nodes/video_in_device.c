@@ -113,7 +113,7 @@ static ysg_status vin_dev_prepare(ysg_node *n, const ysg_frame *frame) {
                          f, st->path, av_get_pix_fmt_name((enum AVPixelFormat)fr->format),
                          st->dev_bits);
   ysg_yuv_params p;
-  ysg__vin_frame_yuv_params(fr, AV_PIX_FMT_NV12, bits, &p);
+  ysg__vin_frame_yuv_params(st, fr, AV_PIX_FMT_NV12, bits, &p);
   memcpy(ysg_node_param_block(n), &p, sizeof p);
   return YSG_OK;
 }

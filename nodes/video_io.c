@@ -3,18 +3,121 @@
 #ifdef YSG_HAVE_FFMPEG
 #include "video_io.h"
 
+#include <errno.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "paths.h"
 #include "yuv.h"
 
 const char *ysg__av_err(int averror, char *buf, size_t cap) {
   if (av_strerror(averror, buf, cap) < 0) snprintf(buf, cap, "error %d", averror);
   return buf;
+}
+
+ysg_status ysg__av_status(int averror) {
+  switch (averror) {
+    case AVERROR(ENOENT):
+    case AVERROR(EACCES):
+    case AVERROR(EISDIR):
+    case AVERROR(ENOTDIR):
+    case AVERROR(EIO):
+    case AVERROR(ENAMETOOLONG):
+    case AVERROR(ELOOP):
+    case AVERROR(EMFILE):
+    case AVERROR(ENFILE):
+      return YSG_ERR_IO;
+    case AVERROR(ENOMEM):
+      return YSG_ERR_NOMEM;
+    default:
+      return YSG_ERR_DATA;
+  }
+}
+
+/* ---- sandboxed input ------------------------------------------------------------------------ */
+#define GUARD_MAGIC 0x79736761u /* "ysga" */
+
+/* Demuxers that open files on their own (playlists, lists, patterns) or reach the network. */
+static int opens_other_files(const AVInputFormat *f, const char *path) {
+  static const char *const names[] = {"concat", "hls",  "dash",  "imf",
+                                      "sdp",    "rtsp", "lavfi", "webm_dash_manifest"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (av_match_name(names[i], f->name)) return 1;
+  /* image2 reads one picture, unless the name is a sequence pattern or a glob */
+  return av_match_name("image2", f->name) && strpbrk(path, "%*?[{") != NULL;
+}
+
+static int guarded_open(AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
+                        AVDictionary **options) {
+  ysg_av_guard *g = s ? s->opaque : NULL;
+  if (!g || g->magic != GUARD_MAGIC || !g->io_open) return AVERROR(EPERM); /* not ours: refuse */
+  if (g->root) {
+    char scheme[32];
+    const char *file = url;
+    if (ysg__path_url_scheme(url, scheme, sizeof scheme))
+      file = strcmp(scheme, "file") == 0 ? url + 5 : NULL;
+    if (!file || (flags & AVIO_FLAG_WRITE) || ysg__path_confine(g->root, file, NULL, 0) != YSG_OK) {
+      if (!g->refused[0]) snprintf(g->refused, sizeof g->refused, "%s", url);
+      return AVERROR(EPERM);
+    }
+  }
+  return g->io_open(s, pb, url, flags, options);
+}
+
+int ysg__av_open_input(AVFormatContext **fmt, const char *path, ysg_av_guard *g, const char *root) {
+  char url[4200];
+  g->magic = GUARD_MAGIC;
+  g->root = root;
+  g->pb = NULL;
+  g->refused[0] = 0;
+  g->refused_format = 0;
+  if (!root && ysg__path_url_scheme(path, NULL, 0)) {
+    snprintf(url, sizeof url, "%s", path); /* --unsafe: a URL goes to FFmpeg as written */
+  } else if (ysg__file_url(path, url, sizeof url) != YSG_OK) {
+    avformat_free_context(*fmt);
+    *fmt = NULL;
+    return AVERROR(ENAMETOOLONG);
+  }
+  AVFormatContext *s = *fmt;
+  if (!root) return avformat_open_input(fmt, url, NULL, NULL);
+  g->io_open = s->io_open;
+  s->io_open = guarded_open;
+  s->protocol_whitelist = av_strdup("file");
+  s->url = av_strdup(url); /* FFmpeg's io_open compares names with it */
+  int r = s->protocol_whitelist && s->url ? 0 : AVERROR(ENOMEM);
+  const AVInputFormat *ifmt = NULL;
+  if (r >= 0) r = s->io_open(s, &g->pb, url, AVIO_FLAG_READ, NULL);
+  if (r >= 0) r = av_probe_input_buffer2(g->pb, &ifmt, url, s, 0, 0);
+  if (r >= 0 && opens_other_files(ifmt, path)) {
+    snprintf(g->refused, sizeof g->refused, "%s", ifmt->name);
+    g->refused_format = 1;
+    r = AVERROR(EPERM);
+  }
+  if (r < 0) {
+    avformat_free_context(s);
+    *fmt = NULL;
+    if (g->pb) avio_closep(&g->pb);
+    return r;
+  }
+  s->pb = g->pb;
+  s->flags |= AVFMT_FLAG_CUSTOM_IO;
+  av_freep(&s->url); /* avformat_open_input sets it again */
+  AVDictionary *o = NULL;
+  av_dict_set(&o, "protocol_whitelist", "file", 0);
+  r = avformat_open_input(fmt, url, ifmt, &o);
+  av_dict_free(&o);
+  if (r < 0) avio_closep(&g->pb); /* *fmt is gone; the custom input is still ours */
+  return r;
+}
+
+void ysg__av_close_input(AVFormatContext **fmt, ysg_av_guard *g) {
+  avformat_close_input(fmt);
+  if (g->pb) avio_closep(&g->pb);
 }
 
 int ysg__video_matrix(enum AVColorSpace cs, int height) {
@@ -32,6 +135,12 @@ int ysg__video_matrix(enum AVColorSpace cs, int height) {
     default:
       return ysg_yuv_default_matrix(height);
   }
+}
+
+int ysg__video_transfer(enum AVColorTransferCharacteristic trc) {
+  return trc == AVCOL_TRC_SMPTE2084      ? YSG_TRC_PQ
+         : trc == AVCOL_TRC_ARIB_STD_B67 ? YSG_TRC_HLG
+                                         : YSG_TRC_SDR;
 }
 
 int ysg__video_full_range(enum AVColorRange range, enum AVPixelFormat fmt) {

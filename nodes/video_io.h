@@ -7,10 +7,39 @@
 
 #ifdef YSG_HAVE_FFMPEG
 #include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
 #include <libavutil/pixfmt.h>
 #include <stddef.h>
 
 #include "ysgraph/node.h"
+
+/* The status an FFmpeg error code maps to: errno-style failures of the file system (a missing or
+ * unreadable file) are YSG_ERR_IO; anything FFmpeg found wrong with the data (not a media file,
+ * damaged, a zero-byte file) is YSG_ERR_DATA, like a bad PNG or CSV file. */
+ysg_status ysg__av_status(int averror);
+
+/* Reading media in a sandboxed pipeline. ysg__av_open_input hands FFmpeg "file:" + the absolute
+ * path with the file protocol only (protocol_whitelist), probes the demuxer before it reads and
+ * refuses the ones that open other files on their own (playlists and lists: hls, dash, concat,
+ * imf, sdp, image2 patterns, …), and routes every open FFmpeg makes for this context through the
+ * guard, which refuses any file whose real location leaves root. The guard is the context's
+ * opaque, so it is also the key FFmpeg's log messages are routed by (ysg__av_log_bind). */
+typedef struct ysg_av_guard {
+  unsigned magic;
+  const char *root; /* the directory every file must stay in; NULL: not sandboxed (--unsafe) */
+  int (*io_open)(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
+                 AVDictionary **options); /* FFmpeg's own, called for what the guard lets by */
+  AVIOContext *pb;                        /* the probed input, ours to close (custom I/O) */
+  char refused[512];  /* the first file refused, or the refused demuxer: for messages */
+  int refused_format; /* refused is a demuxer's name */
+} ysg_av_guard;
+
+/* *fmt: allocated by the caller with opaque = g. Opens path (with root NULL, a path that starts
+ * with a URL scheme is handed to FFmpeg as written). Returns FFmpeg's code; AVERROR(EPERM) when
+ * the guard refused, with g->refused saying what. On failure *fmt is freed (FFmpeg's rule). */
+int ysg__av_open_input(AVFormatContext **fmt, const char *path, ysg_av_guard *g, const char *root);
+/* avformat_close_input, then the guard's own input (custom I/O). */
+void ysg__av_close_input(AVFormatContext **fmt, ysg_av_guard *g);
 
 /* av_strerror's text for an AVERROR code, in buf (returned). */
 const char *ysg__av_err(int averror, char *buf, size_t cap);
@@ -18,6 +47,9 @@ const char *ysg__av_err(int averror, char *buf, size_t cap);
 /* Matrix (YSG_YUV_*) of a stream from its tag; untagged: BT.601 below 720 lines, else BT.709. */
 int ysg__video_matrix(enum AVColorSpace cs, int height);
 /* 1: full range ("pc"/JPEG: tagged so, or a yuvj* format); untagged: limited. */
+/* YSG_TRC_* of a transfer tag: PQ (SMPTE ST 2084), HLG (ARIB STD-B67); every other tag,
+ * untagged included, is SDR and decoded with the sRGB curve. */
+int ysg__video_transfer(enum AVColorTransferCharacteristic trc);
 int ysg__video_full_range(enum AVColorRange range, enum AVPixelFormat fmt);
 const char *ysg__video_matrix_name(int matrix); /* "BT.601", "BT.709", "BT.2020" */
 /* Chroma siting within its sample block as ysg_yuv_params wants it (0 left/top, 0.5 centre,

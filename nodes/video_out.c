@@ -6,6 +6,7 @@
  * file grows under ".NAME.part-PID" and finish() renames it into place. */
 #ifdef YSG_HAVE_FFMPEG
 #include <errno.h>
+#include <fcntl.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
@@ -23,7 +24,19 @@
 #include "video_out_pass.h"
 #include "yuv.h"
 
-enum { P_PATH, P_CODEC, P_ENCODER, P_CRF, P_BITRATE, P_PRESET, P_PIX_FMT, P_AUDIO, P_RANGE };
+enum {
+  P_PATH,
+  P_CODEC,
+  P_ENCODER,
+  P_CRF,
+  P_BITRATE,
+  P_PRESET,
+  P_PIX_FMT,
+  P_AUDIO,
+  P_RANGE,
+  P_TRC_TAG,
+  N_PARAMS
+};
 enum { C_H264, C_HEVC, C_AV1, C_VP9, C_PRORES };
 enum { E_AUTO, E_NVENC, E_SOFTWARE };
 enum { F_YUV420P, F_YUV420P10, F_YUV444P };
@@ -53,6 +66,9 @@ static const ysg_param_def params[] = {
      "a video_in node (or its name) whose audio is copied for the rendered frames; empty: none"},
     {"range", YSG_PARAM_ENUM, "limited", 0, 0, "limited|full", YSG_PARAM_STATIC,
      "code-value range: limited (16..235 at 8 bits) or full (0..255)"},
+    {"transfer_tag", YSG_PARAM_ENUM, "bt709", 0, 0, "bt709|srgb", YSG_PARAM_STATIC,
+     "the transfer the file is tagged with (the code values are the sRGB encoding either way, as "
+     "a PNG of the frame): bt709, what players expect of SDR video, or srgb (iec61966-2-1)"},
 };
 
 static const ysg_port_def inputs[] = {
@@ -95,6 +111,7 @@ typedef struct vout_state {
   int first, last; /* frames of this run */
   int failed;      /* the writer hit an error: later jobs do nothing */
   /* audio source (stream copy) */
+  ysg_av_guard guard; /* ain's opaque: sandboxed opens, log routing */
   AVFormatContext *ain;
   int ain_stream;
   AVPacket *apkt;
@@ -175,7 +192,9 @@ static AVCodecContext *open_encoder(ysg_node *n, vout_state *st, const AVCodec *
   e->color_range = full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
   e->colorspace = AVCOL_SPC_BT709;
   e->color_primaries = AVCOL_PRI_BT709;
-  e->color_trc = AVCOL_TRC_IEC61966_2_1; /* the sRGB OETF is what the frames carry */
+  /* The frames carry the sRGB encoding (R'G'B' as in a PNG of the frame); tagged BT.709 unless
+   * asked otherwise: the delivery convention, what players and FFmpeg's RGB conversions assume. */
+  e->color_trc = ysg_node_enum(n, P_TRC_TAG) == 1 ? AVCOL_TRC_IEC61966_2_1 : AVCOL_TRC_BT709;
   if (l->p.sx) /* 2×2 box average; passthrough: most samples keep the source's siting */
     e->chroma_sample_location =
         st->pass.src ? (enum AVChromaLocation)st->pass.chroma_loc : AVCHROMA_LOC_CENTER;
@@ -320,12 +339,15 @@ static ysg_status open_audio(ysg_node *n, vout_state *st, const char *ext) {
                                name, src->type->name);
   const char *file = ysg_node_string(src, ysg__param_index(src->type, "path"));
   if (!(st->ain = avformat_alloc_context())) return YSG_ERR_NOMEM;
-  st->ain->opaque = st;
-  int r = avformat_open_input(&st->ain, file, NULL, NULL);
+  st->ain->opaque = &st->guard;
+  ysg__av_log_bind(&st->guard, n);
+  int r = ysg__av_open_input(&st->ain, file, &st->guard, ysg__sandbox_root(n, 0));
   if (r >= 0) r = avformat_find_stream_info(st->ain, NULL);
   if (r < 0)
-    return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_IO, "cannot read '%s' (the video of '%s'): %s",
-                               file, name, ysg__av_err(r, eb, sizeof eb));
+    return ysg_node_param_fail(
+        n, P_AUDIO, r == AVERROR(EPERM) ? YSG_ERR_PIPELINE : ysg__av_status(r),
+        "cannot read '%s' (the video of '%s'): %s%s%s", file, name, ysg__av_err(r, eb, sizeof eb),
+        st->guard.refused[0] ? ", refused to open " : "", st->guard.refused);
   st->ain_stream = av_find_best_stream(st->ain, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
   if (st->ain_stream < 0)
     return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_DATA,
@@ -334,7 +356,7 @@ static ysg_status open_audio(ysg_node *n, vout_state *st, const char *ext) {
     if ((int)i != st->ain_stream) st->ain->streams[i]->discard = AVDISCARD_ALL;
   enum AVCodecID id = st->ain->streams[st->ain_stream]->codecpar->codec_id;
   if (avformat_query_codec(av_guess_format(st->mux, NULL, NULL), id, FF_COMPLIANCE_NORMAL) != 1)
-    return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_UNSUPPORTED,
+    return ysg_node_param_fail(n, P_AUDIO, YSG_ERR_PIPELINE,
                                "the audio of '%s' is %s, which a %s file cannot hold", name,
                                avcodec_get_name(id), ext);
   st->apkt = av_packet_alloc();
@@ -402,9 +424,29 @@ static void close_file(vout_state *st, int discard) {
 /* First frame of a run: create the temporary file, write the header, position the audio. */
 static ysg_status open_file(ysg_node *n, vout_state *st) {
   char eb[128];
-  int r = avformat_alloc_output_context2(&st->oc, NULL, st->mux, st->tmp);
-  if (r < 0 || !st->oc) return YSG_ERR_NOMEM;
+  char url[4200];
+  if (ysg__file_url(st->tmp, url, sizeof url))
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_IO, "cannot write '%s': %s", st->path,
+                               "the path is too long");
+  /* The temporary is created here, as a new file (never through a link left under its name);
+   * FFmpeg then opens exactly that file with its file protocol only. */
+  int fd = -1;
+  for (int tries = 0; fd < 0 && tries < 2; tries++) {
+    fd = open(st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && tries == 0) unlink(st->tmp); /* a crashed run's leftover */
+  }
+  if (fd < 0)
+    return ysg_node_param_fail(n, P_PATH, YSG_ERR_IO, "cannot write '%s': %s", st->path,
+                               ysg__strerror(errno, eb, sizeof eb));
+  close(fd);
+  int r = avformat_alloc_output_context2(&st->oc, NULL, st->mux, url);
+  if (r < 0 || !st->oc) {
+    unlink(st->tmp);
+    return YSG_ERR_NOMEM;
+  }
   st->oc->opaque = st;
+  st->oc->protocol_whitelist = av_strdup("file");
+  if (!st->oc->protocol_whitelist) goto nomem;
   st->vst = avformat_new_stream(st->oc, NULL);
   if (!st->vst) goto nomem;
   r = avcodec_parameters_from_context(st->vst->codecpar, st->enc);
@@ -420,7 +462,10 @@ static ysg_status open_file(ysg_node *n, vout_state *st) {
     st->ast->codecpar->codec_tag = 0;
     st->ast->time_base = is->time_base;
   }
-  r = avio_open(&st->oc->pb, st->tmp, AVIO_FLAG_WRITE);
+  AVDictionary *o = NULL;
+  av_dict_set(&o, "protocol_whitelist", "file", 0);
+  r = avio_open2(&st->oc->pb, url, AVIO_FLAG_WRITE, NULL, &o);
+  av_dict_free(&o);
   if (r >= 0) r = avformat_write_header(st->oc, NULL);
   if (r < 0) {
     close_file(st, 1);
@@ -508,7 +553,7 @@ static ysg_status vout_init(ysg_node *n) {
     for (int i = 0, k = 0; i < 5; i++)
       if (avformat_query_codec(of, ids[i], FF_COMPLIANCE_NORMAL) == 1)
         snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", k++ ? ", " : "", codec_names[i]);
-    return ysg_node_param_fail(n, P_CODEC, YSG_ERR_UNSUPPORTED,
+    return ysg_node_param_fail(n, P_CODEC, YSG_ERR_PIPELINE,
                                "a %s file cannot hold %s video (it holds %s)", dot,
                                codec_names[st->codec], ok);
   }
@@ -645,7 +690,8 @@ static void vout_destroy(ysg_node *n) {
   for (int i = 0; i < NSLOTS; i++) av_frame_free(&st->frame[i]);
   av_packet_free(&st->pkt);
   av_packet_free(&st->apkt);
-  avformat_close_input(&st->ain);
+  ysg__av_close_input(&st->ain, &st->guard);
+  ysg__av_log_unbind(&st->guard);
   if (st->lut) ysg_node_free(n, st->lut);
   if (st->tmp) ysg_node_free(n, st->tmp);
   ysg__vpass_free(n, &st->pass);
@@ -661,8 +707,10 @@ const ysg_node_type ysg__node_video_out = {
         "Encodes its input into a video file (.mp4, .mkv, .mov, .webm) at the canvas fps: "
         "with NVENC when the GPU has an encoder (h264/hevc), else with FFmpeg's software "
         "encoders; logs the encoder it uses and why. Pixels are composited over black, "
-        "encoded with the sRGB transfer function and the BT.709 matrix (tagged so), chroma "
-        "averaged over 2x2 pixels. `audio` copies a video_in's audio for the rendered frames. "
+        "encoded with the sRGB transfer function and the BT.709 matrix, tagged BT.709 "
+        "(primaries, matrix, transfer, range; transfer_tag = 'srgb' tags the transfer sRGB), "
+        "chroma averaged over 2x2 pixels. `audio` copies a video_in's audio for the rendered "
+        "frames. "
         "`source` names the video_in the image overlays: where the image equals its frame "
         "(16x16 tiles, bit for bit) the decoder's own Y'CbCr is encoded, so the video outside "
         "the graphics is not converted twice (needs the same subsampling, bits, range, BT.709). "
@@ -673,7 +721,7 @@ const ysg_node_type ysg__node_video_out = {
     .outputs = NULL,
     .n_outputs = 0,
     .params = params,
-    .n_params = 9,
+    .n_params = N_PARAMS,
     .flags = YSG_NODE_SINK | YSG_NODE_HOST,
     .init = vout_init,
     .infer = vout_infer,

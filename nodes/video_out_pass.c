@@ -67,6 +67,17 @@ ysg_status ysg__vpass_init(ysg_node *n, int port, ysg_vpass *v, const ysg_yuv_la
                          "matrix (see pix_fmt and range)",
                          pname, src->name, theirs, ours);
   }
+  /* video_in decodes HDR and BT.2020 into BT.709 light; their code values are not this file's */
+  const int trc = ysg__video_transfer(par->color_trc);
+  if (trc != YSG_TRC_SDR || par->color_primaries == AVCOL_PRI_BT2020)
+    return ysg_node_fail(n, YSG_ERR_PIPELINE,
+                         "input '%s': the video of '%s' is %s, but this video is SDR BT.709: its "
+                         "pictures cannot be passed through (leave '%s' unconnected)",
+                         pname, src->name,
+                         trc == YSG_TRC_PQ    ? "HDR (PQ)"
+                         : trc == YSG_TRC_HLG ? "HDR (HLG)"
+                                              : "BT.2020",
+                         pname);
   if (par->width != width || par->height != height)
     return ysg_node_fail(n, YSG_ERR_PIPELINE,
                          "input '%s': the video of '%s' is %dx%d, but this video is %dx%d", pname,

@@ -16,7 +16,10 @@
 --      ysgraph run pipelines/background_replace.lua -o out --unsafe \
 --              --set video=/data/take1.mp4 --set key=#2fa84f --set out=take1_replaced.mp4
 
-local clip = video_in { name = "clip", path = param("video", "data/greenscreen.mp4") }
+-- keying works on chroma: interpolated between its samples, the matte's edges follow the pixels
+-- (the default, nearest, keeps 2x2 chroma blocks, best for a video passed straight through)
+local clip = video_in { name = "clip", path = param("video", "data/greenscreen.mp4"),
+                        chroma = "bilinear" }
 
 local key = chroma_key { name = "key", image = clip, key = param("key", "#3da94a"),
                          similarity = 0.05, blend = 0.15, despill = 1, premultiply = false }

@@ -35,6 +35,7 @@ TestSuite(import, .init = setup, .fini = teardown);
 static const ysg_value *run(const char *file, const char *text, const char *src, int f,
                             const char *ref) {
   if (file) ysgt_write(dir, file, text);
+  if (pl) ysg_pipeline_destroy(pl), pl = NULL; /* a test may load twice */
   ysg_status s = ysgt_load(ctx, src, &pl);
   cr_assert_eq(s, YSG_OK, "%s", ysg_errmsg(ctx));
   cr_assert_eq(ysg_pipeline_run_frame(pl, f), YSG_OK, "%s", ysg_errmsg(ctx));
@@ -45,6 +46,7 @@ static const ysg_value *run(const char *file, const char *text, const char *src,
 
 static const char *fail(const char *file, const char *text, const char *src, ysg_status want) {
   if (file) ysgt_write(dir, file, text);
+  if (pl) ysg_pipeline_destroy(pl), pl = NULL; /* a test may load twice */
   ysg_status s = ysgt_load(ctx, src, &pl);
   cr_assert_eq(s, want, "status %s: %s", ysg_status_name(s), ysg_errmsg(ctx));
   return ysg_errmsg(ctx);
@@ -227,11 +229,11 @@ Test(import, box_formats) {
   const ysg_value *v = run("b.csv", "x1,y1,x2,y2\n10,20,40,60\n",
                            CANVAS "boxes{path='b.csv', name='b', format='xyxy'}", 0, "b");
   for (int q = 0; q < 4; q++) cr_assert_float_eq(v->xywh[q], want[q], 0, "xyxy %d", q);
-  ysg_pipeline_destroy(pl);
+  ysg_pipeline_destroy(pl), pl = NULL;
   v = run("b.csv", "xmin,ymin,xmax,ymax\n10,20,40,60\n",
           CANVAS "boxes{path='b.csv', name='b', format='xyxy'}", 0, "b");
   for (int q = 0; q < 4; q++) cr_assert_float_eq(v->xywh[q], want[q], 0, "xmin.. %d", q);
-  ysg_pipeline_destroy(pl);
+  ysg_pipeline_destroy(pl), pl = NULL;
   v = run("b.csv", "cx,cy,w,h\n25,40,30,40\n",
           CANVAS "boxes{path='b.csv', name='b', format='cxcywh'}", 0, "b");
   for (int q = 0; q < 4; q++) cr_assert_float_eq(v->xywh[q], want[q], 0, "cxcywh %d", q);
@@ -262,7 +264,7 @@ Test(import, normalized) {
           CANVAS "boxes{path='b.csv', name='b', format='cxcywh', normalized=true}", 0, "b");
   const float want[4] = {240, 120, 160, 240}; /* of 640 x 480 */
   for (int q = 0; q < 4; q++) cr_assert_float_eq(v->xywh[q], want[q], 1e-4, "%d", q);
-  ysg_pipeline_destroy(pl);
+  ysg_pipeline_destroy(pl), pl = NULL;
   v = run("p.csv", "x,y\n0.25,1\n", CANVAS "points{path='p.csv', name='p', normalized=true}", 0,
           "p");
   cr_assert_float_eq(v->xy[0], 160.0f, 0);
@@ -286,11 +288,11 @@ Test(import, scale_offset_from) {
       run("p.csv", pts, CANVAS "points{path='p.csv', name='p', scale=2, offset={1, -1}}", 0, "p");
   cr_assert_float_eq(v->xy[0], 21.0f, 0);
   cr_assert_float_eq(v->xy[1], 39.0f, 0);
-  ysg_pipeline_destroy(pl);
+  ysg_pipeline_destroy(pl), pl = NULL;
   v = run("p.csv", pts, CANVAS "points{path='p.csv', name='p', scale={3, 0.5}}", 0, "p");
   cr_assert_float_eq(v->xy[0], 30.0f, 0);
   cr_assert_float_eq(v->xy[1], 10.0f, 0);
-  ysg_pipeline_destroy(pl);
+  ysg_pipeline_destroy(pl), pl = NULL;
   /* a 320 x 240 detector's boxes on the 640 x 480 canvas: sizes scale too */
   v = run("b.csv", "x,y,w,h\n10,20,30,40\n",
           CANVAS "boxes{path='b.csv', name='b', from={320, 240}}", 0, "b");
@@ -458,7 +460,7 @@ Test(import, dump_round_trip) {
   char *text = ysgt_read("out.csv", NULL);
   cr_assert_str_eq(text, "x,y,conf,label\n1,2,0.5,\"a, \"\"b\"\"\"\n3,4,0.25,\"c\"\n");
   free(text);
-  ysg_pipeline_destroy(pl);
+  ysg_pipeline_destroy(pl), pl = NULL;
   v = run(NULL, NULL, CANVAS "points{path='out.csv', name='p'}", 0, "p");
   cr_assert_str_eq(label_of(v, 0), "a, \"b\"");
   cr_assert_float_eq(v->conf[1], 0.25f, 0);

@@ -1,4 +1,4 @@
-/* test_pipelines.c — golden checks for every bundled pipeline: each pipelines/*.lua loads, plans
+/* test_pipelines.c — golden checks for every bundled pipeline: each pipelines/NAME.lua loads, plans
  * with arena == lower bound, and renders frames that match tests/golden/<name>_fNNNN.png within one
  * 8-bit level per channel.
  * Regenerate after an intended change with YSG_UPDATE_GOLDEN=1 (then look at the images). */

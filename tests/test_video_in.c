@@ -213,8 +213,9 @@ static int max_diff(const uint8_t *a, const uint8_t *b, size_t n) {
   return m;
 }
 
-/* Decode `path` with video_in and check each frame: PSNR against the pattern ≥ min_psnr, and
- * against FFmpeg's own decode + swscale conversion: PSNR ≥ 40 dB and no sample off by more than
+/* Decode `path` with video_in (chroma = 'bilinear', like the swscale conversion it is compared
+ * with) and check each frame: PSNR against the pattern ≥ min_psnr, and against FFmpeg's own decode
+ * + swscale conversion with full chroma interpolation: PSNR ≥ 40 dB and no sample off by more than
  * max_ff (the two upsample chroma differently: swscale's filter vs our bilinear by siting). */
 static void check_decode(const char *path, double min_psnr, int max_ff) {
   char e[512];
@@ -222,7 +223,7 @@ static void check_decode(const char *path, double min_psnr, int max_ff) {
   uint8_t *ff = NULL;
   cr_assert_eq(ysgt_video_read(path, &info, &ff, e, sizeof e), 0, "%s", e);
   cr_assert_eq(info.frames, NF);
-  load_path(path, NULL);
+  load_path(path, "chroma = 'bilinear'");
   const ysg_canvas *cv = ysg_pipeline_canvas(pl);
   cr_assert(cv->width == W && cv->height == H && cv->frames == NF && cv->fps == FPS,
             "%s: canvas %dx%d, %d frames at %g fps", path, cv->width, cv->height, cv->frames,
@@ -335,7 +336,7 @@ Test(video_in, alpha_is_premultiplied) {
     v.alpha = alpha_ramp;
     v.frames = 2;
     make(i ? "a.mkv" : "ya.mkv", &v);
-    load_path(i ? "a.mkv" : "ya.mkv", "");
+    load_path(i ? "a.mkv" : "ya.mkv", "chroma = 'bilinear'");
     static uint8_t rgba[W * H * 4], want[W * H * 3];
     run(1);
     cr_assert_eq(ysg_pipeline_read_image(pl, "v", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK, "%s", ysg_errmsg(ctx));
@@ -483,7 +484,7 @@ static void expect_load_fail(const char *src, ysg_status st, const char *msg) {
 }
 
 Test(video_in, missing_file) {
-  expect_load_fail("video_in { path = 'missing.mp4', name = 'v' }", YSG_ERR_NOT_FOUND,
+  expect_load_fail("video_in { path = 'missing.mp4', name = 'v' }", YSG_ERR_IO,
                    PRE "parameter 'path': cannot open 'missing.mp4': No such file or directory");
 }
 
@@ -501,7 +502,7 @@ Test(video_in, truncated_files) {
   char *bytes = ysgt_read("full.mp4", &n);
   /* mp4 keeps its index (moov) at the end: half a file has none */
   write_bytes("half.mp4", bytes, n / 2);
-  expect_load_fail("video_in { path = 'half.mp4', name = 'v' }", YSG_ERR_IO,
+  expect_load_fail("video_in { path = 'half.mp4', name = 'v' }", YSG_ERR_DATA,
                    PRE
                    "parameter 'path': cannot open 'half.mp4': Invalid data found when "
                    "processing input");
@@ -544,7 +545,7 @@ Test(video_in, corrupt_file) {
     junk[i] = (unsigned char)(x >> 24);
   }
   write_bytes("junk.mp4", junk, sizeof junk);
-  expect_load_fail("video_in { path = 'junk.mp4', name = 'v' }", YSG_ERR_IO,
+  expect_load_fail("video_in { path = 'junk.mp4', name = 'v' }", YSG_ERR_DATA,
                    PRE
                    "parameter 'path': cannot open 'junk.mp4': Invalid data found when "
                    "processing input");
@@ -685,7 +686,7 @@ Test(video_in, ffmpeg_messages_go_to_the_node_log) {
   fflush(stderr);
   dup2(saved, 2);
   close(saved);
-  cr_assert_eq(s, YSG_ERR_IO);
+  cr_assert_eq(s, YSG_ERR_DATA);
   cr_assert(strstr(ff_log, PRE "ffmpeg: [mov,mp4,m4a,3gp,3g2,mj2 @ 0x") == ff_log, "%s", ff_log);
   cr_assert(strstr(ff_log, "] moov atom not found"), "%s", ff_log);
   long len = ftell(cap);
@@ -738,7 +739,8 @@ Test(video_in_cuda, kernel_matches_cpu_math) {
     cr_skip_test("%s", reason);
   }
   const int w = 37, h = 21, cw = (w + 1) / 2, chh = (h + 1) / 2;
-  for (int bits = 8; bits <= 10; bits += 2) {
+  for (int run = 0; run < 4; run++) { /* 8 and 10 bits, each with both chroma filters */
+    const int bits = run < 2 ? 8 : 10;
     const int bps = bits == 8 ? 1 : 2, pitch_y = w * bps + 64, pitch_c = cw * 2 * bps + 32;
     uint8_t *luma = calloc((size_t)pitch_y * h, 1), *chroma = calloc((size_t)pitch_c * chh, 1);
     uint32_t x = 777;
@@ -759,6 +761,7 @@ Test(video_in_cuda, kernel_matches_cpu_math) {
     }
     ysg_yuv_params p;
     ysg_yuv_params_init(&p, YSG_YUV_BT709, bits == 10, bits);
+    p.chroma_filter = run & 1 ? YSG_CHROMA_BILINEAR : YSG_CHROMA_NEAREST;
     void *d_l, *d_c, *d_p, *d_px, *d_t;
     cr_assert_eq(ysg__cuda_malloc(&d_l, (size_t)pitch_y * h, err, sizeof err), YSG_OK, "%s", err);
     cr_assert_eq(ysg__cuda_malloc(&d_c, (size_t)pitch_c * chh, err, sizeof err), YSG_OK, "%s", err);
@@ -782,8 +785,8 @@ Test(video_in_cuda, kernel_matches_cpu_math) {
       for (int xx = 0; xx < w; xx++) {
         int x0, x1, y0, y1;
         float wx, wy, rgb[3], got[4];
-        ysg_chroma_taps(xx, 1, p.chroma_x, cw, &x0, &x1, &wx);
-        ysg_chroma_taps(yy, 1, p.chroma_y, chh, &y0, &y1, &wy);
+        ysg_chroma_taps_p(&p, 0, xx, 1, cw, &x0, &x1, &wx);
+        ysg_chroma_taps_p(&p, 1, yy, 1, chh, &y0, &y1, &wy);
         float cb = ysg_chroma_mix(lc[(y0 * cw + x0) * 2], lc[(y0 * cw + x1) * 2],
                                   lc[(y1 * cw + x0) * 2], lc[(y1 * cw + x1) * 2], wx, wy);
         float cr = ysg_chroma_mix(lc[(y0 * cw + x0) * 2 + 1], lc[(y0 * cw + x1) * 2 + 1],
@@ -793,7 +796,8 @@ Test(video_in_cuda, kernel_matches_cpu_math) {
         for (int c = 0; c < 3; c++) worst = fmaxf(worst, fabsf(got[c] - rgb[c]));
         cr_assert_eq(got[3], 1.0f);
       }
-    cr_assert_leq(worst, 1e-3f, "%d bits: kernel differs from yuv.h by %g", bits, worst);
+    cr_assert_leq(worst, 1e-3f, "%d bits, chroma filter %d: kernel differs from yuv.h by %g", bits,
+                  p.chroma_filter, worst);
     void *dev[] = {d_l, d_c, d_p, d_px, d_t};
     for (int k = 0; k < 5; k++) ysg__cuda_free(dev[k]);
     free(luma), free(chroma), free(ly), free(lc), free(px);

@@ -298,7 +298,7 @@ Test(video_out, h264_lossless_matches_the_reference) {
   cr_expect_eq(d.fmt, AV_PIX_FMT_YUV420P);
   cr_expect_eq(d.cs, AVCOL_SPC_BT709);
   cr_expect_eq(d.range, AVCOL_RANGE_MPEG);
-  cr_expect_eq(d.trc, AVCOL_TRC_IEC61966_2_1);
+  cr_expect_eq(d.trc, AVCOL_TRC_BT709);
   cr_expect_eq(d.has_audio, 0);
   planes ref[NF];
   ref_frames(ref, W, H, 0, NF, 1, 1, 8, 0);
@@ -510,9 +510,9 @@ Test(video_out, errors) {
            ".mov or .webm)",
            dir);
   expect_fail(dir, CANVAS, "path = 'video'", YSG_ERR_PIPELINE, msg);
-  expect_fail(dir, CANVAS, "path = 'a.webm'", YSG_ERR_UNSUPPORTED,
+  expect_fail(dir, CANVAS, "path = 'a.webm'", YSG_ERR_PIPELINE,
               PRE "parameter 'codec': a .webm file cannot hold h264 video (it holds av1, vp9)");
-  expect_fail(dir, CANVAS, "path = 'a.mp4', codec = 'prores'", YSG_ERR_UNSUPPORTED,
+  expect_fail(dir, CANVAS, "path = 'a.mp4', codec = 'prores'", YSG_ERR_PIPELINE,
               PRE
               "parameter 'codec': a .mp4 file cannot hold prores video (it holds h264, hevc, "
               "av1, vp9)");

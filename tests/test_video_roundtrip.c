@@ -253,7 +253,7 @@ Test(video_roundtrip, audio_errors) {
            "%s:2: node 'out' (video_out): parameter 'audio': the audio of 'vin' is aac, which a "
            ".webm file cannot hold",
            f2);
-  cr_expect_eq(ysg_pipeline_load_file(ctx, f2, &lo, &p), YSG_ERR_UNSUPPORTED);
+  cr_expect_eq(ysg_pipeline_load_file(ctx, f2, &lo, &p), YSG_ERR_PIPELINE);
   cr_expect_str_eq(ysg_errmsg(ctx), msg);
   ysg_context_destroy(ctx);
 }
