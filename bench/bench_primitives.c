@@ -187,7 +187,8 @@ static void run_cuda(const float *tgt, int n, int shapes, const prim_record *cpu
       int same = 1;
       for (int i = 0; i < shapes && cpu; i++)
         same &= rec[i].kind == cpu[i].kind && !memcmp(rec[i].g, cpu[i].g, sizeof rec[i].g);
-      snprintf(r->note, sizeof r->note, "shapes %s the CPU's", same ? "identical to" : "DIFFER from");
+      snprintf(r->note, sizeof r->note, "shapes %s the CPU's",
+               same ? "identical to" : "DIFFER from");
     }
     ysg__cuda_prim_destroy(dev);
   }
@@ -241,10 +242,11 @@ int main(int argc, char **argv) {
   }
   bench_loadavg(load1, sizeof load1);
   printf("primitives search, triangles, 1000 random x 16 climbs, age 100, alpha 128/255\n");
-  printf("machine: %s, %d cores, %s; load average %s (start) / %s (end)\n", cpu, bench_cores(),
-         isa, load0, load1);
-  printf("| backend | size | shapes | wall s | CPU s | evaluations | eval/s (wall) | eval/CPU-s "
-         "| shapes/s | RMSE linear | RMSE sRGB8 | note |\n");
+  printf("machine: %s, %d cores, %s; load average %s (start) / %s (end)\n", cpu, bench_cores(), isa,
+         load0, load1);
+  printf(
+      "| backend | size | shapes | wall s | CPU s | evaluations | eval/s (wall) | eval/CPU-s "
+      "| shapes/s | RMSE linear | RMSE sRGB8 | note |\n");
   printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (int i = 0; i < n_rows; i++) {
     const row *r = &rows[i];
@@ -257,9 +259,10 @@ int main(int argc, char **argv) {
            r->evals / (r->wall_ms / 1e3), r->cpu_ms > 0 ? r->evals / (r->cpu_ms / 1e3) : 0.0,
            r->shapes / (r->wall_ms / 1e3), r->rmse_lin, r->rmse_srgb, r->note);
   }
-  printf("reference (not run here: Go is not available): fogleman/primitive, 2 idle cores, as "
-         "quoted by issue 16: 80-111 k eval/CPU-s at 256², 16-34 k at 1024²; 500 triangles ~44 s "
-         "at 256², ~157 s at 1024²; RMSE 0.0366 / 0.0347 (sRGB8, a 512² portrait resized)\n");
+  printf(
+      "reference (not run here: Go is not available): fogleman/primitive, 2 idle cores, as "
+      "quoted by issue 16: 80-111 k eval/CPU-s at 256², 16-34 k at 1024²; 500 triangles ~44 s "
+      "at 256², ~157 s at 1024²; RMSE 0.0366 / 0.0347 (sRGB8, a 512² portrait resized)\n");
   FILE *f = json ? fopen(json, "w") : stdout;
   if (!f) return 1;
   fprintf(f, "{\"bench\":\"primitives\",\"cpu\":");

@@ -362,8 +362,9 @@ static int run_ysgraph(ysg_context *ctx, const scene *sc, const geom *g, int w, 
   }
   const ysg_value *v = NULL;
   if (!s) s = ysg_pipeline_get_value(p, "render", &v);
-  if (!s) s = ysg_pipeline_read_image(p, "render", YSG_RGBA8_SRGB, rgba8, (size_t)w * 4 * (size_t)h,
-                                         (size_t)w * 4);
+  if (!s)
+    s = ysg_pipeline_read_image(p, "render", YSG_RGBA8_SRGB, rgba8, (size_t)w * 4 * (size_t)h,
+                                (size_t)w * 4);
   if (s) {
     fprintf(stderr, "bench_render: %s: %s\n", sc->key, ysg_errmsg(ctx));
     ysg_pipeline_destroy(p);

@@ -58,17 +58,17 @@ ysg_status ysg__image_zero_empty(ysg_pipeline *p, int b, ysg_value *v, int fetch
   }
   /* most frames have few tiles to clear (none when the image is opaque): count them first, so
    * that a handful never wakes the worker threads */
-  size_t todo = 0, n = (size_t)v->tiles_x * (size_t)v->tiles_y;
+  size_t stale = 0, n = (size_t)v->tiles_x * (size_t)v->tiles_y;
   for (size_t t = 0; t < n; t++) {
     if (v->tiles[t]) {
       if (clean) clean[t] = 0;
     } else if (!clean || !clean[t]) {
-      todo++;
+      stale++;
     }
   }
-  if (!todo) return YSG_OK;
+  if (!stale) return YSG_OK;
   zero_job j = {v, clean};
-  if (todo < 256)
+  if (stale < 256)
     zero_rows(&j, 0, v->tiles_y);
   else
     ysg__parallel_for(p->ctx, v->tiles_y, 4, zero_rows, &j);

@@ -117,7 +117,7 @@ typedef struct ysg_load_options {
   /* stream an image to standard output as raw frames (a `raw` sink named "pipe"):
    * "y4m" | "y4m444" | "rgba", optionally "=NODE[.PORT]" (default: the image the sinks write) */
   const char *pipe;
-  int no_fuse;   /* 1: render every layer into its own image (no tile-fused merges; --no-fuse) */
+  int no_fuse; /* 1: render every layer into its own image (no tile-fused merges; --no-fuse) */
   double lua_time_limit; /* seconds of wall-clock time per script run or callback; 0: 60 */
   int check_only; /* 1: load, validate and plan, touching no file (sinks create no directories
                      or files) and allocating no arena: for ysgraph check/plan/graph; such a
@@ -240,8 +240,9 @@ YSG_API ysg_status ysg_pipeline_read_image(ysg_pipeline *p, const char *ref,
                                            size_t stride);
 
 /* Write a value to a file: points/edges/boxes/curves as CSV, shapes as JSON when path ends in
- * ".json" and CSV otherwise, images as 8-bit sRGB PNG with straight alpha. A printf-style frame pattern in path ("%04d") is replaced by frame. The file is
- * written to a temporary name and renamed, so a failure never leaves a partial file. */
+ * ".json" and CSV otherwise, images as 8-bit sRGB PNG with straight alpha. A printf-style frame
+ * pattern in path ("%04d") is replaced by frame. The file is written to a temporary name and
+ * renamed, so a failure never leaves a partial file. */
 YSG_API ysg_status ysg_pipeline_dump(ysg_pipeline *p, const char *ref, const char *path, int frame);
 
 /* ---- introspection (what `ysgraph plan`, `graph`, `nodes` and `--stats` print) -----------------

@@ -90,8 +90,7 @@ static const opt_def opt_defs[] = {
     {"--quiet", "-q", O_QUIET, 0},       {"--unsafe", NULL, O_UNSAFE, 0},
     {"--threads", NULL, O_THREADS, 1},   {"--json", NULL, O_JSON, 0},
     {"--markdown", NULL, O_MARKDOWN, 0}, {"--no-graphs", NULL, O_NO_GRAPHS, 0},
-    {"--pipe", NULL, O_PIPE, 1},
-    {"--no-fuse", NULL, O_NO_FUSE, 0},
+    {"--pipe", NULL, O_PIPE, 1},         {"--no-fuse", NULL, O_NO_FUSE, 0},
 };
 
 typedef struct cli {

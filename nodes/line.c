@@ -113,8 +113,8 @@ typedef struct line_state {
   ysg_bins bins;
   const ysg_line_seg *segs;
   const float *cols;
-  int curves; /* the curves form (else points + edges) */
-  int heads;  /* arrow heads: 2 more slots per edge or curve */
+  int curves;                       /* the curves form (else points + edges) */
+  int heads;                        /* arrow heads: 2 more slots per edge or curve */
   int d_scratch, d_status, d_check; /* CUDA: device scratch and capacity check handles */
 } line_state;
 

@@ -43,7 +43,8 @@ static void run_once(uint8_t *rgba[3], double pulse[3], double sparks[3]) {
     cr_assert_eq(ysg_pipeline_run_frame(p, 6 * k), YSG_OK, "%s", ysg_errmsg(ctx));
     rgba[k] = malloc(640 * 360 * 4);
     cr_assert(rgba[k]);
-    cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, rgba[k], 640 * 360 * 4, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_read_image(p, "frame", YSG_RGBA8_SRGB, rgba[k], 640 * 360 * 4, 0),
+                 YSG_OK, "%s", ysg_errmsg(ctx));
     const ysg_value *v;
     cr_assert_eq(ysg_pipeline_get_value(p, "pulse", &v), YSG_OK, "%s", ysg_errmsg(ctx));
     pulse[k] = alpha_sum(v);

@@ -55,8 +55,9 @@ static void run_scene(const char *dir, const char *sink, uint16_t *frames[FRAMES
     }
     if (rgba8) {
       rgba8[f] = malloc((size_t)W * H * 4);
-      cr_assert_eq(ysg_pipeline_read_image(p, "pic", YSG_RGBA8_SRGB, rgba8[f], (size_t)W * H * 4, W * 4),
-                   YSG_OK);
+      cr_assert_eq(
+          ysg_pipeline_read_image(p, "pic", YSG_RGBA8_SRGB, rgba8[f], (size_t)W * H * 4, W * 4),
+          YSG_OK);
     }
   }
   if (finish) cr_assert_eq(ysg_pipeline_finish(p), YSG_OK, "%s", ysg_errmsg(ctx));

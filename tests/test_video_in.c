@@ -195,7 +195,8 @@ static const ysg_value *frame_value(int f) {
 static void frame_rgb(int f, uint8_t *rgb) {
   static uint8_t rgba[W * H * 4];
   run(f);
-  cr_assert_eq(ysg_pipeline_read_image(pl, "v", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+  cr_assert_eq(ysg_pipeline_read_image(pl, "v", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK, "%s",
+               ysg_errmsg(ctx));
   for (int i = 0; i < W * H; i++) {
     cr_assert_eq(rgba[i * 4 + 3], 255, "alpha at pixel %d of frame %d", i, f);
     memcpy(rgb + i * 3, rgba + i * 4, 3);
@@ -339,7 +340,8 @@ Test(video_in, alpha_is_premultiplied) {
     load_path(i ? "a.mkv" : "ya.mkv", "chroma = 'bilinear'");
     static uint8_t rgba[W * H * 4], want[W * H * 3];
     run(1);
-    cr_assert_eq(ysg_pipeline_read_image(pl, "v", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK, "%s", ysg_errmsg(ctx));
+    cr_assert_eq(ysg_pipeline_read_image(pl, "v", YSG_RGBA8_SRGB, rgba, sizeof rgba, 0), YSG_OK,
+                 "%s", ysg_errmsg(ctx));
     const ysg_value *out = NULL;
     ysg_pipeline_get_value(pl, "v", &out);
     pattern_rgb(1, want);

@@ -153,8 +153,10 @@ static void render(const char *dir, int first, int last, const char *params, uin
             cv->frames, cv->fps);
   for (int f = first; f < last; f++) {
     cr_assert_eq(ysg_pipeline_run_frame(p, f), YSG_OK, "frame %d: %s", f, ysg_errmsg(ctx));
-    cr_assert_eq(ysg_pipeline_read_image(p, "comp", YSG_RGBA8_SRGB, expected + (size_t)(f - first) * W * H * 4, (size_t)W * H * 4, 0),
-                 YSG_OK);
+    cr_assert_eq(
+        ysg_pipeline_read_image(p, "comp", YSG_RGBA8_SRGB,
+                                expected + (size_t)(f - first) * W * H * 4, (size_t)W * H * 4, 0),
+        YSG_OK);
   }
   cr_assert_eq(ysg_pipeline_finish(p), YSG_OK, "%s", ysg_errmsg(ctx));
   ysg_pipeline_destroy(p);
