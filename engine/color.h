@@ -262,7 +262,7 @@ static inline void ysg_floats_to_halves(const float *src, uint16_t *dst, int n) 
 static inline void ysg_planes_to_halves(const float *r, const float *g, const float *b,
                                         const float *a, uint16_t *dst, int n) {
 #if defined(YSG_F16C_PATH)
-  if (__builtin_cpu_supports("f16c")) {
+  if (ysg__cpu_has_f16c()) {
     ysg__f16c_planes_to_halves(r, g, b, a, dst, n, 0);
     return;
   }
