@@ -38,17 +38,20 @@ check_run() { # NAME BINARY [env...]: runs it and compares its first line
 
 # pkg-config: the staged ysgraph.pc with its prefix moved to the staging root (a sysroot would
 # also move the system paths of the libraries it lists for static links)
+# the compiler that built the library (CC from the test's environment): a static link takes the
+# library's OpenMP flag, which differs between gcc (-fopenmp) and clang (-fopenmp=libomp)
+cc=${CC:-cc}
 mkdir -p "$work/pc"
 sed "s|^prefix=.*|prefix=$root|" "$libdir/pkgconfig/ysgraph.pc" > "$work/pc/ysgraph.pc"
 grep -q "^Requires.private: .*lua" "$work/pc/ysgraph.pc" || fail "ysgraph.pc has no Requires.private"
 export PKG_CONFIG_PATH=$work/pc
 [ "$(pkg-config --modversion ysgraph)" = "$version" ] || fail "pkg-config --modversion is not $version"
-cc -std=c11 -Wall -Werror "$src/examples/c/overlay.c" $(pkg-config --cflags --libs ysgraph) -lm \
+"$cc" -std=c11 -Wall -Werror "$src/examples/c/overlay.c" $(pkg-config --cflags --libs ysgraph) -lm \
    -o "$work/pc_shared" || fail "pkg-config shared build failed"
 readelf -d "$work/pc_shared" | grep -q 'NEEDED.*\[libysgraph\.so\.0\]' || fail "pc_shared does not need libysgraph.so.0"
 check_run "pkg-config, shared" "$work/pc_shared" LD_LIBRARY_PATH="$libdir"
 static_libs=$(pkg-config --static --libs ysgraph | sed 's/-lysgraph\b/-l:libysgraph.a/')
-cc -std=c11 -Wall -Werror "$src/examples/c/overlay.c" $(pkg-config --cflags ysgraph) $static_libs -lm \
+"$cc" -std=c11 -Wall -Werror "$src/examples/c/overlay.c" $(pkg-config --cflags ysgraph) $static_libs -lm \
    -o "$work/pc_static" || fail "pkg-config static build failed"
 if readelf -d "$work/pc_static" | grep -q 'NEEDED.*libysgraph'; then fail "pc_static needs libysgraph.so"; fi
 check_run "pkg-config, static" "$work/pc_static"
