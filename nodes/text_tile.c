@@ -212,8 +212,7 @@ int ysg__text_render(const ysg_node *n, const ysg_tile *t) {
   }
   if (!any) return 0;
 #if defined(YSG_F16C_PATH)
-  if (t->stride > 4 * T && !((uintptr_t)t->px & 15) && !(t->stride & 7) &&
-      ysg__cpu_has_f16c()) {
+  if (t->stride > 4 * T && !((uintptr_t)t->px & 15) && !(t->stride & 7) && ysg__cpu_has_f16c()) {
     store_streaming(&tt, t);
     return 1;
   }
