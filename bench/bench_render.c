@@ -541,24 +541,10 @@ static int run_cairo(const scene *sc, const geom *g, int w, int h, int warmup, i
   cairo_surface_flush(surf);
   const unsigned char *data = cairo_image_surface_get_data(surf);
   int stride = cairo_image_surface_get_stride(surf);
-  double sum = 0, mx = 0;
-  long n = 0, off = 0;
-  for (int y = 0; y < h; y++) {
-    const uint32_t *row = (const uint32_t *)(data + (size_t)y * stride);
-    const uint8_t *ys = rgba8 + (size_t)y * w * 4;
-    for (int x = 0; x < w; x++) {
-      int ca = (int)(row[x] >> 24), ya = ys[4 * x + 3];
-      if (!ca && !ya) continue;
-      double d = abs(ca - ya) / 255.0;
-      sum += d;
-      mx = d > mx ? d : mx;
-      off += d > 0.25;
-      n++;
-    }
-  }
-  r->mad = n ? sum / n : 0;
-  r->max_diff = mx;
-  r->frac_off = n ? (double)off / n : 0;
+  bench_alpha_diff a = bench_compare_alpha(data, stride, rgba8, w, h);
+  r->mad = a.mean;
+  r->max_diff = a.max;
+  r->frac_off = a.frac_off;
   r->have_cairo = 1;
   cairo_destroy(cr);
   cairo_surface_destroy(surf);

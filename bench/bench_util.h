@@ -54,6 +54,33 @@ static inline void bench_cpu_model(char *out, size_t cap) {
   fclose(f);
 }
 
+/* Alpha (coverage) of a Cairo ARGB32 surface (argb, stride) against a w×h RGBA8 image with tight
+ * rows, over the pixels either drew: mean and largest |Δα| and the share of them above 0.25. */
+typedef struct bench_alpha_diff {
+  double mean, max, frac_off;
+} bench_alpha_diff;
+
+static inline bench_alpha_diff bench_compare_alpha(const unsigned char *argb, int stride,
+                                                   const uint8_t *rgba8, int w, int h) {
+  double sum = 0, mx = 0;
+  long n = 0, off = 0;
+  for (int y = 0; y < h; y++) {
+    const uint32_t *row = (const uint32_t *)(const void *)(argb + (size_t)y * stride);
+    const uint8_t *ys = rgba8 + (size_t)y * w * 4;
+    for (int x = 0; x < w; x++) {
+      int ca = (int)(row[x] >> 24), ya = ys[4 * x + 3];
+      if (!ca && !ya) continue;
+      double d = abs(ca - ya) / 255.0;
+      sum += d;
+      mx = d > mx ? d : mx;
+      off += d > 0.25;
+      n++;
+    }
+  }
+  bench_alpha_diff r = {n ? sum / n : 0, mx, n ? (double)off / n : 0};
+  return r;
+}
+
 static inline int bench_cores(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }
 
 /* splitmix64's output function; bench_uniform steps a state through it, so a fixed seed gives every
